@@ -1,0 +1,274 @@
+"""The logframe schema: the YAML files in ``logframes/`` are instances of :class:`Logframe`.
+
+Every model forbids unknown keys, so a typo in a YAML key is an error rather than a silently
+ignored field. Cross-references (codes, contracts, purposes) are checked in ``validation.py``,
+because they need the whole tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Iterator
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """Multilingual text: Kazakh as in the seed, a faithful English translation, Russian optional."""
+
+    kk: NonEmpty
+    en: NonEmpty
+    ru: NonEmpty | None = None
+
+    def get(self, lang: str) -> str:
+        """Text in ``lang``, falling back to English then Kazakh so nothing renders blank."""
+        return getattr(self, lang, None) or self.en or self.kk
+
+
+class IndicatorType(str, Enum):
+    quantitative = "quantitative"
+    milestone = "milestone"
+    rating = "rating"
+
+
+class Direction(str, Enum):
+    increase = "increase"
+    decrease = "decrease"
+
+
+class Cumulative(str, Enum):
+    none = "none"
+    summing = "summing"
+    non_summing = "non_summing"
+
+
+class Dimension(str, Enum):
+    sex = "sex"
+    oblast = "oblast"
+    ministry = "ministry"
+
+
+class Baseline(Strict):
+    value: float
+    date: dt.date
+    note: Text | None = None
+
+
+class Target(Strict):
+    date: dt.date
+    value: float
+    note: Text | None = None
+
+
+class Indicator(Strict):
+    """An objectively verifiable indicator (OVI).
+
+    ``targets`` empty means the seed sets no target: the UI says "target to be set".
+    Milestones use value 1 for "done"; ratings use positions on ``scale`` (1-based).
+    """
+
+    code: Code
+    text: Text
+    type: IndicatorType
+    unit: Text | None = None
+    direction: Direction = Direction.increase
+    cumulative: Cumulative = Cumulative.none
+    baseline: Baseline | None = None
+    targets: list[Target] = Field(default_factory=list)
+    disaggregation: list[Dimension] = Field(default_factory=list)
+    source: Text | None = None
+    weight: float = Field(default=1.0, gt=0)
+    scale: list[Text] = Field(default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _scale_matches_type(self) -> "Indicator":
+        if self.type is IndicatorType.rating and len(self.scale) < 2:
+            raise ValueError("a rating indicator needs a scale of at least two levels")
+        if self.type is not IndicatorType.rating and self.scale:
+            raise ValueError(f"only rating indicators have a scale (type is {self.type.value})")
+        return self
+
+
+class Assumption(Strict):
+    id: Code
+    text: Text
+
+
+class Level(Strict):
+    """What every row of the matrix has: a statement, its OVIs, sources and assumptions."""
+
+    code: Code
+    text: Text
+    indicators: list[Indicator] = Field(default_factory=list)
+    sources: list[Text] = Field(default_factory=list)
+    assumptions: list[Assumption] = Field(default_factory=list)
+
+
+class Activity(Strict):
+    code: Code
+    text: Text
+    contract: Code | None = None
+
+
+class SubResult(Level):
+    pass
+
+
+class Result(Level):
+    purpose: Code | None = None
+    sub_results: list[SubResult] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    sequencing: Text | None = None
+
+
+class Purpose(Level):
+    pass
+
+
+class Goal(Level):
+    pass
+
+
+class ContractKind(str, Enum):
+    cooperation_agreement = "cooperation_agreement"
+    service_contract = "service_contract"
+    grant = "grant"
+    framework_contract = "framework_contract"
+    other = "other"
+
+
+class Contract(Strict):
+    id: Code
+    kind: ContractKind
+    title: Text
+    max_eur: float | None = Field(default=None, ge=0)
+
+
+class Reporting(str, Enum):
+    semester = "semester"
+    calendar_half = "calendar_half"
+
+
+class Implementation(Strict):
+    """Durations in months from the financing-agreement (FA) signature, the anchor of every date."""
+
+    fa_signature: dt.date
+    fa_signature_assumed: bool = False
+    operational_months: int = Field(default=60, gt=0)
+    closure_months: int = Field(default=24, ge=0)
+    contracting_deadline_months: int = Field(default=36, gt=0)
+    reporting: Reporting = Reporting.semester
+
+
+class Resolution(Strict):
+    number: NonEmpty
+    date: dt.date
+    title: Text | None = None
+
+
+class DisaggregationValues(Strict):
+    sex: list[NonEmpty] = Field(default_factory=lambda: ["female", "male"])
+    oblast: list[NonEmpty] = Field(default_factory=list)
+    ministry: list[NonEmpty] = Field(default_factory=list)
+
+
+class Programme(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    decision: NonEmpty
+    title: Text
+    short_title: Text | None = None
+    resolution: Resolution | None = None
+    beneficiary: Text
+    eu_contribution_eur: float = Field(ge=0)
+    total_cost_eur: float = Field(ge=0)
+    implementation: Implementation
+    disaggregation_values: DisaggregationValues = Field(default_factory=DisaggregationValues)
+    source_document: NonEmpty | None = None
+
+
+class BudgetLine(Strict):
+    """One row of the indicative budget as the seed states it.
+
+    ``discrepancy`` documents a seed whose own numbers do not add up; it turns the arithmetic
+    error into a warning instead of silently "fixing" the source.
+    """
+
+    code: NonEmpty
+    label: Text
+    contract: Code | None = None
+    eu: float = Field(ge=0)
+    cofinancing: float = Field(default=0, ge=0)
+    total: float = Field(ge=0)
+    discrepancy: Text | None = None
+
+
+class BudgetTotal(Strict):
+    eu: float = Field(ge=0)
+    cofinancing: float = Field(default=0, ge=0)
+    total: float = Field(ge=0)
+
+
+class Budget(Strict):
+    unit: NonEmpty = "EUR thousand"
+    lines: list[BudgetLine] = Field(min_length=1)
+    total: BudgetTotal
+    discrepancy: Text | None = None
+
+
+class SteeringCommittee(Strict):
+    meetings_per_year: int = Field(default=2, gt=0)
+    report_every_months: int = Field(default=6, gt=0)
+    members: list[Text] = Field(min_length=1)
+    invited: list[Text] = Field(default_factory=list)
+    support: Text | None = None
+
+
+class Logframe(Strict):
+    schema_version: int = Field(ge=1, le=1)
+    programme: Programme
+    contracts: list[Contract] = Field(default_factory=list)
+    goal: Goal
+    purposes: list[Purpose] = Field(min_length=1)
+    results: list[Result] = Field(min_length=1)
+    budget: Budget
+    steering_committee: SteeringCommittee
+
+    def levels(self) -> Iterator[Level]:
+        """Every matrix row, top-down: goal, purposes, then each result followed by its sub-results."""
+        yield self.goal
+        yield from self.purposes
+        for result in self.results:
+            yield result
+            yield from result.sub_results
+
+    def indicators(self) -> Iterator[tuple[Level, Indicator]]:
+        for level in self.levels():
+            for indicator in level.indicators:
+                yield level, indicator
+
+    def indicator(self, code: str) -> Indicator | None:
+        return next((ind for _, ind in self.indicators() if ind.code == code), None)
+
+    @property
+    def end_date(self) -> dt.date:
+        impl = self.programme.implementation
+        return add_months(impl.fa_signature, impl.operational_months + impl.closure_months)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))

@@ -1,0 +1,203 @@
+"""Whole-file checks of a logframe: schema errors and the cross-references pydantic cannot see.
+
+Every problem names the file, the line and the path, so the person fixing a YAML file can go
+straight to it. Loading is all-or-nothing: a file with any error is never returned as a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .models import IndicatorType, Level, Logframe
+from .yaml_source import PathKey, Problem, SourceMap, parse_yaml, read_text
+
+BUDGET_TOLERANCE = 0.5  # half a unit of the budget table: the seeds round to 50 000 EUR
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    logframe: Logframe | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class LogframeError(ValueError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def check_file(path: Path | str) -> CheckedFile:
+    path = Path(path)
+    try:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        return CheckedFile(None, [Problem(str(path), 1, "(file)", f"cannot read: {exc}")])
+    return check_text(text, str(path))
+
+
+def check_text(text: str, file: str) -> CheckedFile:
+    parsed = parse_yaml(text, file)
+    if parsed.problems and parsed.data is None:
+        return CheckedFile(None, parsed.problems)
+    problems = list(parsed.problems)
+    if not isinstance(parsed.data, dict):
+        problems.append(Problem(file, 1, "(document)", "a logframe file must be a mapping of keys"))
+        return CheckedFile(None, problems)
+    try:
+        logframe = Logframe.model_validate(parsed.data)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, parsed.source))
+        return CheckedFile(None, problems)
+    problems.extend(semantic_problems(logframe, parsed.source))
+    ok = not any(p.severity == "error" for p in problems)
+    return CheckedFile(logframe if ok else None, sorted(problems, key=lambda p: p.line))
+
+
+def load_logframe(path: Path | str) -> Logframe:
+    checked = check_file(path)
+    if checked.logframe is None:
+        raise LogframeError(checked.errors)
+    return checked.logframe
+
+
+def _schema_problems(exc: ValidationError, source: SourceMap) -> Iterator[Problem]:
+    for error in exc.errors():
+        loc: PathKey = tuple(error["loc"])
+        kind = error["type"]
+        if kind == "missing":
+            field = loc[-1]
+            message = f"missing {field} text" if field in ("kk", "en") else f"missing required key '{field}'"
+        elif kind == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+        yield source.problem(loc, message)
+
+
+def semantic_problems(lf: Logframe, source: SourceMap) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _duplicates(lf, source)
+    problems += _references(lf, source)
+    problems += _indicator_rules(lf, source)
+    problems += _budget(lf, source)
+    return problems
+
+
+def _level_paths(lf: Logframe) -> Iterator[tuple[PathKey, Level]]:
+    yield ("goal",), lf.goal
+    for i, purpose in enumerate(lf.purposes):
+        yield ("purposes", i), purpose
+    for i, result in enumerate(lf.results):
+        yield ("results", i), result
+        for j, sub in enumerate(result.sub_results):
+            yield ("results", i, "sub_results", j), sub
+
+
+def _first_seen(items: Iterable[tuple[PathKey, str]], what: str, source: SourceMap) -> Iterator[Problem]:
+    seen: dict[str, PathKey] = {}
+    for path, code in items:
+        if code in seen:
+            first = source.line_of(seen[code])
+            yield source.problem(path, f"duplicate {what} '{code}' (first used on line {first})")
+        else:
+            seen[code] = path
+
+
+def _duplicates(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    levels = list(_level_paths(lf))
+    yield from _first_seen(((p + ("code",), lvl.code) for p, lvl in levels), "level code", source)
+    yield from _first_seen(
+        ((p + ("indicators", k, "code"), ind.code) for p, lvl in levels for k, ind in enumerate(lvl.indicators)),
+        "indicator code", source)
+    yield from _first_seen(
+        ((p + ("assumptions", k, "id"), a.id) for p, lvl in levels for k, a in enumerate(lvl.assumptions)),
+        "assumption id", source)
+    yield from _first_seen(
+        ((("results", i, "activities", k, "code"), a.code)
+         for i, r in enumerate(lf.results) for k, a in enumerate(r.activities)),
+        "activity code", source)
+    yield from _first_seen(((("contracts", i, "id"), c.id) for i, c in enumerate(lf.contracts)),
+                           "contract id", source)
+    yield from _first_seen(((("budget", "lines", i, "code"), b.code) for i, b in enumerate(lf.budget.lines)),
+                           "budget line code", source)
+
+
+def _references(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    purposes = {p.code for p in lf.purposes}
+    contracts = {c.id for c in lf.contracts}
+    for i, result in enumerate(lf.results):
+        if result.purpose is not None and result.purpose not in purposes:
+            yield source.problem(("results", i, "purpose"),
+                                 f"unknown purpose '{result.purpose}' (known: {', '.join(sorted(purposes))})")
+        for k, activity in enumerate(result.activities):
+            if activity.contract is not None and activity.contract not in contracts:
+                yield source.problem(("results", i, "activities", k, "contract"),
+                                     f"unknown contract '{activity.contract}'")
+    for i, line in enumerate(lf.budget.lines):
+        if line.contract is not None and line.contract not in contracts:
+            yield source.problem(("budget", "lines", i, "contract"), f"unknown contract '{line.contract}'")
+
+
+def _indicator_rules(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    impl = lf.programme.implementation
+    start, end = impl.fa_signature, lf.end_date
+    prefix = lf.programme.code.upper() + "."
+    declared = lf.programme.disaggregation_values
+    for path, level in _level_paths(lf):
+        for k, ind in enumerate(level.indicators):
+            here = path + ("indicators", k)
+            if not ind.code.startswith(prefix):
+                yield source.problem(here + ("code",), f"indicator code must start with '{prefix}'")
+            for dim in ind.disaggregation:
+                if not getattr(declared, dim.value):
+                    yield source.problem(
+                        here + ("disaggregation",),
+                        f"disaggregated by {dim.value} but programme.disaggregation_values.{dim.value} is empty")
+            dates: set = set()
+            for t, target in enumerate(ind.targets):
+                tpath = here + ("targets", t)
+                if not start <= target.date <= end:
+                    yield source.problem(tpath + ("date",),
+                                         f"target date {target.date} is outside the programme window {start}..{end}")
+                if target.date in dates:
+                    yield source.problem(tpath + ("date",), f"two targets for the same date {target.date}")
+                dates.add(target.date)
+                if ind.type is IndicatorType.milestone and target.value not in (0, 1):
+                    yield source.problem(tpath + ("value",), "a milestone target is 1 (done) or 0")
+                if ind.type is IndicatorType.rating and not 1 <= target.value <= len(ind.scale):
+                    yield source.problem(tpath + ("value",),
+                                         f"a rating target must be a scale position 1..{len(ind.scale)}")
+
+
+def _budget(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    budget = lf.budget
+    for i, line in enumerate(budget.lines):
+        if abs(line.eu + line.cofinancing - line.total) > BUDGET_TOLERANCE:
+            yield source.problem(
+                ("budget", "lines", i, "total"),
+                f"EU {line.eu:g} + co-financing {line.cofinancing:g} = {line.eu + line.cofinancing:g}, "
+                f"but the line total is {line.total:g}",
+                "warning" if line.discrepancy else "error")
+    for column in ("eu", "cofinancing", "total"):
+        summed = sum(getattr(line, column) for line in budget.lines)
+        stated = getattr(budget.total, column)
+        if abs(summed - stated) > BUDGET_TOLERANCE:
+            yield source.problem(
+                ("budget", "total", column),
+                f"budget lines add up to {summed:g} in column '{column}', but the stated total is {stated:g}",
+                "warning" if budget.discrepancy else "error")
+    if budget.unit == "EUR thousand":
+        stated_eur = budget.total.eu * 1000
+        if abs(stated_eur - lf.programme.eu_contribution_eur) > BUDGET_TOLERANCE * 1000:
+            yield source.problem(
+                ("programme", "eu_contribution_eur"),
+                f"EU contribution {lf.programme.eu_contribution_eur:,.0f} EUR differs from the budget's EU total "
+                f"{stated_eur:,.0f} EUR")
