@@ -1,0 +1,150 @@
+"""The logframe as the four-column matrix people know from the EU's PCM guidelines.
+
+Builds plain rows for one language (testable without Streamlit), and renders them to escaped HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .i18n import t
+from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    code: str
+    text: str
+    tags: list[str]
+    baseline: str | None
+    targets: list[str]
+    to_be_set: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    kind: str
+    code: str
+    label: str
+    text: str
+    indicators: list[IndicatorLine] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    means: str | None = None
+
+
+def format_number(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f")
+
+
+def indicator_line(ind: Indicator, lang: str) -> IndicatorLine:
+    unit = f" {ind.unit.get(lang)}" if ind.unit else ""
+    tags = [t(f"type.{ind.type.value}", lang)]
+    if ind.cumulative is not Cumulative.none:
+        tags.append(t(f"cumulative.{ind.cumulative.value}", lang))
+    if ind.disaggregation:
+        dims = ", ".join(t(f"dimension.{d.value}", lang) for d in ind.disaggregation)
+        tags.append(t("indicator.by", lang, dims=dims))
+    baseline = None
+    if ind.baseline:
+        baseline = t("indicator.baseline", lang, value=format_number(ind.baseline.value) + unit,
+                     date=ind.baseline.date.isoformat())
+    targets = []
+    for target in ind.targets:
+        if ind.type is IndicatorType.milestone:
+            line = t("indicator.target_done", lang, date=target.date.isoformat())
+        elif ind.type is IndicatorType.rating:
+            position = int(target.value)
+            line = t("indicator.target", lang, value=ind.scale[position - 1].get(lang), date=target.date.isoformat())
+        else:
+            line = t("indicator.target", lang, value=format_number(target.value) + unit, date=target.date.isoformat())
+        if target.note:
+            line += f" ({target.note.get(lang)})"
+        targets.append(line)
+    note = ind.note.get(lang) if ind.note else None
+    return IndicatorLine(ind.code, ind.text.get(lang), tags, baseline, targets, not ind.targets, note)
+
+
+def _row(kind: str, label: str, level: Level, lang: str) -> MatrixRow:
+    return MatrixRow(
+        kind=kind,
+        code=level.code,
+        label=label,
+        text=level.text.get(lang),
+        indicators=[indicator_line(i, lang) for i in level.indicators],
+        sources=[s.get(lang) for s in level.sources],
+        assumptions=[a.text.get(lang) for a in level.assumptions],
+    )
+
+
+def matrix_rows(lf: Logframe, lang: str) -> list[MatrixRow]:
+    """Goal, purposes, then per result: the result, its sub-results, its activities."""
+    contracts = {c.id: c.title.get(lang) for c in lf.contracts}
+    rows = [_row("goal", t("level.goal", lang), lf.goal, lang)]
+    for purpose in lf.purposes:
+        rows.append(_row("purpose", f"{t('level.purpose', lang)} {purpose.code}", purpose, lang))
+    for result in lf.results:
+        rows.append(_row("result", f"{t('level.result', lang)} {result.code}", result, lang))
+        for sub in result.sub_results:
+            rows.append(_row("sub_result", f"{t('level.sub_result', lang)} {sub.code}", sub, lang))
+        for activity in result.activities:
+            rows.append(MatrixRow(
+                kind="activity",
+                code=activity.code,
+                label=f"{t('level.activity', lang)} {activity.code}",
+                text=activity.text.get(lang),
+                means=contracts.get(activity.contract) if activity.contract else None,
+            ))
+    return rows
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("kzlogframe", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def render_matrix_html(lf: Logframe, lang: str) -> str:
+    columns = {k: t(f"logframe.col.{k}", lang) for k in ("logic", "indicators", "sources", "assumptions", "means")}
+    return _templates().get_template("matrix.html.j2").render(
+        rows=matrix_rows(lf, lang), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
+
+
+def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:
+    p, impl = lf.programme, lf.programme.implementation
+    signed = impl.fa_signature.isoformat()
+    if impl.fa_signature_assumed:
+        signed += f" ({t('logframe.fa_assumed', lang)})"
+    return {
+        t("logframe.decision", lang): p.decision,
+        t("logframe.eu_contribution", lang): f"EUR {format_number(p.eu_contribution_eur)}",
+        t("logframe.fa_signature", lang): signed,
+        t("logframe.contracting_deadline", lang):
+            add_months(impl.fa_signature, impl.contracting_deadline_months).isoformat(),
+        t("logframe.operational_end", lang): add_months(impl.fa_signature, impl.operational_months).isoformat(),
+        t("logframe.closure_end", lang): lf.end_date.isoformat(),
+    }
+
+
+def structure_counts(lf: Logframe) -> dict[str, int]:
+    return {
+        "results": len(lf.results),
+        "sub_results": sum(len(r.sub_results) for r in lf.results),
+        "activities": sum(len(r.activities) for r in lf.results),
+        "indicators": sum(1 for _ in lf.indicators()),
+    }
+
+
+def budget_table(lf: Logframe, lang: str) -> pd.DataFrame:
+    """The indicative budget as stated, with its total row; seed discrepancies flagged, not fixed."""
+    cols = [t(f"logframe.budget.{k}", lang) for k in ("code", "line", "eu", "cofinancing", "total")]
+    rows = [[line.code, line.label.get(lang) + (" ⚠" if line.discrepancy else ""),
+             line.eu, line.cofinancing, line.total] for line in lf.budget.lines]
+    total = lf.budget.total
+    rows.append(["", t("logframe.budget.grand_total", lang), total.eu, total.cofinancing, total.total])
+    return pd.DataFrame(rows, columns=cols)

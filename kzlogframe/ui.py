@@ -1,0 +1,65 @@
+"""Streamlit glue shared by the pages: the chosen programme and language, and cached loading.
+
+The only module besides the pages that imports streamlit; everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from .catalog import load_catalog, logframes_dir
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from .models import Logframe
+from .validation import LogframeError
+
+
+@st.cache_resource(show_spinner=False)
+def _catalog(directory: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, Logframe]:
+    return load_catalog(Path(directory))
+
+
+def catalog() -> dict[str, Logframe]:
+    """The bundled logframes, re-read whenever a YAML file changes on disk."""
+    directory = logframes_dir()
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml")))
+    return _catalog(str(directory), stamp)
+
+
+def lang() -> str:
+    return st.session_state.get("_lang", DEFAULT_LANGUAGE)
+
+
+def _remembered(widget_key: str, store_key: str, default: str, allowed: list[str]) -> None:
+    """Re-seed a widget from a plain session key, because Streamlit drops widget state on page change."""
+    value = st.session_state.get(widget_key, st.session_state.get(store_key, default))
+    st.session_state[widget_key] = value if value in allowed else default
+
+
+def page_context() -> tuple[Logframe, str]:
+    """Draw the language and programme pickers and return what the page should show.
+
+    Every page calls this first, so the choice follows the user from page to page.
+    """
+    _remembered("lang", "_lang", DEFAULT_LANGUAGE, list(LANGUAGES))
+    st.sidebar.selectbox(t("sidebar.language", st.session_state["lang"]), list(LANGUAGES), key="lang",
+                         format_func=LANGUAGES.__getitem__)
+    current = st.session_state["_lang"] = st.session_state["lang"]
+    try:
+        programmes = catalog()
+    except LogframeError as exc:
+        st.error(t("error.logframes", current))
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
+        st.stop()
+    codes = list(programmes)
+    _remembered("programme", "_programme", codes[0], codes)
+    st.sidebar.selectbox(t("sidebar.programme", current), codes, key="programme",
+                         format_func=lambda c: programme_label(programmes[c], current))
+    st.session_state["_programme"] = st.session_state["programme"]
+    return programmes[st.session_state["programme"]], current
+
+
+def programme_label(lf: Logframe, lang_code: str) -> str:
+    title = (lf.programme.short_title or lf.programme.title).get(lang_code)
+    return f"{lf.programme.code.upper()} — {title}"

@@ -1,0 +1,42 @@
+"""The full logframe matrix of the chosen programme, with its key facts, budget and committee."""
+
+import streamlit as st
+
+from kzlogframe.i18n import t
+from kzlogframe.matrix import budget_table, programme_facts, render_matrix_html, structure_counts
+from kzlogframe.ui import page_context
+
+logframe, lang = page_context()
+programme = logframe.programme
+
+st.title(programme.title.get(lang))
+st.caption(t("logframe.counts", lang, **structure_counts(logframe)))
+
+with st.expander(t("logframe.facts", lang)):
+    st.table({k: [v] for k, v in programme_facts(logframe, lang).items()})
+
+st.subheader(t("logframe.header", lang))
+st.markdown(render_matrix_html(logframe, lang), unsafe_allow_html=True)
+
+st.subheader(t("logframe.sequencing", lang))
+for result in logframe.results:
+    if result.sequencing:
+        st.markdown(f"**{t('level.result', lang)} {result.code}**")
+        st.text(result.sequencing.get(lang))
+
+st.subheader(t("logframe.budget", lang))
+st.caption(t("logframe.budget_unit", lang, unit=logframe.budget.unit))
+st.dataframe(budget_table(logframe, lang), hide_index=True, width="stretch")
+for line in logframe.budget.lines:
+    if line.discrepancy:
+        st.warning(f"{line.code}: {t('logframe.budget.discrepancy', lang)}. {line.discrepancy.get(lang)}")
+
+committee = logframe.steering_committee
+st.subheader(t("logframe.steering", lang))
+st.write(t("logframe.steering.rhythm", lang, meetings=committee.meetings_per_year,
+           months=committee.report_every_months))
+st.markdown(f"**{t('logframe.steering.members', lang)}**")
+st.markdown("\n".join(f"- {m.get(lang)}" for m in committee.members))
+if committee.invited:
+    st.markdown(f"**{t('logframe.steering.invited', lang)}**")
+    st.markdown("\n".join(f"- {m.get(lang)}" for m in committee.invited))

@@ -1,0 +1,92 @@
+"""The app shell and the Logframe page, run as Streamlit runs them (AppTest)."""
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import FIXTURES, ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def run_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def matrix_html(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "kzlf-matrix" in m.value)
+
+
+def test_bundled_logframes_render_in_english_and_kazakh():
+    at = run_app()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="programme").value == "kazlod"
+    assert "Overall objective" in matrix_html(at)
+    at.sidebar.selectbox(key="programme").set_value("psr").run()
+    assert not at.exception
+    english = matrix_html(at)
+    assert "Result R5" in english and "Objectively verifiable indicators" in english
+    at.sidebar.selectbox(key="lang").set_value("kk").run()
+    assert not at.exception
+    kazakh = matrix_html(at)
+    assert "Ортақ мақсат" in kazakh and "Тексеру көздері" in kazakh
+    assert "Нәтиже R5" in kazakh
+
+
+@pytest.fixture
+def demo_dir(tmp_path, monkeypatch):
+    shutil.copy(FIXTURES / "minimal.yaml", tmp_path / "demo.yaml")
+    monkeypatch.setenv("KZLOGFRAME_LOGFRAMES", str(tmp_path))
+    return tmp_path
+
+
+def test_logframe_page_shows_every_level_and_column(demo_dir):
+    at = run_app()
+    assert not at.exception
+    assert at.title[0].value == "Demo programme"
+    html = matrix_html(at)
+    for text in ("Overall objective", "Specific objective P1", "Result R1", "Sub-result R1.1", "Activity R1.A1",
+                 "Law adopted", "Official publications", "Political stability", "Service contract",
+                 "Target: 400 by 2016-06-23", "Baseline: 0 (2011-06-23)", "cumulative (summed)",
+                 "by oblast, sex", "Target: done by 2016-06-23"):
+        assert text in html, text
+    assert "1 results, 1 sub-results, 1 activities, 2 indicators" in at.caption[0].value
+
+
+def test_language_switch_translates_ui_and_content(demo_dir):
+    at = run_app()
+    at.sidebar.selectbox(key="lang").set_value("ru").run()
+    html = matrix_html(at)
+    assert "Объективно проверяемые индикаторы" in html
+    assert "Общая цель" in html
+    assert at.sidebar.selectbox(key="programme").label == "Программа"
+    at.sidebar.selectbox(key="lang").set_value("kk").run()
+    assert at.title[0].value == "Демо бағдарлама"
+    assert "Заң қабылданды" in matrix_html(at)
+
+
+def test_indicator_without_target_says_so(demo_dir):
+    text = (demo_dir / "demo.yaml").read_text(encoding="utf-8")
+    text = text.replace("targets: [{date: 2013-06-30, value: 100}, {date: 2016-06-23, value: 400}]", "targets: []")
+    (demo_dir / "demo.yaml").write_text(text, encoding="utf-8")
+    html = matrix_html(run_app())
+    assert "target to be set" in html
+
+
+def test_seed_text_is_escaped(demo_dir):
+    text = (demo_dir / "demo.yaml").read_text(encoding="utf-8")
+    text = text.replace("en: Result one", "en: \"<script>alert(1)</script> & more\"")
+    (demo_dir / "demo.yaml").write_text(text, encoding="utf-8")
+    html = matrix_html(run_app())
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+
+
+def test_broken_logframe_shows_the_problems_instead_of_crashing(demo_dir):
+    text = (demo_dir / "demo.yaml").read_text(encoding="utf-8").replace("purpose: P1", "purpose: P9")
+    (demo_dir / "demo.yaml").write_text(text, encoding="utf-8")
+    at = run_app()
+    assert not at.exception
+    assert "errors" in at.error[0].value
+    assert "results[0].purpose: unknown purpose 'P9'" in at.code[0].value
