@@ -5,6 +5,7 @@ Builds plain rows for one language (testable without Streamlit), and renders the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -111,8 +112,10 @@ def _templates() -> Environment:
 
 def render_matrix_html(lf: Logframe, lang: str) -> str:
     columns = {k: t(f"logframe.col.{k}", lang) for k in ("logic", "indicators", "sources", "assumptions", "means")}
-    return _templates().get_template("matrix.html.j2").render(
+    html = _templates().get_template("matrix.html.j2").render(
         rows=matrix_rows(lf, lang), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
+    # One line: Markdown passes an HTML block through untouched only up to the first blank line.
+    return re.sub(r">\s+<", "><", html).replace("\n", " ")
 
 
 def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:

@@ -61,5 +61,6 @@ def page_context() -> tuple[Logframe, str]:
 
 
 def programme_label(lf: Logframe, lang_code: str) -> str:
-    title = (lf.programme.short_title or lf.programme.title).get(lang_code)
+    short = lf.programme.short_title
+    title = (short if short and short.en.upper() != lf.programme.code.upper() else lf.programme.title).get(lang_code)
     return f"{lf.programme.code.upper()} — {title}"

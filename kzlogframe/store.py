@@ -1,0 +1,215 @@
+"""The measurement store: one DuckDB file, opened per operation and closed straight after.
+
+DuckDB lets one process write a file at a time, and the app and the CLI share it, so nothing holds
+the file open between operations: :func:`connect` opens it, retries briefly while another process
+holds the lock, then says plainly who holds it. Inside one process, writes are serialised by a lock
+so several Streamlit sessions never race each other.
+
+Every table is append-only except the status of an upload batch: a newer value supersedes an older
+one by ``recorded_at``, and the ``*_current`` views pick the latest. Nothing is ever deleted, so
+every stored value keeps its history and a rollback is one status change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
+LOCK_WAIT_SECONDS = 10.0
+_process_write_lock = threading.RLock()
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the database file."""
+
+
+def db_path(path: Path | str | None = None) -> Path:
+    return Path(path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB)
+
+
+# Versioned migrations: append, never edit. Portable SQL (DuckLake/PostgreSQL-friendly types).
+MIGRATIONS: list[str] = [
+    """
+    CREATE SEQUENCE batch_seq START 1;
+    CREATE SEQUENCE measurement_seq START 1;
+    CREATE SEQUENCE audit_seq START 1;
+    CREATE TABLE upload_batch (
+        id INTEGER PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL,
+        uploaded_at TIMESTAMP NOT NULL,
+        rows_total INTEGER NOT NULL,
+        rows_accepted INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL,
+        warnings VARCHAR,
+        status VARCHAR NOT NULL CHECK (status IN ('committed', 'rolled_back')),
+        status_changed_at TIMESTAMP,
+        status_changed_by VARCHAR
+    );
+    CREATE TABLE measurement (
+        id BIGINT PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        line INTEGER,
+        programme VARCHAR NOT NULL,
+        indicator VARCHAR NOT NULL,
+        period_label VARCHAR NOT NULL,
+        period_start DATE NOT NULL,
+        period_end DATE NOT NULL,
+        value DOUBLE,
+        value_text VARCHAR,
+        numerator DOUBLE,
+        denominator DOUBLE,
+        sex VARCHAR NOT NULL DEFAULT '',
+        oblast VARCHAR NOT NULL DEFAULT '',
+        ministry VARCHAR NOT NULL DEFAULT '',
+        source VARCHAR,
+        comment VARCHAR,
+        evidence_url VARCHAR,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE INDEX measurement_key ON measurement (programme, indicator);
+    CREATE TABLE activity_progress (
+        programme VARCHAR NOT NULL,
+        activity VARCHAR NOT NULL,
+        actual_start DATE,
+        actual_end DATE,
+        status VARCHAR NOT NULL,
+        comment VARCHAR,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE assumption_status (
+        programme VARCHAR NOT NULL,
+        assumption VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        comment VARCHAR,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE narrative (
+        programme VARCHAR NOT NULL,
+        level_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        lang VARCHAR NOT NULL,
+        body VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY,
+        at TIMESTAMP NOT NULL,
+        user_name VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target VARCHAR,
+        detail VARCHAR
+    );
+    CREATE VIEW measurement_history AS
+        SELECT m.*, b.file_name, b.user_name AS uploaded_by, b.status AS batch_status,
+               row_number() OVER (
+                   PARTITION BY m.programme, m.indicator, m.period_start, m.period_end,
+                                m.sex, m.oblast, m.ministry
+                   ORDER BY m.recorded_at DESC, m.id DESC) AS revision
+        FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
+        WHERE b.status = 'committed';
+    CREATE VIEW measurement_current AS
+        SELECT * EXCLUDE (revision) FROM measurement_history WHERE revision = 1;
+    CREATE VIEW activity_progress_current AS
+        SELECT * FROM activity_progress
+        QUALIFY row_number() OVER (PARTITION BY programme, activity ORDER BY recorded_at DESC) = 1;
+    CREATE VIEW assumption_status_current AS
+        SELECT * FROM assumption_status
+        QUALIFY row_number() OVER (PARTITION BY programme, assumption, period ORDER BY recorded_at DESC) = 1;
+    CREATE VIEW narrative_current AS
+        SELECT * FROM narrative
+        QUALIFY row_number() OVER (PARTITION BY programme, level_code, period, lang ORDER BY recorded_at DESC) = 1;
+    """,
+]
+
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+@contextmanager
+def connect(path: Path | str | None = None, *, write: bool = True,
+            wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store, migrated to the latest schema; closed when the block ends.
+
+    Writers in this process queue on one lock; a lock held by another process is retried for
+    ``wait`` seconds, then reported with the holder's PID.
+    """
+    target = db_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    guard = _process_write_lock if write else _NoLock()
+    with guard:
+        con = _open_with_retry(target, wait)
+        try:
+            migrate(con)
+            yield con
+        finally:
+            con.close()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _open_with_retry(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(target))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = _LOCK_HOLDER.search(str(exc))
+                who = f"process {holder.group(1)}" if holder else "another process"
+                raise StoreLocked(
+                    f"the database {target} is busy: {who} holds it; try again when it has finished") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations, each in its own transaction; returns the resulting version."""
+    version = schema_version(con)
+    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | None = None,
+          detail: dict[str, Any] | None = None) -> None:
+    """Record a write; call inside the same transaction as the write itself."""
+    con.execute(
+        "INSERT INTO audit_log VALUES (nextval('audit_seq'), now(), ?, ?, ?, ?)",
+        [user, action, target, json.dumps(detail, ensure_ascii=False) if detail else None])
