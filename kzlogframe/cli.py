@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-from .validation import check_file
+from .catalog import load_catalog
+from .ingest import UploadError, import_csv, list_batches, rollback_batch
+from .store import StoreLocked
+from .validation import LogframeError, check_file
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -24,15 +31,76 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    report = import_csv(args.file, load_catalog(), user=args.user, db=args.db, dry_run=args.dry_run)
+    for row in report.rejected.itertuples():
+        print(f"{args.file}:{row.line}: rejected: {row.reason}", file=sys.stderr)
+    for row in report.warnings.itertuples():
+        print(f"{args.file}:{row.line}: warning: {row.warning}")
+    print(report.message)
+    return 0 if report.status in ("committed", "dry_run", "duplicate") and not (
+        args.strict and len(report.rejected)) else 1
+
+
+def _batches(args: argparse.Namespace) -> int:
+    frame = list_batches(args.db)
+    if frame.empty:
+        print("no upload batches yet")
+    else:
+        print(frame.drop(columns=["sha256"]).to_string(index=False))
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    print(rollback_batch(args.batch, user=args.user, db=args.db))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import demo_csv
+
+    for code, lf in load_catalog().items():
+        path = Path(tempfile.gettempdir()) / f"kzlogframe-demo-{code}.csv"
+        path.write_bytes(demo_csv(lf))
+        report = import_csv(path, {code: lf}, user="demo", file_name=f"demo-{code}.csv", db=args.db)
+        print(report.message)
+        path.unlink()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kzlogframe", description=__doc__)
+    parser.add_argument("--db", default=os.environ.get("KZLOGFRAME_DB"),
+                        help="DuckDB file (default: $KZLOGFRAME_DB or data/kzlogframe.duckdb)")
+    parser.add_argument("--user", default=getpass.getuser(), help="name recorded in the upload history")
     commands = parser.add_subparsers(dest="command", required=True)
+
     validate = commands.add_parser("validate", help="check logframe YAML files; exit 1 on any error")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(run=_validate)
+
+    imp = commands.add_parser("import", help="import a CSV of measurements (all accepted rows or nothing)")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    imp.set_defaults(run=_import)
+
+    batches = commands.add_parser("batches", help="list upload batches, newest first")
+    batches.set_defaults(run=_batches)
+
+    rollback = commands.add_parser("rollback", help="withdraw an upload batch (its rows stay in history)")
+    rollback.add_argument("batch", type=int, metavar="BATCH")
+    rollback.set_defaults(run=_rollback)
+
+    demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
+    demo.set_defaults(run=_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (UploadError, LogframeError, StoreLocked, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -193,8 +193,11 @@ def _validated_sql(columns: list[str]) -> str:
     def col(name: str) -> str:
         return f"nullif(trim(r.{name}), '')" if name in columns else "NULL"
 
-    number = "try_cast(replace(regexp_replace(regexp_replace({x}, '[\\s\\u00a0\\u202f]', '', 'g'), '%$', ''), ',', '.') AS DOUBLE)"
-    value_num = number.format(x="r.value")
+    def number(x: str) -> str:
+        spaces = "[\\s\\x{00a0}\\x{202f}]"
+        return f"try_cast(replace(regexp_replace(regexp_replace({x}, '{spaces}', '', 'g'), '%$', ''), ',', '.') AS DOUBLE)"
+
+    value_num = number("r.value")
     return f"""
     WITH n AS (
         SELECT r.ord AS line_ord, {col('programme')} AS programme_raw, lower({col('programme')}) AS programme,
@@ -213,7 +216,7 @@ def _validated_sql(columns: list[str]) -> str:
                i.kind, i.scale_max, i.by_sex, i.by_oblast, i.by_ministry, i.window_start, i.window_end,
                (SELECT count(*) FROM ind WHERE ind.programme = p.programme) > 0 AS programme_known,
                sx.value AS sex, ob.value AS oblast, mi.value AS ministry,
-               {number.format(x='p.numerator_raw')} AS numerator, {number.format(x='p.denominator_raw')} AS denominator
+               {number('p.numerator_raw')} AS numerator, {number('p.denominator_raw')} AS denominator
         FROM p
         LEFT JOIN ind i ON i.programme = p.programme AND upper(i.indicator) = p.indicator
         LEFT JOIN allowed sx ON sx.programme = p.programme AND sx.dimension = 'sex' AND sx.alias = lower(p.sex_raw)
@@ -279,6 +282,7 @@ class _Parsed:
     rows_total: int
     encoding: str
     delimiter: str
+    columns: int
 
 
 def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
@@ -306,8 +310,7 @@ def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Pars
         # DuckDB numbers records (header = 1); rows it could not parse shift the ordinals of later rows.
         con.execute("""
             CREATE TEMP TABLE bad AS
-            SELECT CAST(line AS BIGINT) AS line, string_agg(DISTINCT error_message, '; ') AS reason
-            FROM csv_rejects GROUP BY line""")
+            SELECT DISTINCT CAST(line AS BIGINT) AS line FROM csv_rejects""")
         con.execute(f"CREATE TEMP TABLE result AS {_validated_sql(columns)}")
         con.execute("""
             CREATE TEMP TABLE result_lines AS
@@ -326,7 +329,7 @@ def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Pars
     if total == 0:
         con.close()
         raise UploadError(f"{file_name}:2: the file has a header but no data rows")
-    return _Parsed(con, total, encoding, delimiter)
+    return _Parsed(con, total, encoding, delimiter, len(columns))
 
 
 _ACCEPTED = """
@@ -344,7 +347,8 @@ _REJECTED = """
            programme_raw AS programme, indicator_raw AS indicator, period_text AS period, value_raw AS value
     FROM result_lines r WHERE reason <> '' OR line_ord <> first_ord
     UNION ALL
-    SELECT line, 'malformed CSV row: ' || reason, NULL, NULL, NULL, NULL FROM bad
+    SELECT line, 'malformed CSV row: expected {n} fields separated by ''{d}'' (check the delimiter and quotes)',
+           NULL, NULL, NULL, NULL FROM bad
     ORDER BY line"""
 
 
@@ -381,7 +385,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
     con = parsed.con
     try:
         con.execute(f"CREATE TEMP TABLE accepted AS {_ACCEPTED}")
-        rejected = con.execute(_REJECTED).df()
+        rejected = con.execute(_REJECTED.format(n=parsed.columns, d=parsed.delimiter.replace("\t", "tab"))).df()
         accepted_count = con.execute("SELECT count(*) FROM accepted").fetchone()[0]
         preview = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted ORDER BY line LIMIT 1000").df()
         report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,

@@ -109,7 +109,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE audit_log (
         id BIGINT PRIMARY KEY,
-        at TIMESTAMP NOT NULL,
+        logged_at TIMESTAMP NOT NULL,
         user_name VARCHAR NOT NULL,
         action VARCHAR NOT NULL,
         target VARCHAR,
