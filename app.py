@@ -9,5 +9,6 @@ st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
 
 navigation = st.navigation([
     st.Page("pages/logframe.py", title=t("page.logframe", lang()), icon="🗂️", url_path="logframe", default=True),
+    st.Page("pages/upload.py", title=t("page.upload", lang()), icon="⬆️", url_path="upload"),
 ])
 navigation.run()

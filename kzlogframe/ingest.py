@@ -418,7 +418,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
 
 def _commit(store: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, report: ImportReport,
             user: str) -> int:
-    rows = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted").fetch_arrow_table()
+    rows = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted").to_arrow_table()
     store.register("incoming", rows)
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
     store.execute("BEGIN TRANSACTION")
@@ -486,3 +486,14 @@ def template_csv(lf: Logframe) -> str:
     lines.append(f"# period: {PERIOD_FORMS}; programme window "
                  f"{lf.programme.implementation.fa_signature}..{lf.end_date}")
     return "\n".join(lines) + "\n"
+
+
+def import_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], **options: object) -> ImportReport:
+    """:func:`import_csv` for an upload held in memory (the browser's file); same checks, same result."""
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return import_csv(Path(name), catalog, file_name=file_name, **options)
+    finally:
+        Path(name).unlink(missing_ok=True)

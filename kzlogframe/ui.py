@@ -64,3 +64,8 @@ def programme_label(lf: Logframe, lang_code: str) -> str:
     short = lf.programme.short_title
     title = (short if short and short.en.upper() != lf.programme.code.upper() else lf.programme.title).get(lang_code)
     return f"{lf.programme.code.upper()} — {title}"
+
+
+def current_user() -> tuple[str, str]:
+    """(name, role). Local single-user mode until accounts exist: the one user administers."""
+    return "local", "admin"

@@ -1,0 +1,80 @@
+"""Upload measurements: template, check every row, preview, explicit commit, history and rollback."""
+
+import streamlit as st
+
+from kzlogframe.i18n import t
+from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
+from kzlogframe.store import StoreLocked
+from kzlogframe.ui import catalog, current_user, page_context
+
+logframe, lang = page_context()
+user, role = current_user()
+code = logframe.programme.code
+
+st.title(t("page.upload", lang))
+st.write(t("upload.intro", lang))
+st.download_button(t("upload.template", lang, programme=code.upper()), template_csv(logframe),
+                   file_name=f"{code}-template.csv", mime="text/csv")
+
+uploaded = st.file_uploader(t("upload.file", lang), type=["csv", "txt", "tsv"])
+if uploaded is not None:
+    data = uploaded.getvalue()
+    try:
+        with st.spinner(t("upload.checking", lang)):
+            report = import_bytes(data, uploaded.name, catalog(), user=user, dry_run=True)
+    except UploadError as exc:
+        st.error(str(exc))
+        st.stop()
+    except StoreLocked as exc:
+        st.error(t("upload.store_busy", lang, detail=exc))
+        st.stop()
+
+    delimiter = {"\t": "TAB"}.get(report.delimiter, report.delimiter)
+    st.caption(t("upload.detected", lang, encoding=report.encoding, delimiter=f"'{delimiter}'"))
+    accepted = report.accepted.attrs.get("total", len(report.accepted))
+    cols = st.columns(4)
+    cols[0].metric(t("upload.rows_total", lang), report.rows_total)
+    cols[1].metric(t("upload.rows_accepted", lang), accepted)
+    cols[2].metric(t("upload.rows_rejected", lang), len(report.rejected))
+    cols[3].metric(t("upload.rows_warnings", lang), len(report.warnings))
+
+    if report.status == "duplicate":
+        st.info(t("upload.duplicate", lang, batch=report.duplicate_of))
+    if len(report.rejected):
+        st.subheader(t("upload.rejected_title", lang))
+        st.dataframe(report.rejected, hide_index=True, width="stretch")
+    if len(report.warnings):
+        st.subheader(t("upload.warnings_title", lang))
+        st.dataframe(report.warnings, hide_index=True, width="stretch")
+    if accepted:
+        st.subheader(t("upload.accepted_preview", lang))
+        st.dataframe(report.accepted, hide_index=True, width="stretch")
+    if report.status == "dry_run":
+        if not accepted:
+            st.warning(t("upload.nothing_accepted", lang))
+        elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
+            result = import_bytes(data, uploaded.name, catalog(), user=user)
+            if result.status == "committed":
+                st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
+            else:
+                st.info(result.message)
+
+st.subheader(t("upload.history", lang))
+if flash := st.session_state.pop("_upload_flash", None):
+    st.success(flash)
+batches = list_batches()
+if batches.empty:
+    st.info(t("upload.history_empty", lang))
+else:
+    st.dataframe(batches, hide_index=True, width="stretch")
+    committed = batches.loc[batches["status"] == "committed", "id"].tolist()
+    if role != "admin":
+        st.caption(t("upload.admin_only", lang))
+    elif committed:
+        with st.expander(t("upload.rollback", lang)):
+            batch = st.selectbox(t("upload.rollback", lang), committed, key="rollback_batch")
+            st.caption(t("upload.rollback_help", lang))
+            if st.button(t("upload.rollback_button", lang, batch=batch)):
+                rollback_batch(int(batch), user=user)
+                st.session_state["_upload_flash"] = t("upload.rolled_back", lang, batch=batch)
+                st.rerun()
