@@ -98,17 +98,35 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_encoding(path: Path) -> str:
-    """``utf-8`` (BOM or not) when the whole file decodes as UTF-8, else ``cp1251`` (Excel in Kazakhstan)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def detect_encoding(path: Path, file_name: str) -> str:
+    """``utf-8`` (BOM or not) when the whole file decodes as UTF-8, else ``cp1251`` (Excel in Kazakhstan).
+
+    cp1251 leaves only byte 0x98 undefined, so a file that is neither is rare (a binary file named
+    .csv), but it is the uploader's mistake: an :class:`UploadError` at its line, not a crash.
+    """
+    if _undecodable_at(path, "utf-8") is None:
+        return "utf-8"
+    offset = _undecodable_at(path, "cp1251")
+    if offset is not None:
+        with open(path, "rb") as handle:
+            line = handle.read(offset).count(b"\n") + 1
+        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
+    return "cp1251"
+
+
+def _undecodable_at(path: Path, encoding: str) -> int | None:
+    """Byte offset of the first byte ``encoding`` cannot decode, or None when the whole file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
     with open(path, "rb") as handle:
         try:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 decoder.decode(chunk)
+                offset += len(chunk)
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1251"
-    return "utf-8"
+        except UnicodeDecodeError as exc:
+            return offset + exc.start
+    return None
 
 
 def _first_line(path: Path, encoding: str) -> str:
@@ -285,11 +303,31 @@ class _Parsed:
     columns: int
 
 
+def _read_raw(con: duckdb.DuckDBPyConnection, readable: Path, file_name: str, columns: list[str],
+              delimiter: str) -> None:
+    """The ``raw`` table: every parseable record as text; unparseable ones land in ``csv_rejects``.
+
+    DuckDB's strict reader gives up on a whole file whose records mix CRLF and LF line endings
+    (rows pasted from another editor); that is the uploader's to fix, so it is an UploadError.
+    """
+    column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
+    try:
+        con.execute(f"""
+            CREATE TEMP TABLE raw AS
+            SELECT row_number() OVER () AS ord, * FROM read_csv(?, header = true, auto_detect = false,
+                delim = ?, quote = '"', escape = '"', columns = {column_types}, encoding = 'utf-8',
+                store_rejects = true, ignore_errors = true, rejects_table = 'csv_rejects',
+                rejects_scan = 'csv_scans', parallel = true)""", [str(readable), delimiter])
+    except duckdb.InvalidInputException as exc:
+        raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
+                          "some CRLF and some LF?); save it again as CSV and re-upload") from exc
+
+
 def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
     """Load the file into an in-memory DuckDB and build the ``result`` table of checked rows."""
     if path.stat().st_size == 0:
         raise UploadError(f"{file_name}:1: the file is empty")
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path, file_name)
     header = _first_line(path, encoding)
     delimiter = detect_delimiter(header)
     columns = canonical_header(header, delimiter, file_name)
@@ -300,13 +338,7 @@ def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Pars
         con.register("allowed_df", _allowed_values(catalog))
         con.execute("CREATE TEMP TABLE ind AS SELECT * FROM ind_df")
         con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
-        column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
-        con.execute(f"""
-            CREATE TEMP TABLE raw AS
-            SELECT row_number() OVER () AS ord, * FROM read_csv(?, header = true, auto_detect = false,
-                delim = ?, quote = '"', escape = '"', columns = {column_types}, encoding = 'utf-8',
-                store_rejects = true, ignore_errors = true, rejects_table = 'csv_rejects',
-                rejects_scan = 'csv_scans', parallel = true)""", [str(readable), delimiter])
+        _read_raw(con, readable, file_name, columns, delimiter)
         # DuckDB numbers records (header = 1); rows it could not parse shift the ordinals of later rows.
         con.execute("""
             CREATE TEMP TABLE bad AS

@@ -17,6 +17,7 @@ PERIOD_FORMS = "2012-H1, 2012-Q3, 2012-06, 2012, 2012-06-30 or 30.06.2012"
 def period_start_sql(col: str) -> str:
     """SQL expression: first day of the period named by the (trimmed, upper-case) text ``col``."""
     return f"""(CASE
+        WHEN regexp_matches({col}, '^0000|\\.0000$') THEN NULL  -- there is no year 0 (DuckDB reads it as 1 BC)
         WHEN regexp_full_match({col}, '\\d{{4}}-H[12]')
             THEN make_date(CAST({col}[1:4] AS INTEGER), CAST({col}[7:7] AS INTEGER) * 6 - 5, 1)
         WHEN regexp_full_match({col}, '\\d{{4}}-Q[1-4]')

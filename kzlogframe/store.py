@@ -154,7 +154,9 @@ def connect(path: Path | str | None = None, *, write: bool = True,
     with guard:
         con = _open_with_retry(target, wait)
         try:
-            migrate(con)
+            if schema_version(con) < len(MIGRATIONS):
+                with _process_write_lock:  # two sessions creating the same table conflict in DuckDB's catalog
+                    migrate(con)
             yield con
         finally:
             con.close()
@@ -187,12 +189,15 @@ def _open_with_retry(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    """Migrations applied so far (0 for a new file); only reads, so readers never wait for a writer."""
+    exists = con.execute("""SELECT count(*) FROM information_schema.tables
+                            WHERE table_schema = current_schema() AND table_name = 'schema_version'""").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0] if exists else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; returns the resulting version."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     version = schema_version(con)
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
         con.execute("BEGIN TRANSACTION")
