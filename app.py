@@ -3,13 +3,12 @@
 import streamlit as st
 
 from kzlogframe.i18n import t
-from kzlogframe.ui import lang, mark_entrypoint
+from kzlogframe.ui import lang
 
 st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
 
 navigation = st.navigation([
-    st.Page("pages/logframe.py", title=t("page.logframe", lang()), icon="🗂️", url_path="logframe", default=True),
-    st.Page("pages/upload.py", title=t("page.upload", lang()), icon="⬆️", url_path="upload"),
+    st.Page("views/logframe.py", title=t("page.logframe", lang()), icon="🗂️", url_path="logframe", default=True),
+    st.Page("views/upload.py", title=t("page.upload", lang()), icon="⬆️", url_path="upload"),
 ])
-mark_entrypoint()
 navigation.run()

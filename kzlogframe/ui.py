@@ -37,29 +37,11 @@ def _remembered(widget_key: str, store_key: str, default: str, allowed: list[str
     st.session_state[widget_key] = value if value in allowed else default
 
 
-def mark_entrypoint() -> None:
-    """Called by app.py before it runs the page, so the page knows it came through the app shell."""
-    st.session_state["_via_app"] = True
-
-
-def _ensure_entrypoint() -> None:
-    """Streamlit decides once per server whether ``pages/`` is an old-style page folder; a deep link
-    as the very first request runs the page without app.py. Switch that off and rerun through app.py
-    (shell, navigation and every check it makes)."""
-    if st.session_state.pop("_via_app", False):
-        return
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
-
 def page_context() -> tuple[Logframe, str]:
     """Draw the language and programme pickers and return what the page should show.
 
     Every page calls this first, so the choice follows the user from page to page.
     """
-    _ensure_entrypoint()
     _remembered("lang", "_lang", DEFAULT_LANGUAGE, list(LANGUAGES))
     st.sidebar.selectbox(t("sidebar.language", st.session_state["lang"]), list(LANGUAGES), key="lang",
                          format_func=LANGUAGES.__getitem__)

@@ -19,7 +19,7 @@ def db(tmp_path, monkeypatch):
 
 def upload_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert not at.exception
     return at
 
@@ -53,6 +53,6 @@ def test_rollback_from_the_page_restores_previous_values(db, tmp_path):
 def test_upload_page_in_kazakh(db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.sidebar.selectbox(key="lang").set_value("kk").run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert at.title[0].value == "Өлшемдерді жүктеу"
     assert at.sidebar.selectbox(key="lang").value == "kk"

@@ -21,7 +21,7 @@ def test_upload_with_errors_then_fix_and_commit(server, page, tmp_path):
     page.goto(f"{server['url']}/upload")
     wait_for_app(page)
     page.get_by_text("Upload history").wait_for()
-    # A deep link as the server's first request still goes through app.py (its navigation, not pages/).
+    # A deep link as the server's first request still goes through app.py (its st.navigation, not a page folder).
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Upload measurements" in nav and "app" not in nav.split()
 
