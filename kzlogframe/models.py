@@ -113,10 +113,42 @@ class Level(Strict):
     assumptions: list[Assumption] = Field(default_factory=list)
 
 
+class Schedule(Strict):
+    """When an activity runs, as the seed's "Кезектілік" paragraph says, in months.
+
+    ``after`` lists what must be reached before the activity starts (finish-to-start): ``fa`` (the
+    financing agreement signature), ``inception_end``, ``contract:<id>`` (that contract signed),
+    an activity code (``R1.A2``: that activity finished) or a result code (``R1``: its timed
+    activities finished). ``assumed`` names the fields the seed does not give: planning
+    assumptions a user may edit, shown as such.
+    """
+
+    after: list[NonEmpty] = Field(default_factory=lambda: ["fa"])
+    lag_months: int = Field(default=0, ge=0)
+    duration_months: int | None = Field(default=None, gt=0)
+    throughout: bool = False
+    as_needed: bool = False
+    start_deadline_months: int | None = Field(default=None, gt=0)
+    max_duration_months: int | None = Field(default=None, gt=0)
+    assumed: list[Annotated[str, StringConstraints(pattern=r"^(after|lag_months|duration_months)$")]] = Field(
+        default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_length(self) -> "Schedule":
+        if self.throughout == (self.duration_months is not None):
+            raise ValueError("give either duration_months or throughout: true")
+        if self.max_duration_months and self.duration_months and self.duration_months > self.max_duration_months:
+            raise ValueError(f"duration_months {self.duration_months} exceeds max_duration_months "
+                             f"{self.max_duration_months}")
+        return self
+
+
 class Activity(Strict):
     code: Code
     text: Text
     contract: Code | None = None
+    schedule: Schedule | None = None
 
 
 class SubResult(Level):
@@ -147,10 +179,14 @@ class ContractKind(str, Enum):
 
 
 class Contract(Strict):
+    """``signature_months``: when the contract is (planned to be) signed, in months after FA signature."""
+
     id: Code
     kind: ContractKind
     title: Text
     max_eur: float | None = Field(default=None, ge=0)
+    signature_months: int | None = Field(default=None, ge=0)
+    signature_assumed: bool = True
 
 
 class Reporting(str, Enum):
@@ -166,7 +202,17 @@ class Implementation(Strict):
     operational_months: int = Field(default=60, gt=0)
     closure_months: int = Field(default=24, ge=0)
     contracting_deadline_months: int = Field(default=36, gt=0)
+    inception_months: int = Field(default=6, gt=0)
     reporting: Reporting = Reporting.semester
+
+
+class Monitoring(Strict):
+    """The M&E calendar in months after FA signature (DESIGN.md §5); mid-term timing is our assumption."""
+
+    rom_start_months: int = Field(default=6, ge=0)
+    rom_stop_before_operational_end_months: int = Field(default=6, ge=0)
+    midterm_evaluation_months: int = Field(default=30, gt=0)
+    final_evaluation_months: int = Field(default=60, gt=0)
 
 
 class Resolution(Strict):
@@ -241,6 +287,7 @@ class Logframe(Strict):
     results: list[Result] = Field(min_length=1)
     budget: Budget
     steering_committee: SteeringCommittee
+    monitoring: Monitoring = Field(default_factory=Monitoring)
 
     def levels(self) -> Iterator[Level]:
         """Every matrix row, top-down: goal, purposes, then each result followed by its sub-results."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .models import IndicatorType, Level, Logframe
+from .schedule import ScheduleError, dependency_graph, plan
 from .yaml_source import PathKey, Problem, SourceMap, parse_yaml, read_text
 
 BUDGET_TOLERANCE = 0.5  # half a unit of the budget table: the seeds round to 50 000 EUR
@@ -88,6 +89,7 @@ def semantic_problems(lf: Logframe, source: SourceMap) -> list[Problem]:
     problems += _references(lf, source)
     problems += _indicator_rules(lf, source)
     problems += _budget(lf, source)
+    problems += _schedule_rules(lf, source)
     return problems
 
 
@@ -201,3 +203,28 @@ def _budget(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
                 ("programme", "eu_contribution_eur"),
                 f"EU contribution {lf.programme.eu_contribution_eur:,.0f} EUR differs from the budget's EU total "
                 f"{stated_eur:,.0f} EUR")
+
+
+def _schedule_rules(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    impl = lf.programme.implementation
+    for i, contract in enumerate(lf.contracts):
+        if contract.signature_months is not None and contract.signature_months > impl.contracting_deadline_months:
+            yield source.problem(("contracts", i, "signature_months"),
+                                 f"signed in month {contract.signature_months}, after the contracting deadline "
+                                 f"(month {impl.contracting_deadline_months})")
+    paths = {a.code: ("results", i, "activities", k)
+             for i, r in enumerate(lf.results) for k, a in enumerate(r.activities)}
+    try:
+        dependency_graph(lf)
+    except ScheduleError as exc:
+        for code, message in exc.problems:
+            yield source.problem(paths[code] + ("schedule", "after"), message)
+        return
+    for code, planned in plan(lf).activities.items():
+        where = paths[code] + ("schedule",)
+        if planned.end_month > impl.operational_months:
+            yield source.problem(where, f"ends in month {planned.end_month}, after the operational phase "
+                                        f"(month {impl.operational_months})")
+        if planned.start_deadline_month is not None and planned.start_month > planned.start_deadline_month:
+            yield source.problem(where, f"planned start in month {planned.start_month} misses its deadline "
+                                        f"(month {planned.start_deadline_month})")

@@ -1,0 +1,253 @@
+"""Planned dates from the seeds' sequencing rules, the dependency graph, slack and critical path,
+and the comparison with what the TA team records as actually happening.
+
+Everything is in calendar months from the financing-agreement (FA) signature; dates come from
+:func:`models.add_months` at the edge. The graph is a DAG of activities (finish-to-start); anchors
+(FA, inception end, contract signatures) are fixed points, not nodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+
+from .models import Activity, Logframe, add_months
+
+ANCHOR_FA = "fa"
+ANCHOR_INCEPTION = "inception_end"
+CONTRACT_PREFIX = "contract:"
+
+
+class ScheduleError(ValueError):
+    """The sequencing rules cannot be resolved: dangling reference or cycle."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems  # (activity code, message)
+        super().__init__("; ".join(f"{code}: {message}" for code, message in problems))
+
+
+@dataclass(frozen=True)
+class PlannedActivity:
+    code: str
+    result: str
+    contract: str | None
+    start_month: int
+    end_month: int
+    throughout: bool
+    as_needed: bool
+    start_deadline_month: int | None
+    predecessors: tuple[str, ...]
+    anchors: tuple[str, ...]
+    assumed: tuple[str, ...]
+    lag_months: int = 0
+    slack_months: int = 0
+    critical: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str
+    start_month: int
+    end_month: int
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    month: int
+    label: str = ""
+
+
+@dataclass
+class Plan:
+    fa_signature: dt.date
+    activities: dict[str, PlannedActivity]
+    phases: list[Phase]
+    events: list[Event]
+    critical_path: list[str] = field(default_factory=list)
+
+    def date(self, month: int) -> dt.date:
+        return add_months(self.fa_signature, month)
+
+
+def _activities(lf: Logframe) -> dict[str, tuple[str, Activity]]:
+    return {a.code: (r.code, a) for r in lf.results for a in r.activities}
+
+
+def anchor_month(lf: Logframe, ref: str) -> int | None:
+    """Month of an anchor reference, or None when ``ref`` is not an anchor."""
+    if ref == ANCHOR_FA:
+        return 0
+    if ref == ANCHOR_INCEPTION:
+        return lf.programme.implementation.inception_months
+    if ref.startswith(CONTRACT_PREFIX):
+        contract = next((c for c in lf.contracts if c.id == ref.removeprefix(CONTRACT_PREFIX)), None)
+        if contract is None:
+            return None
+        return contract.signature_months or 0
+    return None
+
+
+def dependency_graph(lf: Logframe) -> nx.DiGraph:
+    """Activity → activity edges (finish-to-start); a result reference expands to its timed activities.
+
+    Raises :class:`ScheduleError` listing every dangling reference and every cycle.
+    """
+    activities = _activities(lf)
+    results = {r.code: r for r in lf.results}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(activities)
+    problems: list[tuple[str, str]] = []
+    for code, (_, activity) in activities.items():
+        if activity.schedule is None:
+            continue
+        for ref in activity.schedule.after:
+            if ref in activities:
+                if ref == code:
+                    problems.append((code, "an activity cannot follow itself"))
+                graph.add_edge(ref, code)
+            elif ref in results:
+                timed = [a.code for a in results[ref].activities
+                         if a.schedule is None or not a.schedule.throughout]
+                graph.add_edges_from((pred, code) for pred in timed if pred != code)
+            elif anchor_month(lf, ref) is None:
+                problems.append((code, f"unknown reference '{ref}' in after (use fa, inception_end, "
+                                       "contract:<id>, an activity code or a result code)"))
+    for cycle in nx.simple_cycles(graph):
+        if len(cycle) > 1:
+            problems.append((cycle[0], "dependency cycle: " + " → ".join(cycle + [cycle[0]])))
+    if problems:
+        raise ScheduleError(problems)
+    return graph
+
+
+def plan(lf: Logframe) -> Plan:
+    """Earliest start/finish of every scheduled activity, slack against the operational phase,
+    the critical path, the programme phases and the M&E calendar."""
+    impl, monitoring = lf.programme.implementation, lf.monitoring
+    horizon = impl.operational_months
+    activities = _activities(lf)
+    graph = dependency_graph(lf)
+    start: dict[str, int] = {}
+    end: dict[str, int] = {}
+    for code in nx.topological_sort(graph):
+        result, activity = activities[code]
+        schedule = activity.schedule
+        if schedule is None:
+            continue
+        ready = [end[p] for p in graph.predecessors(code) if p in end]
+        ready += [m for ref in schedule.after if (m := anchor_month(lf, ref)) is not None]
+        start[code] = max(ready, default=0) + schedule.lag_months
+        end[code] = horizon if schedule.throughout else start[code] + (schedule.duration_months or 0)
+
+    # Backward pass: latest finish that still ends by the operational phase.
+    latest_end: dict[str, int] = {}
+    for code in reversed(list(nx.topological_sort(graph))):
+        if code not in start:
+            continue
+        successors = [latest_end[s] - (end[s] - start[s]) - activities[s][1].schedule.lag_months
+                      for s in graph.successors(code) if s in latest_end]
+        latest_end[code] = min([horizon, *successors])
+    planned = {}
+    for code, (result, activity) in activities.items():
+        if code not in start:
+            continue
+        schedule = activity.schedule
+        slack = latest_end[code] - end[code]
+        planned[code] = PlannedActivity(
+            code=code, result=result, contract=activity.contract, start_month=start[code], end_month=end[code],
+            throughout=schedule.throughout, as_needed=schedule.as_needed,
+            start_deadline_month=schedule.start_deadline_months,
+            predecessors=tuple(graph.predecessors(code)),
+            anchors=tuple(r for r in schedule.after if anchor_month(lf, r) is not None),
+            assumed=tuple(schedule.assumed), lag_months=schedule.lag_months, slack_months=slack)
+    critical = _critical_path(graph, planned)
+    planned = {code: replace(p, critical=code in critical) for code, p in planned.items()}
+    phases = [
+        Phase("inception", 0, impl.inception_months),
+        Phase("operational", 0, impl.operational_months),
+        Phase("closure", impl.operational_months, impl.operational_months + impl.closure_months),
+    ]
+    events = [Event("contracting_deadline", impl.contracting_deadline_months)]
+    events += [Event("contract_signature", c.signature_months, c.id) for c in lf.contracts
+               if c.signature_months is not None]
+    events += [Event("rom", m) for m in range(monitoring.rom_start_months,
+                                              impl.operational_months - monitoring.rom_stop_before_operational_end_months + 1, 6)]
+    events += [Event("midterm_evaluation", monitoring.midterm_evaluation_months),
+               Event("final_evaluation", monitoring.final_evaluation_months)]
+    every = 12 // lf.steering_committee.meetings_per_year
+    events += [Event("steering_committee", m) for m in range(every, impl.operational_months + impl.closure_months + 1,
+                                                             every)]
+    return Plan(impl.fa_signature, planned, phases, sorted(events, key=lambda e: (e.month, e.key)), critical)
+
+
+def _critical_path(graph: nx.DiGraph, planned: dict[str, PlannedActivity]) -> list[str]:
+    """The chain that sets the latest finish: from the last-ending timed activity, walk back through
+    the predecessor whose finish fixed its start; stop where an anchor fixed it."""
+    timed = [code for code, p in planned.items() if not p.throughout]
+    if not timed:
+        return []
+    node = max(timed, key=lambda code: (planned[code].end_month, code))
+    path = [node]
+    while True:
+        here = planned[node]
+        drivers = sorted(q for q in graph.predecessors(node)
+                         if q in planned and planned[q].end_month + here.lag_months == here.start_month)
+        if not drivers:
+            return list(reversed(path))
+        node = drivers[0]
+        path.append(node)
+
+
+ACTIVITY_STATUSES = ("not_started", "ongoing", "completed", "delayed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Actual:
+    """What the TA team recorded for an activity (latest entry)."""
+
+    start: dt.date | None
+    end: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # late_start | late_finish | missed_deadline | started_before_predecessor
+    activity: str
+    detail: str
+    related: str | None = None
+
+
+def violations(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: dt.date) -> list[Violation]:
+    """Where reality departs from the plan, as of ``today``. "As needed" activities are never late."""
+    found: list[Violation] = []
+    for code, p in planned.activities.items():
+        actual = actuals.get(code, Actual(None, None, "not_started"))
+        if actual.status == "cancelled":
+            continue
+        planned_start, planned_end = planned.date(p.start_month), planned.date(p.end_month)
+        if not p.as_needed:
+            if actual.start is None and today > planned_start:
+                found.append(Violation("late_start", code, f"planned to start {planned_start}, not started"))
+            elif actual.start is not None and actual.start > planned_start:
+                found.append(Violation("late_start", code, f"started {actual.start}, planned {planned_start}"))
+            if not p.throughout and actual.end is None and today > planned_end:
+                found.append(Violation("late_finish", code, f"planned to finish {planned_end}, not finished"))
+        if p.start_deadline_month is not None:
+            deadline = planned.date(p.start_deadline_month)
+            started = actual.start
+            if (started is None and today > deadline) or (started is not None and started > deadline):
+                found.append(Violation("missed_deadline", code,
+                                       f"must start by {deadline} ({p.start_deadline_month} months after FA "
+                                       f"signature); {'started ' + str(started) if started else 'not started'}"))
+        if actual.start is not None:
+            for pred in p.predecessors:
+                before = actuals.get(pred)
+                if before is None or before.end is None or actual.start < before.end:
+                    ended = f"finished {before.end}" if before and before.end else "not finished"
+                    found.append(Violation("started_before_predecessor", code,
+                                           f"started {actual.start} but {pred} {ended}", related=pred))
+    return found

@@ -1,0 +1,152 @@
+"""Schedules: date resolution, graph checks, critical path and violations on a hand-checked plan."""
+
+import datetime as dt
+
+import pytest
+
+from kzlogframe.schedule import Actual, ScheduleError, plan, violations
+from kzlogframe.validation import check_text
+
+# Months from FA signature (2011-06-23). Hand-resolved:
+#   A1 after contract:service (month 6) lag 0, 6 months     -> 6..12
+#   A2 after A1, lag 2, 10 months                           -> 14..24
+#   A3 after A1 and A2, 12 months                           -> 24..36
+#   A4 after fa, throughout                                 -> 0..60
+#   A5 after inception_end (6), 4 months, as needed         -> 6..10
+#   A6 after R1 (= A1, A2, A3, A5: timed ones), 6 months     -> 36..42
+# Critical path (sets the latest finish, month 42): A1 -> A2 -> A3 -> A6.
+# Slack to month 60: A6 18, A3 18, A2 18, A1 18 (A2 needs 2 of lag), A5 54 - 10 = 44.
+ACTIVITIES = """
+    activities:
+      - code: R1.A1
+        text: {kk: Бір, en: One}
+        contract: service
+        schedule: {after: ["contract:service"], duration_months: 6}
+      - code: R1.A2
+        text: {kk: Екі, en: Two}
+        schedule: {after: [R1.A1], lag_months: 2, duration_months: 10, assumed: [duration_months, lag_months]}
+      - code: R1.A3
+        text: {kk: Үш, en: Three}
+        schedule: {after: [R1.A1, R1.A2], duration_months: 12, start_deadline_months: 30}
+      - code: R1.A4
+        text: {kk: Төрт, en: Four}
+        schedule: {after: [fa], throughout: true}
+      - code: R1.A5
+        text: {kk: Бес, en: Five}
+        schedule: {after: [inception_end], duration_months: 4, as_needed: true}
+  - code: R2
+    purpose: P1
+    text: {kk: Нәтиже екі, en: Result two}
+    activities:
+      - code: R2.A1
+        text: {kk: Алты, en: Six}
+        schedule: {after: [R1], duration_months: 6}
+"""
+
+
+@pytest.fixture
+def text(minimal_text):
+    text = minimal_text.replace("    max_eur: 800000\n", "    max_eur: 800000\n    signature_months: 6\n")
+    start = text.index("    activities:")
+    end = text.index("budget:")
+    return text[:start] + ACTIVITIES.lstrip("\n") + text[end:]
+
+
+def load(text):
+    checked = check_text(text, "demo.yaml")
+    assert checked.errors == [], checked.errors
+    return checked.logframe
+
+
+def test_planned_months(text):
+    p = plan(load(text))
+    months = {code: (a.start_month, a.end_month) for code, a in p.activities.items()}
+    assert months == {"R1.A1": (6, 12), "R1.A2": (14, 24), "R1.A3": (24, 36), "R1.A4": (0, 60),
+                      "R1.A5": (6, 10), "R2.A1": (36, 42)}
+    assert p.date(14) == dt.date(2012, 8, 23)
+    assert p.activities["R1.A2"].assumed == ("duration_months", "lag_months")
+
+
+def test_critical_path_and_slack(text):
+    p = plan(load(text))
+    assert p.critical_path == ["R1.A1", "R1.A2", "R1.A3", "R2.A1"]
+    assert {c for c, a in p.activities.items() if a.critical} == set(p.critical_path)
+    assert p.activities["R2.A1"].slack_months == 18
+    assert p.activities["R1.A1"].slack_months == 18
+    assert p.activities["R1.A5"].slack_months == 44
+
+
+def test_calendar_events(text):
+    p = plan(load(text))
+    rom = [e.month for e in p.events if e.key == "rom"]
+    assert rom == [6, 12, 18, 24, 30, 36, 42, 48, 54]  # month 6 until 6 months before month 60
+    assert [e.month for e in p.events if e.key == "steering_committee"] == list(range(6, 85, 6))
+    assert [(ph.key, ph.start_month, ph.end_month) for ph in p.phases] == [
+        ("inception", 0, 6), ("operational", 0, 60), ("closure", 60, 84)]
+
+
+def test_cycle_is_a_clear_error(text):
+    text = text.replace("schedule: {after: [R1.A1], lag_months: 2", "schedule: {after: [R1.A3], lag_months: 2")
+    errors = [str(p) for p in check_text(text, "demo.yaml").errors]
+    assert len(errors) == 1
+    assert "dependency cycle: R1.A2 → R1.A3 → R1.A2" in errors[0] or "dependency cycle: R1.A3 → R1.A2 → R1.A3" in errors[0]
+    assert ".schedule.after: " in errors[0]
+
+
+def test_dangling_reference_is_a_clear_error(text):
+    text = text.replace('after: ["contract:service"]', 'after: ["contract:oecd"]')
+    errors = [str(p) for p in check_text(text, "demo.yaml").errors]
+    assert errors == [f"demo.yaml:{text[:text.index('contract:oecd')].count(chr(10)) + 1}: "
+                      "results[0].activities[0].schedule.after: unknown reference 'contract:oecd' in after "
+                      "(use fa, inception_end, contract:<id>, an activity code or a result code)"]
+
+
+def test_dependency_graph_raises_schedule_error(text):
+    from kzlogframe.schedule import dependency_graph
+
+    lf = load(text)
+    broken = lf.model_copy(deep=True)
+    object.__setattr__(broken.results[0].activities[0].schedule, "after", ["R9.A9"])
+    with pytest.raises(ScheduleError, match="unknown reference 'R9.A9'"):
+        dependency_graph(broken)
+
+
+def test_ending_after_the_operational_phase(text):
+    text = text.replace("after: [R1], duration_months: 6", "after: [R1], duration_months: 30")
+    errors = [str(p) for p in check_text(text, "demo.yaml").errors]
+    assert len(errors) == 1 and "ends in month 66, after the operational phase (month 60)" in errors[0]
+
+
+def test_contract_signed_after_contracting_deadline(text):
+    text = text.replace("signature_months: 6", "signature_months: 40")
+    errors = [str(p) for p in check_text(text, "demo.yaml").errors]
+    assert any("contracts[0].signature_months: signed in month 40, after the contracting deadline (month 36)" in e
+               for e in errors)
+
+
+def test_violations(text):
+    lf = load(text)
+    p = plan(lf)
+    d = p.date
+    actuals = {
+        "R1.A1": Actual(d(7), d(13), "completed"),          # started a month late
+        "R1.A2": Actual(d(12), None, "ongoing"),             # started before A1 finished; not finished by today
+        "R1.A5": Actual(None, None, "not_started"),          # as needed: never late
+    }
+    today = d(31)
+    found = {(v.kind, v.activity) for v in violations(lf, p, actuals, today)}
+    assert found == {
+        ("late_start", "R1.A1"),
+        ("started_before_predecessor", "R1.A2"),
+        ("late_finish", "R1.A2"),
+        ("late_start", "R1.A3"),            # planned month 24, not started
+        ("missed_deadline", "R1.A3"),       # must start by month 30
+        ("late_start", "R1.A4"),            # throughout from month 0, never started
+    }
+
+
+def test_cancelled_activity_is_not_reported(text):
+    lf = load(text)
+    p = plan(lf)
+    found = violations(lf, p, {"R1.A3": Actual(None, None, "cancelled")}, p.date(31))
+    assert "R1.A3" not in {v.activity for v in found}
