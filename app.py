@@ -8,7 +8,8 @@ from kzlogframe.ui import lang
 st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
 
 navigation = st.navigation([
-    st.Page("views/logframe.py", title=t("page.logframe", lang()), icon="🗂️", url_path="logframe", default=True),
-    st.Page("views/upload.py", title=t("page.upload", lang()), icon="⬆️", url_path="upload"),
+    st.Page("views/logframe.py", title=t("page.logframe", lang()), icon=":material/account_tree:", url_path="logframe", default=True),
+    st.Page("views/sequencing.py", title=t("page.sequencing", lang()), icon=":material/event:", url_path="sequencing"),
+    st.Page("views/upload.py", title=t("page.upload", lang()), icon=":material/upload:", url_path="upload"),
 ])
 navigation.run()

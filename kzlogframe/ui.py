@@ -5,12 +5,14 @@ The only module besides the pages that imports streamlit; everything it returns 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import streamlit as st
 
 from .catalog import load_catalog, logframes_dir
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from .measurements import data_as_of
 from .models import Logframe
 from .validation import LogframeError
 
@@ -69,3 +71,8 @@ def programme_label(lf: Logframe, lang_code: str) -> str:
 def current_user() -> tuple[str, str]:
     """(name, role). Local single-user mode until accounts exist: the one user administers."""
     return "local", "admin"
+
+
+def default_as_of(lf: Logframe) -> dt.date:
+    """Assess at the end of the latest data, or today, never after the programme's end."""
+    return min(data_as_of(lf.programme.code) or dt.date.today(), dt.date.today(), lf.end_date)

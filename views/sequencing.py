@@ -1,0 +1,71 @@
+"""Sequencing: the Gantt of planned vs actual activities, what departs from the plan, and the form
+where the TA team records actual dates."""
+
+import streamlit as st
+
+from kzlogframe.gantt import gantt_figure
+from kzlogframe.i18n import t
+from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
+from kzlogframe.tracking import activity_history, current_actuals, record_activity
+from kzlogframe.ui import current_user, default_as_of, page_context
+
+logframe, lang = page_context()
+user, role = current_user()
+code = logframe.programme.code
+
+st.title(t("page.sequencing", lang))
+programme_plan = plan(logframe)
+if not programme_plan.activities:
+    st.info(t("seq.no_schedule", lang))
+    st.stop()
+st.caption(t("seq.intro", lang))
+
+left, right = st.columns([3, 1])
+results = left.multiselect(t("seq.results", lang), [r.code for r in logframe.results if r.activities],
+                           key="seq_results")
+today = right.date_input(t("seq.today", lang), value=default_as_of(logframe),
+                         min_value=logframe.programme.implementation.fa_signature, max_value=logframe.end_date,
+                         key=f"seq_today_{code}")
+actuals = current_actuals(code)
+st.plotly_chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None),
+                width="stretch", key="gantt")
+
+st.subheader(t("seq.violations", lang))
+found = [v for v in violations(logframe, programme_plan, actuals, today)
+         if not results or v.activity.split(".")[0] in results]
+if found:
+    st.dataframe([{t("seq.col.kind", lang): t(f"violation.{v.kind}", lang), t("seq.col.activity", lang): v.activity,
+                   t("seq.col.detail", lang): v.detail} for v in found], hide_index=True, width="stretch")
+else:
+    st.success(t("seq.no_violations", lang))
+
+with st.expander(t("seq.calendar", lang)):
+    st.dataframe([{"": programme_plan.date(e.month).isoformat(), " ": t(f"event.{e.key}", lang, label=e.label)
+                   if e.key == "contract_signature" else t(f"event.{e.key}", lang)} for e in programme_plan.events],
+                 hide_index=True, width="stretch")
+
+st.subheader(t("seq.record", lang))
+if role not in ("uploader", "admin"):
+    st.caption(t("seq.uploader_only", lang))
+else:
+    texts = {a.code: a.text.get(lang) for r in logframe.results for a in r.activities}
+    with st.form("record_activity", clear_on_submit=False):
+        activity = st.selectbox(t("seq.activity", lang), list(programme_plan.activities),
+                                format_func=lambda c: f"{c} — {texts[c][:80]}")
+        status = st.selectbox(t("seq.status", lang), ACTIVITY_STATUSES, format_func=lambda s: t(f"status.{s}", lang))
+        start_col, end_col = st.columns(2)
+        actual_start = start_col.date_input(t("seq.actual_start", lang), value=None,
+                                            min_value=logframe.programme.implementation.fa_signature)
+        actual_end = end_col.date_input(t("seq.actual_end", lang), value=None,
+                                        min_value=logframe.programme.implementation.fa_signature)
+        comment = st.text_input(t("seq.comment", lang), max_chars=500)
+        if st.form_submit_button(t("seq.save", lang), type="primary"):
+            try:
+                record_activity(code, activity, status=status, actual_start=actual_start, actual_end=actual_end,
+                                comment=comment or None, user=user)
+                st.success(t("seq.saved", lang, activity=activity, status=t(f"status.{status}", lang)))
+            except ValueError as exc:
+                st.error(str(exc))
+
+with st.expander(t("seq.history", lang)):
+    st.dataframe(activity_history(code), hide_index=True, width="stretch")
