@@ -57,7 +57,8 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import demo_csv
+    from .demo import demo_activity_progress, demo_csv
+    from .tracking import current_actuals, record_activity
 
     for code, lf in load_catalog().items():
         path = Path(tempfile.gettempdir()) / f"kzlogframe-demo-{code}.csv"
@@ -65,6 +66,11 @@ def _demo(args: argparse.Namespace) -> int:
         report = import_csv(path, {code: lf}, user="demo", file_name=f"demo-{code}.csv", db=args.db)
         print(report.message)
         path.unlink()
+        if not current_actuals(code, args.db):
+            rows = demo_activity_progress(lf)
+            for row in rows:
+                record_activity(code, row.pop("activity"), user="demo", db=args.db, **row)
+            print(f"{code}: {len(rows)} synthetic activity records")
     return 0
 
 

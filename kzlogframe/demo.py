@@ -88,3 +88,26 @@ def demo_csv(lf: Logframe) -> bytes:
     writer.writeheader()
     writer.writerows(demo_rows(lf))
     return out.getvalue().encode("utf-8")
+
+
+def demo_activity_progress(lf: Logframe, seed: int = 2011) -> list[dict]:
+    """Plausible recorded actuals up to the demo's "today": most activities a little late, a few very late."""
+    from .schedule import plan  # local: keeps the measurement demo free of the scheduling graph
+
+    rng = random.Random(f"{seed}-{lf.programme.code}-activities")
+    planned = plan(lf)
+    today_month = int(DEMO_YEARS_OF_DATA * 12)
+    rows = []
+    for code, p in planned.activities.items():
+        if p.start_month > today_month or p.as_needed:
+            continue
+        start = p.start_month + rng.choice([0, 0, 1, 2, 4])
+        if start > today_month:
+            continue
+        finish = None if p.throughout else p.end_month + rng.choice([0, 1, 3, 8])
+        done = finish is not None and finish <= today_month
+        rows.append({"activity": code, "actual_start": planned.date(start),
+                     "actual_end": planned.date(finish) if done else None,
+                     "status": "completed" if done else "ongoing",
+                     "comment": "SYNTHETIC DEMO DATA"})
+    return rows

@@ -64,7 +64,7 @@ def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today:
     impl = lf.programme.implementation
     _vline(fig, planned.date(impl.contracting_deadline_months), t("gantt.contracting_deadline", lang), "#8a5a00")
     _vline(fig, planned.date(impl.operational_months), t("gantt.operational_end", lang), "#555")
-    _vline(fig, today, t("gantt.today", lang), "#c0392b")
+    _vline(fig, today, t("gantt.today", lang), "#c0392b", top=False)
     for code, p in planned.activities.items():
         if p.start_deadline_month and (not results or p.result in results):
             label = frame.loc[frame["activity"] == code, "label"].iloc[0]
@@ -84,8 +84,8 @@ def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today:
     return fig
 
 
-def _vline(fig: go.Figure, when: dt.date, label: str, colour: str) -> None:
+def _vline(fig: go.Figure, when: dt.date, label: str, colour: str, top: bool = True) -> None:
     # Plotly cannot place an annotation on a date vline by itself: draw the line, then the label.
     fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line={"color": colour, "dash": "dot"})
-    fig.add_annotation(x=when, y=1.0, yref="paper", text=label, showarrow=False, yanchor="bottom",
-                       font={"color": colour, "size": 11})
+    fig.add_annotation(x=when, y=1.0 if top else 0.0, yref="paper", text=label, showarrow=False,
+                       yanchor="bottom" if top else "top", font={"color": colour, "size": 11})

@@ -144,3 +144,47 @@ def test_numbers_in_indicator_texts_are_captured_as_targets(catalog, code):
         numbers = {float(n.replace(",", ".")) for n in re.findall(r"(?<![\d.])(\d+(?:,\d+)?)\s*(?:%|пайыз)", ind.text.kk)}
         if numbers and ind.type is IndicatorType.quantitative:
             assert numbers & {t.value for t in ind.targets}, ind.code
+
+
+# What each sequencing paragraph says, read from the Kazakh text itself, and what the schedule must carry.
+SEQUENCING_RULES = [
+    # (phrase in the seed paragraph, check on the result's activities)
+    ("ынтымақтастық туралы келісім", lambda acts: any("contract:oecd" in a.schedule.after for a in acts)),
+    ("сервистік келісімшарт", lambda acts: any("contract:service" in a.schedule.after for a in acts)),
+    ("8 ай ішінде", lambda acts: any(a.schedule.start_deadline_months == 8 for a in acts)),
+    ("бірінші жыл", lambda acts: any(a.schedule.start_deadline_months == 12 for a in acts)),
+    ("48 айға дейін", lambda acts: any(a.schedule.max_duration_months == 48 for a in acts)),
+    ("мерзімінің ішінде", lambda acts: any(a.schedule.throughout for a in acts)),
+    ("қажеттілігіне қарай", lambda acts: any(a.schedule.as_needed for a in acts)),
+]
+
+
+@pytest.mark.parametrize("code", list(FILES))
+def test_schedules_follow_the_sequencing_paragraphs(catalog, code):
+    from kzlogframe.schedule import plan
+
+    lf = catalog[code]
+    checked = 0
+    for result in lf.results:
+        if not result.sequencing:
+            continue
+        assert all(a.schedule is not None for a in result.activities), result.code
+        paragraph = " ".join(result.sequencing.kk.split())
+        for phrase, rule in SEQUENCING_RULES:
+            if phrase in paragraph:
+                assert rule(result.activities), (result.code, phrase)
+                checked += 1
+    assert checked >= 5
+    planned = plan(lf)
+    assert all(p.end_month <= lf.programme.implementation.operational_months for p in planned.activities.values())
+    assert planned.critical_path
+
+
+def test_psr_sequencing_chains(catalog):
+    """PSR R1: "A1 immediately after the cooperation agreement is signed, then A2 and A3; A4 throughout"."""
+    r1 = {a.code: a.schedule for a in catalog["psr"].results[0].activities}
+    assert r1["R1.A1"].after == ["contract:oecd"] and r1["R1.A1"].lag_months == 0
+    assert r1["R1.A2"].after == ["R1.A1"] and r1["R1.A3"].after == ["R1.A1"]
+    assert r1["R1.A4"].throughout
+    r4 = {a.code: a.schedule for a in catalog["psr"].results[3].activities}
+    assert sorted(r4["R4.A3"].after) == ["R4.A1", "R4.A2"]  # "A3 builds on the success of A1 and A2"
