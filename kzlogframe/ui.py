@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from .catalog import load_catalog, logframes_dir
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from .measurements import data_as_of
+from .measurements import current_measurements, data_as_of
 from .models import Logframe
+from .progress import indicator_progress, level_progress
 from .validation import LogframeError
 
 
@@ -76,3 +78,19 @@ def current_user() -> tuple[str, str]:
 def default_as_of(lf: Logframe) -> dt.date:
     """Assess at the end of the latest data, or today, never after the programme's end."""
     return min(data_as_of(lf.programme.code) or dt.date.today(), dt.date.today(), lf.end_date)
+
+
+def progress_frames(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicator progress, level progress) for every bundled programme at ``as_of``."""
+    programmes = catalog()
+    measured = current_measurements()
+    indicators = indicator_progress(measured, programmes, as_of)
+    return indicators, level_progress(indicators, programmes)
+
+
+def as_of_picker(lf: Logframe, key: str = "as_of") -> dt.date:
+    """The assessment date, shared by the progress pages."""
+    lang_code = lang()
+    return st.sidebar.date_input(t("progress.as_of", lang_code), value=default_as_of(lf),
+                                 min_value=lf.programme.implementation.fa_signature, max_value=lf.end_date,
+                                 help=t("progress.as_of_help", lang_code), key=f"{key}_{lf.programme.code}")

@@ -1,0 +1,48 @@
+"""Logframe status: the levels of the chosen programme coloured by status; select a level to see
+its indicators, select an indicator to open it."""
+
+import streamlit as st
+
+from kzlogframe.charts import STATUS_COLOURS
+from kzlogframe.dashboard import indicator_rows, legend_lines, level_table
+from kzlogframe.i18n import t
+from kzlogframe.progress import quality_warnings
+from kzlogframe.ui import as_of_picker, page_context, progress_frames
+
+logframe, lang = page_context()
+as_of = as_of_picker(logframe)
+indicators, levels = progress_frames(as_of)
+status_column = t("col.status", lang)
+labels = {t(f"status.{s}", lang): s for s in STATUS_COLOURS}
+
+
+def tint(label: str) -> str:
+    status = labels.get(label.split(" ", 1)[-1], "")
+    return f"background-color: {STATUS_COLOURS[status]}33" if status else ""
+
+
+st.title(t("page.status", lang))
+st.caption(t("status_page.intro", lang))
+with st.expander(t("progress.legend", lang)):
+    st.markdown("\n\n".join(legend_lines(lang)))
+
+table = level_table(logframe, levels, lang)
+picked = st.dataframe(table.drop(columns=["code"]).style.map(tint, subset=[status_column]), hide_index=True,
+                      width="stretch", on_select="rerun", selection_mode="single-row", key="status_levels")
+rows = picked.selection.rows if picked else []
+if rows:
+    level_code = table.iloc[rows[0]]["code"]
+    st.subheader(t("status_page.drill", lang, level=table.iloc[rows[0]][t("col.level", lang)]))
+    drill = indicator_rows(logframe, indicators, lang, level_code=level_code)
+    chosen = st.dataframe(drill.drop(columns=["code"]).style.map(tint, subset=[status_column]), hide_index=True,
+                          width="stretch", on_select="rerun", selection_mode="single-row", key="status_indicators")
+    if chosen and chosen.selection.rows:
+        code = drill.iloc[chosen.selection.rows[0]]["code"]
+        if st.button(t("status_page.open_indicator", lang, code=code), type="primary"):
+            st.session_state["indicator_code"] = code
+            st.switch_page("views/indicators.py")
+
+warnings = quality_warnings(logframe, as_of)
+with st.expander(f"{t('status_page.quality', lang)} ({len(warnings)})"):
+    st.dataframe([{t("col.code", lang): w.indicator or w.level_code, "": t(f"quality.{w.rule}", lang),
+                   " ": w.message} for w in warnings], hide_index=True, width="stretch")
