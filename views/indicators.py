@@ -16,9 +16,11 @@ as_of = as_of_picker(logframe)
 code = logframe.programme.code
 texts = {ind.code: ind.text.get(lang) for _, ind in logframe.indicators()}
 
+measured = current_measurements(code)
 st.title(t("page.indicators", lang))
 if st.session_state.get("indicator_code") not in texts:
-    st.session_state["indicator_code"] = next(iter(texts))
+    with_data = [c for c in texts if c in set(measured["indicator"])]
+    st.session_state["indicator_code"] = (with_data or list(texts))[0]
 indicator_code = st.selectbox(t("ind.select", lang), list(texts), key="indicator_code",
                               format_func=lambda c: f"{c} — {texts[c][:110]}")
 indicator = logframe.indicator(indicator_code)
@@ -41,7 +43,6 @@ c.metric(t("col.actual", lang), number(row["actual"]),
          help=row["last_period"] if isinstance(row["last_period"], str) else None)
 d.metric(t("col.expected", lang), number(row["expected"]))
 
-measured = current_measurements(code)
 points = series(measured, indicator_code, logframe)
 if points[points["kind"] == "actual"].empty:
     st.info(t("ind.no_data", lang))

@@ -1,0 +1,74 @@
+"""Overview, Logframe status and Indicators pages through AppTest, on the demo data."""
+
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("progress") / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
+                   capture_output=True)
+    return db
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    return at
+
+
+def test_overview_shows_both_programmes_with_status_and_coverage(app):
+    assert app.title[0].value == "Overview"
+    headings = [s.value for s in app.subheader]
+    assert any(h.startswith("KAZLOD") for h in headings) and any(h.startswith("PSR") for h in headings)
+    overall = [m.value for m in app.markdown if m.value.startswith("#### Overall: ")]
+    assert len(overall) == 2
+    labels = [m.label for m in app.metric]
+    assert labels.count("Progress vs plan") == 2 and labels.count("Coverage") == 2
+    grids = [d.value for d in app.dataframe if "Level" in d.value.columns]
+    assert [len(g) for g in grids] == [8, 7]  # KAZLOD: goal, 2 purposes, 5 results; PSR: goal, purpose, 5
+    for grid in grids:
+        assert grid["Status"].str.match(r"^\S+ \w").all()  # an icon and words, never colour alone
+    assert any("How statuses are decided" in e.label for e in app.expander)
+
+
+def test_overview_in_kazakh(app):
+    app.sidebar.selectbox(key="lang").set_value("kk").run()
+    assert app.title[0].value == "Шолу"
+    assert any(m.value.startswith("#### Жалпы: ") for m in app.markdown)
+
+
+def test_overview_explains_an_empty_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(tmp_path / "empty.duckdb"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    assert sum("No measurement has been uploaded" in i.value for i in at.info) == 2
+
+
+def test_status_page_lists_every_level(app):
+    app.switch_page("views/status.py").run()
+    assert not app.exception
+    levels = app.dataframe[0].value
+    assert list(levels["Level"][:3]) == ["Overall objective", "Specific objective P1", "Specific objective P2"]
+    assert "Result R5" in set(levels["Level"])
+    assert any(e.label.startswith("Logframe quality warnings (") for e in app.expander)
+
+
+def test_indicator_page_for_a_chosen_indicator(app):
+    app.sidebar.selectbox(key="programme").set_value("psr").run()
+    app.switch_page("views/indicators.py").run()
+    app.selectbox(key="indicator_code").set_value("PSR.R2.I2").run()
+    assert not app.exception
+    assert any(m.value.startswith("#### Status: ") for m in app.markdown)
+    assert len(app.get("plotly_chart")) >= 2  # actual vs plan, and the breakdown by ministry
+    history = app.dataframe[-1].value
+    assert set(history["uploaded_by"]) == {"demo"}
+    assert set(history["ministry"]) <= {"education", "environment", "agriculture", "industry_innovation"}
