@@ -1,4 +1,8 @@
-"""One translation function for every UI string; catalogs live in ``locales/<lang>.yaml``."""
+"""One translation function for every UI string.
+
+Catalogs live in ``locales/<lang>.yaml``, plus one ``locales/<part>.<lang>.yaml`` per feature area
+(so parallel work on different pages does not collide); a key may be defined only once.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,15 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 def catalog(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language '{lang}' (known: {', '.join(LANGUAGES)})")
-    with open(LOCALES / f"{lang}.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    merged: dict[str, str] = {}
+    for path in [LOCALES / f"{lang}.yaml", *sorted(LOCALES.glob(f"*.{lang}.yaml"))]:
+        with open(path, encoding="utf-8") as handle:
+            part = yaml.safe_load(handle) or {}
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"{path}: keys already defined in another catalog: {', '.join(sorted(clash))}")
+        merged.update(part)
+    return merged
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
