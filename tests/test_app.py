@@ -11,7 +11,9 @@ APP = str(ROOT / "app.py")
 
 
 def run_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60).run()
+    """The app, switched to the Logframe page (the Overview is the default page)."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    return at.switch_page("views/logframe.py").run()
 
 
 def matrix_html(at: AppTest) -> str:

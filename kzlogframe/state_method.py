@@ -1,0 +1,154 @@
+"""Seed 003's state methodology (order No 14 of 19.01.2012, repealed 2014) as a second scoring rule.
+
+The seed's formula images were lost in the text (``notes/seed-003-methodology.md`` §0), so each rule
+here is either VERBATIM (stated in the surviving text; followed exactly) or RECONSTRUCTED (inferred
+from the variable lists; labelled in :data:`RULES` so the UI can say so). The status bands of
+:mod:`kzlogframe.progress` are our own product decision: the seed has none, and no rounding.
+
+Public API::
+
+    RULES, RECONSTRUCTED, A_WEIGHTS                         provenance for the UI
+    indicator_scores(measurements, logframes, period_start, period_end) -> DataFrame   h / p per indicator
+    aggregate(scores) -> StateScores                        tasks (y), goals (K, Y, X), programmes (D)
+    state_scores(measurements, logframes, period_start, period_end) -> StateScores
+    composite_a(d, b, c) -> float                           A = 0.1·B + 0.1·C + 0.8·D (reconstructed)
+
+Mapping of our logframe onto the seed (a product decision, documented here once):
+
+* goal (мақсат) ↔ **purpose** (specific objective). The seed scores goals the evaluated body is
+  accountable for achieving, through tasks it carries out; in an EU logframe that is the purpose,
+  which the results serve (``Result.purpose``). The overall objective is a national aim the
+  programme only contributes to and has no tasks of its own, so it is not scored (excluded with
+  reason ``overall_objective``) rather than being forced into X = K × Y.
+* target indicators (нысаналы индикатор) ↔ the purpose's indicators; tasks (міндет) ↔ the results
+  serving that purpose; direct-result indicators (тікелей нәтиже көрсеткіші) ↔ each result's
+  indicators, including its sub-results'.
+* the plan value for the period ↔ a target dated inside the evaluated period (the latest if
+  several). Interpolated path values are *not* plan values, so an indicator without a target in the
+  period is excluded, exactly as the seed says.
+* the fact ↔ the indicator's total at the last period ending inside the evaluated period, after
+  the cumulative rule of :mod:`progress`. The store does not tag values as official statistics or
+  operational data: the value recorded is the best available one (a later upload supersedes an
+  earlier one, history kept), which is the seed's "operational data stand in for missing official
+  statistics"; an indicator with neither is excluded, as the seed says.
+* the starting value B0 ↔ the logframe baseline; without one, the plain ratio (fact/plan, or
+  plan/fact when lower is better), which is what distance travelled from 0 gives for a count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .progress import Catalog, achievement, indicator_table, period_values, planned_path, target_problem
+
+
+@dataclass(frozen=True)
+class MethodRule:
+    key: str
+    statement: str
+    verbatim: bool
+    seed_lines: str
+
+
+RULES: tuple[MethodRule, ...] = (
+    MethodRule("clamp", "indicator achievement h, p is clamped: above 1 counts as 1, below 0 as 0", True, "365, 412"),
+    MethodRule("improvement", "indicator achievement is actual improvement (or deterioration) over planned "
+               "improvement", True, "360–364, 404–411"),
+    MethodRule("exclude_no_plan", "an indicator without a plan value for the period is excluded, not zero",
+               True, "366–377, 414–421"),
+    MethodRule("operational_data", "operational data stand in for missing official statistics; without "
+               "either the indicator is excluded", True, "366–377, 414–421"),
+    MethodRule("goal_product", "goal score X = K × Y (K from the goal's target indicators, Y from its tasks' "
+               "direct-result indicators)", True, "339–349"),
+    MethodRule("distance_formula", "h = (fact − B0) / (plan − B0); without baseline fact/plan (plan/fact when "
+               "lower is better); plan = B0 is excluded", False, "360–365 (formula image lost)"),
+    MethodRule("mean_k", "K = mean of the goal's included target-indicator h", False, "350–359 (formula image lost)"),
+    MethodRule("mean_y", "y = mean of a task's included p; Y = mean of the goal's assessable y", False,
+               "378–403 (formula images lost)"),
+    MethodRule("mean_d", "D = mean of the assessable goal scores X", False, "328–338 (formula image lost)"),
+    MethodRule("weights_a", "A = 0.1·B + 0.1·C + 0.8·D (weights stated, the formula combining them lost)",
+               False, "148–158"),
+    MethodRule("not_assessable", "a task, goal or programme whose indicators are all excluded is not "
+               "assessable (NaN), never 0; the seed is silent", False, "—"),
+)
+RECONSTRUCTED: frozenset[str] = frozenset(r.key for r in RULES if not r.verbatim)
+A_WEIGHTS: dict[str, float] = {"B": 0.1, "C": 0.1, "D": 0.8}  # values verbatim (lines 148–158); sum reconstructed
+
+ROLES = {"purpose": "target", "result": "direct", "sub_result": "direct"}
+
+
+@dataclass(frozen=True)
+class StateScores:
+    """``indicators``: h/p per indicator with ``excluded`` reason; ``tasks``: y per result;
+    ``goals``: K, Y, X per purpose; ``programmes``: D. NaN = not assessable."""
+
+    indicators: pd.DataFrame
+    tasks: pd.DataFrame
+    goals: pd.DataFrame
+    programmes: pd.DataFrame
+
+
+def indicator_scores(measurements: pd.DataFrame, logframes: Catalog, period_start: dt.date,
+                     period_end: dt.date) -> pd.DataFrame:
+    """One row per indicator: role (target / direct), goal (purpose), task (result), B0, plan,
+    fact, ``raw`` (RECONSTRUCTED distance formula, shared with :func:`progress.achievement`) and
+    ``score`` = raw clamped to [0, 1] (VERBATIM); or ``excluded`` with the reason: no plan or no
+    data (VERBATIM), plan = baseline or zero plan (RECONSTRUCTED guard), overall objective (mapping)."""
+    table = indicator_table(logframes)
+    start, end = pd.Timestamp(period_start), pd.Timestamp(period_end)
+    path = planned_path(logframes)
+    plans = path[(path["point"] == "target") & path["date"].between(start, end)] \
+        .sort_values("date").groupby(["programme", "indicator"], as_index=False).last()[["programme", "indicator", "value"]]
+    values = period_values(measurements, logframes, as_of=period_end)
+    facts = values[values["period_end"] >= start].groupby(["programme", "indicator"], as_index=False).last()
+    df = table.merge(plans.rename(columns={"value": "plan"}), how="left", on=["programme", "indicator"]) \
+              .merge(facts[["programme", "indicator", "value"]].rename(columns={"value": "fact"}),
+                     how="left", on=["programme", "indicator"])
+    role = df["level_kind"].map(ROLES)
+    plan_problem = target_problem(df["baseline"], df["plan"])
+    excluded = np.select(
+        [role.isna(), np.isnan(df["plan"]), plan_problem != "", df["fact"].isna()],
+        ["overall_objective", "no_plan", plan_problem, "no_data"],
+        default="")
+    raw = achievement(df["fact"], df["baseline"], df["plan"], df["direction"].eq("decrease"))
+    included = excluded == ""
+    return pd.DataFrame({
+        "programme": df["programme"], "indicator": df["indicator"], "role": role, "goal": df["purpose"],
+        "task": df["result"], "baseline": df["baseline"], "plan": df["plan"], "fact": df["fact"],
+        "raw": np.where(included, raw, np.nan), "score": np.where(included, np.clip(raw, 0, 1), np.nan),
+        "excluded": excluded})
+
+
+def aggregate(scores: pd.DataFrame) -> StateScores:
+    """Up the seed's tree from ``scores`` (columns programme, goal, task, role, score; NaN =
+    excluded): y per task, K and Y per goal, D per programme are RECONSTRUCTED plain means of the
+    included values (a level with none is NaN, not 0); X = K × Y is VERBATIM."""
+    direct = scores[scores["role"] == "direct"]
+    tasks = direct.groupby(["programme", "goal", "task"], as_index=False).agg(
+        y=("score", "mean"), r=("score", "count"))
+    k = scores[scores["role"] == "target"].groupby(["programme", "goal"]).agg(
+        K=("score", "mean"), m=("score", "count"))
+    y = tasks.groupby(["programme", "goal"]).agg(Y=("y", "mean"), t=("y", "count"))
+    goals = k.join(y, how="outer").reset_index()
+    goals[["m", "t"]] = goals[["m", "t"]].fillna(0).astype(int)
+    goals["X"] = goals["K"] * goals["Y"]
+    programmes = goals.groupby("programme", as_index=False).agg(D=("X", "mean"), n=("X", "count"))
+    return StateScores(scores, tasks, goals[["programme", "goal", "K", "m", "Y", "t", "X"]], programmes)
+
+
+def state_scores(measurements: pd.DataFrame, logframes: Catalog, period_start: dt.date,
+                 period_end: dt.date) -> StateScores:
+    """The whole method for the evaluated period (the seed's evaluation is annual)."""
+    return aggregate(indicator_scores(measurements, logframes, period_start, period_end))
+
+
+def composite_a(d: float, b: float, c: float) -> float:
+    """RECONSTRUCTED overall score of a central state body, on [0, 1]: the stated weights
+    0.1 (B, quality of strategic analysis), 0.1 (C, risk management), 0.8 (D) in a weighted sum.
+    B and C are expert inputs on the seed's 1 / 0.5 / 0 scale; the seed's ×100 points scale and
+    penalty W are left out (a donor report shows late or unreliable data as quality flags)."""
+    return A_WEIGHTS["B"] * b + A_WEIGHTS["C"] * c + A_WEIGHTS["D"] * d
