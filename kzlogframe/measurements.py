@@ -34,3 +34,10 @@ def data_as_of(programme: str, db: Path | str | None = None) -> dt.date | None:
         row = con.execute("SELECT max(period_end) FROM measurement_current WHERE programme = ?",
                           [programme]).fetchone()
     return row[0] if row else None
+
+
+def store_version(db: Path | str | None = None) -> tuple:
+    """Changes whenever a batch is committed or rolled back: a cheap cache key for derived views."""
+    with connect(db, write=False) as con:
+        return con.execute("""SELECT count(*), coalesce(max(id), 0), max(status_changed_at)
+                              FROM upload_batch""").fetchone()

@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from .catalog import load_catalog, logframes_dir
+from .store import db_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from .measurements import current_measurements, data_as_of
+from .measurements import current_measurements, data_as_of, store_version
 from .models import Logframe
 from .progress import indicator_progress, level_progress
 from .validation import LogframeError
@@ -80,12 +81,36 @@ def default_as_of(lf: Logframe) -> dt.date:
     return min(data_as_of(lf.programme.code) or dt.date.today(), dt.date.today(), lf.end_date)
 
 
-def progress_frames(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicator progress, level progress) for every bundled programme at ``as_of``."""
-    programmes = catalog()
-    measured = current_measurements()
+def _stamp() -> tuple:
+    directory = logframes_dir()
+    return (str(db_path()), store_version(),
+            tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml"))))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _measurements(programme: str | None, stamp: tuple) -> pd.DataFrame:
+    return current_measurements(programme)
+
+
+def measurements(programme: str | None = None) -> pd.DataFrame:
+    """Current measurements, re-read only when an upload or rollback changed the store.
+
+    Shared between sessions without copying: callers must not modify the frame."""
+    return _measurements(programme, _stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _progress(codes: tuple[str, ...], as_of: dt.date, stamp: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    programmes = {c: lf for c, lf in catalog().items() if c in codes}
+    measured = measurements(codes[0] if len(codes) == 1 else None)
     indicators = indicator_progress(measured, programmes, as_of)
     return indicators, level_progress(indicators, programmes)
+
+
+def progress_frames(as_of: dt.date, programme: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicator progress, level progress) at ``as_of`` for one programme or all; cached per store state."""
+    codes = (programme,) if programme else tuple(catalog())
+    return _progress(codes, as_of, _stamp())
 
 
 def as_of_picker(lf: Logframe, key: str = "as_of") -> dt.date:

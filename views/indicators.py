@@ -7,16 +7,16 @@ from kzlogframe.charts import breakdown_chart, indicator_chart
 from kzlogframe.dashboard import number, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
-from kzlogframe.measurements import current_measurements, measurement_history
+from kzlogframe.measurements import measurement_history
 from kzlogframe.progress import disaggregated_progress, series
-from kzlogframe.ui import as_of_picker, catalog, page_context, progress_frames
+from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames
 
 logframe, lang = page_context()
 as_of = as_of_picker(logframe)
 code = logframe.programme.code
 texts = {ind.code: ind.text.get(lang) for _, ind in logframe.indicators()}
 
-measured = current_measurements(code)
+measured = measurements(code)
 st.title(t("page.indicators", lang))
 if st.session_state.get("indicator_code") not in texts:
     with_data = [c for c in texts if c in set(measured["indicator"])]
@@ -24,7 +24,7 @@ if st.session_state.get("indicator_code") not in texts:
 indicator_code = st.selectbox(t("ind.select", lang), list(texts), key="indicator_code",
                               format_func=lambda c: f"{c} — {texts[c][:110]}")
 indicator = logframe.indicator(indicator_code)
-indicators, _ = progress_frames(as_of)
+indicators, _ = progress_frames(as_of, code)
 row = indicators[(indicators["programme"] == code) & (indicators["indicator"] == indicator_code)].iloc[0]
 
 line = indicator_line(indicator, lang)
@@ -51,7 +51,7 @@ if not points.empty:
                     key="indicator_chart")
 
 if indicator.disaggregation:
-    cells = disaggregated_progress(measured, catalog(), as_of)
+    cells = disaggregated_progress(measured[measured["indicator"] == indicator_code], {code: logframe}, as_of)
     cells = cells[cells["indicator"] == indicator_code]
     for dimension in (d.value for d in indicator.disaggregation):
         by = cells[cells[dimension] != ""].groupby(dimension, as_index=False).first()

@@ -20,7 +20,9 @@ _, levels_before = progress_frames(before_date)
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
 
-for column, (code, lf) in zip(st.columns(len(programmes)), programmes.items()):
+items = list(programmes.items())
+pairs = [items[i:i + 2] for i in range(0, len(items), 2)]  # two programmes side by side per row
+for code, lf, column in ((c, lf, col) for pair in pairs for (c, lf), col in zip(pair, st.columns(2))):
     with column:
         st.subheader(programme_label(lf, lang))
         overall = programme_row(levels, code)

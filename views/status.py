@@ -11,7 +11,7 @@ from kzlogframe.ui import as_of_picker, page_context, progress_frames
 
 logframe, lang = page_context()
 as_of = as_of_picker(logframe)
-indicators, levels = progress_frames(as_of)
+indicators, levels = progress_frames(as_of, logframe.programme.code)
 status_column = t("col.status", lang)
 labels = {t(f"status.{s}", lang): s for s in STATUS_COLOURS}
 
