@@ -13,6 +13,8 @@ from typing import Annotated, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .periods import ReportingPeriod, add_months, reporting_periods
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
@@ -305,17 +307,21 @@ class Logframe(Strict):
     def indicator(self, code: str) -> Indicator | None:
         return next((ind for _, ind in self.indicators() if ind.code == code), None)
 
+    def reporting_periods(self) -> list[ReportingPeriod]:
+        """The Steering Committee's six-month reporting windows (semesters or calendar halves)."""
+        impl = self.programme.implementation
+        return reporting_periods(impl.fa_signature, impl.operational_months + impl.closure_months,
+                                 impl.reporting is Reporting.calendar_half)
+
+    def reporting_period(self, label: str) -> ReportingPeriod:
+        periods = self.reporting_periods()
+        found = next((p for p in periods if p.label.upper() == label.strip().upper()), None)
+        if found is None:
+            raise ValueError(f"unknown reporting period '{label}' for {self.programme.code}: "
+                             f"use {periods[0].label}…{periods[-1].label}")
+        return found
+
     @property
     def end_date(self) -> dt.date:
         impl = self.programme.implementation
         return add_months(impl.fa_signature, impl.operational_months + impl.closure_months)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last_day = (next_month - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last_day))

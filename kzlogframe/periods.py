@@ -50,6 +50,16 @@ def period_label_sql(col: str, start: str) -> str:
            f"THEN strftime({start}, '%Y-%m-%d') ELSE {col} END)"
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
+
+
 @dataclass(frozen=True)
 class Period:
     label: str
@@ -66,3 +76,32 @@ def parse_period(text: str) -> Period | None:
     with duckdb.connect() as con:
         label, start, end = con.execute(sql, [text]).fetchone()
     return Period(label, start, end) if start is not None else None
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    """A six-month reporting window: semester ``S3`` counted from FA signature, or half ``2013-H2``."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+    index: int
+
+
+def reporting_periods(fa_signature: dt.date, total_months: int, calendar_halves: bool) -> list[ReportingPeriod]:
+    """Every reporting window from FA signature to the programme's end, in order."""
+    periods: list[ReportingPeriod] = []
+    if calendar_halves:
+        year, half = fa_signature.year, 1 if fa_signature.month <= 6 else 2
+        end = add_months(fa_signature, total_months)
+        while dt.date(year, 1 if half == 1 else 7, 1) <= end:
+            start = dt.date(year, 1 if half == 1 else 7, 1)
+            stop = dt.date(year, 6, 30) if half == 1 else dt.date(year, 12, 31)
+            periods.append(ReportingPeriod(f"{year}-H{half}", start, stop, len(periods) + 1))
+            year, half = (year, 2) if half == 1 else (year + 1, 1)
+        return periods
+    for k in range(total_months // 6):
+        start = add_months(fa_signature, 6 * k)
+        stop = add_months(fa_signature, 6 * (k + 1)) - dt.timedelta(days=1)
+        periods.append(ReportingPeriod(f"S{k + 1}", start, stop, k + 1))
+    return periods
