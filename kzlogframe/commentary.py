@@ -1,0 +1,69 @@
+"""What the TA team writes for a report: narrative per result and the status of each assumption,
+per reporting period, appended with history (the latest entry is the current one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .store import audit, connect
+
+ASSUMPTION_STATUSES = ("holds", "partly_holds", "does_not_hold", "not_assessed")
+MAX_NARRATIVE = 20_000
+
+
+def _write(sql: str, params: list, user: str, action: str, target: str, db: Path | str | None) -> None:
+    with connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql, params)
+            audit(con, user, action, target)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, user: str,
+                   db: Path | str | None = None) -> None:
+    if len(body) > MAX_NARRATIVE:
+        raise ValueError(f"the narrative is {len(body):,} characters; the limit is {MAX_NARRATIVE:,}")
+    _write("INSERT INTO narrative VALUES (?, ?, ?, ?, ?, ?, now())",
+           [programme, level_code, period, lang, body, user], user, "narrative",
+           f"{programme}/{level_code}/{period}/{lang}", db)
+
+
+def narratives(programme: str, period: str, lang: str, db: Path | str | None = None) -> dict[str, str]:
+    with connect(db, write=False) as con:
+        rows = con.execute("""SELECT level_code, body FROM narrative_current
+                              WHERE programme = ? AND period = ? AND lang = ?""", [programme, period, lang]).fetchall()
+    return dict(rows)
+
+
+def save_assumption_status(programme: str, assumption: str, period: str, status: str, comment: str | None, *,
+                           user: str, db: Path | str | None = None) -> None:
+    if status not in ASSUMPTION_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(ASSUMPTION_STATUSES)}, not '{status}'")
+    _write("INSERT INTO assumption_status VALUES (?, ?, ?, ?, ?, ?, now())",
+           [programme, assumption, period, status, comment, user], user, "assumption_status",
+           f"{programme}/{assumption}/{period}", db)
+
+
+def assumption_statuses(programme: str, period: str, db: Path | str | None = None) -> dict[str, tuple[str, str | None]]:
+    with connect(db, write=False) as con:
+        rows = con.execute("""SELECT assumption, status, comment FROM assumption_status_current
+                              WHERE programme = ? AND period = ?""", [programme, period]).fetchall()
+    return {a: (s, c) for a, s, c in rows}
+
+
+def commentary_history(programme: str, db: Path | str | None = None) -> pd.DataFrame:
+    with connect(db, write=False) as con:
+        return con.execute("""
+            SELECT 'narrative' AS kind, level_code AS item, period, lang, body AS text, user_name, recorded_at
+            FROM narrative WHERE programme = ?
+            UNION ALL
+            SELECT 'assumption', assumption, period, NULL, status || coalesce(': ' || comment, ''), user_name,
+                   recorded_at
+            FROM assumption_status WHERE programme = ?
+            ORDER BY recorded_at DESC""", [programme, programme]).df()
