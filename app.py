@@ -1,20 +1,28 @@
-"""Entry point: ``streamlit run app.py``. Each page draws the shared pickers via ``ui.page_context``."""
+"""Entry point: ``streamlit run app.py``. Signs the user in, then offers the pages their role allows;
+each page draws the shared pickers via ``ui.page_context``."""
 
 import streamlit as st
 
+from kzlogframe.access import allowed
 from kzlogframe.i18n import t
-from kzlogframe.ui import lang
+from kzlogframe.ui import current_user, lang
 
 st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
+user = current_user()
+language = lang()
 
+PAGES = [  # (script, title key, icon, url path, permission)
+    ("views/overview.py", "page.overview", ":material/dashboard:", "overview", "view"),
+    ("views/status.py", "page.status", ":material/fact_check:", "status", "view"),
+    ("views/indicators.py", "page.indicators", ":material/monitoring:", "indicators", "view"),
+    ("views/logframe.py", "page.logframe", ":material/account_tree:", "logframe", "view"),
+    ("views/sequencing.py", "page.sequencing", ":material/event:", "sequencing", "view"),
+    ("views/report.py", "page.report", ":material/description:", "report", "download_report"),
+    ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload"),
+    ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit"),
+]
 navigation = st.navigation([
-    st.Page("views/overview.py", title=t("page.overview", lang()), icon=":material/dashboard:", url_path="overview",
-            default=True),
-    st.Page("views/status.py", title=t("page.status", lang()), icon=":material/fact_check:", url_path="status"),
-    st.Page("views/indicators.py", title=t("page.indicators", lang()), icon=":material/monitoring:",
-            url_path="indicators"),
-    st.Page("views/logframe.py", title=t("page.logframe", lang()), icon=":material/account_tree:", url_path="logframe"),
-    st.Page("views/sequencing.py", title=t("page.sequencing", lang()), icon=":material/event:", url_path="sequencing"),
-    st.Page("views/upload.py", title=t("page.upload", lang()), icon=":material/upload:", url_path="upload"),
+    st.Page(script, title=t(title, language), icon=icon, url_path=path, default=(path == "overview"))
+    for script, title, icon, path, permission in PAGES if allowed(user.role, permission)
 ])
 navigation.run()

@@ -74,6 +74,28 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .commentary import assumption_statuses, narratives
+    from .measurements import current_measurements
+    from .report import build_report, export_report
+    from .tracking import current_actuals
+
+    catalog = load_catalog()
+    if args.programme not in catalog:
+        raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
+    lf = catalog[args.programme]
+    period = lf.reporting_period(args.period)
+    report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
+                          actuals=current_actuals(args.programme, args.db),
+                          narratives=narratives(args.programme, period.label, args.lang, args.db),
+                          assumption_status=assumption_statuses(args.programme, period.label, args.db))
+    data = export_report(report, args.format)
+    Path(args.output).write_bytes(data)
+    print(f"{args.output}: {args.format} report for {args.programme} {period.label} "
+          f"({period.start}..{period.end}) in {args.lang}, {len(data):,} bytes")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kzlogframe", description=__doc__)
     parser.add_argument("--db", default=os.environ.get("KZLOGFRAME_DB"),
@@ -98,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("batch", type=int, metavar="BATCH")
     rollback.set_defaults(run=_rollback)
 
+    report = commands.add_parser("report", help="the semi-annual Steering Committee report for one period")
+    report.add_argument("programme", metavar="PROGRAMME")
+    report.add_argument("period", metavar="PERIOD", help="semester S1…S14 (or 2013-H2 for calendar halves)")
+    report.add_argument("--format", choices=["html", "pdf", "docx", "xlsx"], default="pdf")
+    report.add_argument("--lang", choices=["kk", "en", "ru"], default="kk")
+    report.add_argument("-o", "--output", required=True, metavar="FILE")
+    report.set_defaults(run=_report)
+
     demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
     demo.set_defaults(run=_demo)
     return parser
@@ -107,6 +137,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UploadError, LogframeError, StoreLocked, ValueError) as exc:
+    except (UploadError, LogframeError, StoreLocked, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

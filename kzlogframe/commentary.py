@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .access import authorize
 from .store import audit, connect
 
 ASSUMPTION_STATUSES = ("holds", "partly_holds", "does_not_hold", "not_assessed")
@@ -26,7 +27,8 @@ def _write(sql: str, params: list, user: str, action: str, target: str, db: Path
 
 
 def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, user: str,
-                   db: Path | str | None = None) -> None:
+                   role: str = "admin", db: Path | str | None = None) -> None:
+    authorize(role, "record")
     if len(body) > MAX_NARRATIVE:
         raise ValueError(f"the narrative is {len(body):,} characters; the limit is {MAX_NARRATIVE:,}")
     _write("INSERT INTO narrative VALUES (?, ?, ?, ?, ?, ?, now())",
@@ -42,7 +44,8 @@ def narratives(programme: str, period: str, lang: str, db: Path | str | None = N
 
 
 def save_assumption_status(programme: str, assumption: str, period: str, status: str, comment: str | None, *,
-                           user: str, db: Path | str | None = None) -> None:
+                           user: str, role: str = "admin", db: Path | str | None = None) -> None:
+    authorize(role, "record")
     if status not in ASSUMPTION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ASSUMPTION_STATUSES)}, not '{status}'")
     _write("INSERT INTO assumption_status VALUES (?, ?, ?, ?, ?, ?, now())",

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .access import authorize
 from .models import Logframe
 from .periods import PERIOD_FORMS, period_end_sql, period_label_sql, period_start_sql
 from .store import audit, connect
@@ -75,15 +76,20 @@ class ImportReport:
     delimiter: str = ","
 
     @property
+    def accepted_total(self) -> int:
+        """Rows accepted in the whole file: ``accepted`` itself is a preview of at most 1000 of them."""
+        return self.accepted.attrs.get("total", len(self.accepted))
+
+    @property
     def message(self) -> str:
         if self.status == "duplicate":
             return f"{self.file_name} was already imported as batch {self.duplicate_of}; nothing changed"
         if self.status == "committed":
-            return (f"batch {self.batch_id}: {len(self.accepted)} rows committed, "
+            return (f"batch {self.batch_id}: {self.accepted_total} rows committed, "
                     f"{len(self.rejected)} rejected, {len(self.warnings)} warnings")
         if self.status == "nothing_to_commit":
             return f"{self.file_name}: no acceptable row, nothing changed ({len(self.rejected)} rejected)"
-        return (f"{self.file_name}: {len(self.accepted)} rows would be committed, "
+        return (f"{self.file_name}: {self.accepted_total} rows would be committed, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings (dry run, nothing changed)")
 
 
@@ -403,13 +409,17 @@ def _outliers(con: duckdb.DuckDBPyConnection, accepted_relation: str, history: p
         ORDER BY a.line""").df()
 
 
-def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str = "local",
+def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str = "local", role: str = "admin",
                file_name: str | None = None, db: Path | str | None = None, dry_run: bool = False) -> ImportReport:
     """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch.
+
+    ``role`` is the caller's role: committing needs the upload permission (a dry run does not).
 
     Re-importing a file whose bytes were already committed changes nothing. Raises
     :class:`UploadError` for a file that cannot be read as a table at all.
     """
+    if not dry_run:
+        authorize(role, "upload")
     path = Path(path)
     file_name = file_name or path.name
     digest = sha256_of(path)
@@ -489,8 +499,9 @@ def list_batches(db: Path | str | None = None) -> pd.DataFrame:
             FROM upload_batch ORDER BY id DESC""").df()
 
 
-def rollback_batch(batch_id: int, *, user: str = "local", db: Path | str | None = None) -> str:
+def rollback_batch(batch_id: int, *, user: str = "local", role: str = "admin", db: Path | str | None = None) -> str:
     """Withdraw a committed batch: its rows stay in history, the previous values become current again."""
+    authorize(role, "rollback")
     with connect(db) as store:
         row = store.execute("SELECT status FROM upload_batch WHERE id = ?", [batch_id]).fetchone()
         if row is None:

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
+import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .charts import indicator_chart
 from .dashboard import number, percent, status_label
 from .i18n import t
 from .models import Logframe, add_months
@@ -105,7 +107,7 @@ class Report:
     budget_total: BudgetLine
     data_quality: list[str]
     annex: list[IndicatorLine]
-    charts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    charts: dict[str, go.Figure] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -225,7 +227,10 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
     budget = [BudgetLine(b.code, b.label.get(lang), number(b.eu), number(b.cofinancing), number(b.total))
               for b in lf.budget.lines]
     total = lf.budget.total
-    charts = {s.chart_indicator: series(until, s.chart_indicator, lf) for s in top + results if s.chart_indicator}
+    expected = now.set_index("indicator")["expected"]
+    charts = {s.chart_indicator: indicator_chart(series(until, s.chart_indicator, lf), lf.indicator(s.chart_indicator),
+                                                 lang, period.end, expected[s.chart_indicator])
+              for s in top + results if s.chart_indicator}
     return Report(
         programme=code, title=lf.programme.title.get(lang), decision=lf.programme.decision, lang=lang,
         period=period, previous=previous, generated=generated or dt.date.today(),
@@ -271,3 +276,29 @@ def _templates() -> Environment:
 def render_html(report: Report, charts_svg: Mapping[str, str] | None = None) -> str:
     """Self-contained HTML: styles inline, charts as inline SVG (omitted with a note when no browser)."""
     return _templates().get_template("report.html.j2").render(r=report, L=report.labels, charts=charts_svg or {})
+
+
+REPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "html": ("text/html", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+def export_report(report: Report, fmt: str) -> bytes:
+    """The report as a file. Charts need Chromium (through kaleido); without it they are left out,
+    and the PDF, which Chromium prints, raises a RuntimeError saying so."""
+    from . import chart_export, report_formats
+
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format '{fmt}' (use {', '.join(REPORT_FORMATS)})")
+    browser = chart_export.browser_available()
+    if fmt == "xlsx":
+        return report_formats.to_xlsx(report)
+    if fmt == "docx":
+        pngs = {code: chart_export.to_png(fig) for code, fig in report.charts.items()} if browser else {}
+        return report_formats.to_docx(report, pngs)
+    svgs = {code: chart_export.to_svg(fig) for code, fig in report.charts.items()} if browser else {}
+    html = render_html(report, svgs)
+    return html.encode("utf-8") if fmt == "html" else report_formats.to_pdf(html)

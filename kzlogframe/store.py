@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
 LOCK_WAIT_SECONDS = 10.0
@@ -218,3 +219,12 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
     con.execute(
         "INSERT INTO audit_log VALUES (nextval('audit_seq'), now(), ?, ?, ?, ?)",
         [user, action, target, json.dumps(detail, ensure_ascii=False) if detail else None])
+
+
+def audit_entries(db: Path | str | None = None, action: str | None = None, limit: int = 5000) -> pd.DataFrame:
+    """The newest audit entries first, optionally of one action."""
+    with connect(db, write=False) as con:
+        if action:
+            return con.execute("SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT ?",
+                               [action, limit]).df()
+        return con.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]).df()

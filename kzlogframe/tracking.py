@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .access import authorize
 from .schedule import ACTIVITY_STATUSES, Actual
 from .store import audit, connect
 
 
 def record_activity(programme: str, activity: str, *, status: str, actual_start: dt.date | None,
-                    actual_end: dt.date | None, comment: str | None, user: str,
+                    actual_end: dt.date | None, comment: str | None, user: str, role: str = "admin",
                     db: Path | str | None = None) -> None:
     """Append a new state of an activity; earlier entries stay as history."""
+    authorize(role, "record")
     if status not in ACTIVITY_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ACTIVITY_STATUSES)}, not '{status}'")
     if actual_start and actual_end and actual_end < actual_start:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from .access import LOCAL_USER, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .store import db_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -43,7 +44,7 @@ def _remembered(widget_key: str, store_key: str, default: str, allowed: list[str
 
 
 def page_context() -> tuple[Logframe, str]:
-    """Draw the language and programme pickers and return what the page should show.
+    """Log in, draw the language and programme pickers, and return what the page should show.
 
     Every page calls this first, so the choice follows the user from page to page.
     """
@@ -51,6 +52,14 @@ def page_context() -> tuple[Logframe, str]:
     st.sidebar.selectbox(t("sidebar.language", st.session_state["lang"]), list(LANGUAGES), key="lang",
                          format_func=LANGUAGES.__getitem__)
     current = st.session_state["_lang"] = st.session_state["lang"]
+    user = current_user()
+    if user.name == LOCAL_USER:
+        st.sidebar.caption(t("access.local_mode", current))
+    else:
+        st.sidebar.caption(t("access.signed_in", current, name=user.name, role=user.role))
+        if st.sidebar.button(t("access.logout", current), key="logout"):
+            st.session_state.pop("_user", None)
+            st.rerun()
     try:
         programmes = catalog()
     except LogframeError as exc:
@@ -71,9 +80,38 @@ def programme_label(lf: Logframe, lang_code: str) -> str:
     return f"{lf.programme.code.upper()} — {title}"
 
 
-def current_user() -> tuple[str, str]:
-    """(name, role). Local single-user mode until accounts exist: the one user administers."""
-    return "local", "admin"
+def current_user() -> User:
+    """The logged-in user; draws the login form and stops the page until there is one.
+
+    Without a users file: local single-user mode, the one user administers (with a banner)."""
+    users = load_users()
+    if users is None:
+        return User(LOCAL_USER, "admin")
+    user = st.session_state.get("_user")
+    if user is not None and user.name in users and users[user.name][0] == user.role:
+        return user
+    st.session_state.pop("_user", None)
+    language = lang()
+    st.title(t("login.title", language))
+    with st.form("login"):
+        name = st.text_input(t("login.name", language), key="login_name")
+        password = st.text_input(t("login.password", language), type="password", key="login_password")
+        if st.form_submit_button(t("login.submit", language), type="primary"):
+            try:
+                st.session_state["_user"] = login(name.strip(), password, users)
+                st.rerun()
+            except ValueError as exc:
+                st.error(str(exc))
+    st.stop()
+
+
+def require(permission: str) -> User:
+    """The current user if allowed; otherwise say so and stop the page."""
+    user = current_user()
+    if not allowed(user.role, permission):
+        st.error(t("access.denied", lang(), role=user.role))
+        st.stop()
+    return user
 
 
 def default_as_of(lf: Logframe) -> dt.date:

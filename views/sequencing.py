@@ -7,10 +7,11 @@ from kzlogframe.gantt import gantt_figure
 from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
 from kzlogframe.tracking import activity_history, current_actuals, record_activity
+from kzlogframe.access import allowed
 from kzlogframe.ui import current_user, default_as_of, page_context
 
 logframe, lang = page_context()
-user, role = current_user()
+user = current_user()
 code = logframe.programme.code
 
 st.title(t("page.sequencing", lang))
@@ -45,7 +46,7 @@ with st.expander(t("seq.calendar", lang)):
                  hide_index=True, width="stretch")
 
 st.subheader(t("seq.record", lang))
-if role not in ("uploader", "admin"):
+if not allowed(user.role, "record"):
     st.caption(t("seq.uploader_only", lang))
 else:
     texts = {a.code: a.text.get(lang) for r in logframe.results for a in r.activities}
@@ -62,7 +63,7 @@ else:
         if st.form_submit_button(t("seq.save", lang), type="primary"):
             try:
                 record_activity(code, activity, status=status, actual_start=actual_start, actual_end=actual_end,
-                                comment=comment or None, user=user)
+                                comment=comment or None, user=user.name, role=user.role)
                 st.success(t("seq.saved", lang, activity=activity, status=t(f"status.{status}", lang)))
             except ValueError as exc:
                 st.error(str(exc))

@@ -5,10 +5,11 @@ import streamlit as st
 from kzlogframe.i18n import t
 from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
 from kzlogframe.store import StoreLocked
-from kzlogframe.ui import catalog, current_user, page_context
+from kzlogframe.access import allowed
+from kzlogframe.ui import catalog, page_context, require
 
 logframe, lang = page_context()
-user, role = current_user()
+user = require("upload")
 code = logframe.programme.code
 
 st.title(t("page.upload", lang))
@@ -21,7 +22,7 @@ if uploaded is not None:
     data = uploaded.getvalue()
     try:
         with st.spinner(t("upload.checking", lang)):
-            report = import_bytes(data, uploaded.name, catalog(), user=user, dry_run=True)
+            report = import_bytes(data, uploaded.name, catalog(), user=user.name, role=user.role, dry_run=True)
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
@@ -53,7 +54,7 @@ if uploaded is not None:
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
         elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
-            result = import_bytes(data, uploaded.name, catalog(), user=user)
+            result = import_bytes(data, uploaded.name, catalog(), user=user.name, role=user.role)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
             else:
@@ -68,13 +69,13 @@ if batches.empty:
 else:
     st.dataframe(batches, hide_index=True, width="stretch")
     committed = batches.loc[batches["status"] == "committed", "id"].tolist()
-    if role != "admin":
+    if not allowed(user.role, "rollback"):
         st.caption(t("upload.admin_only", lang))
     elif committed:
         with st.expander(t("upload.rollback", lang)):
             batch = st.selectbox(t("upload.rollback", lang), committed, key="rollback_batch")
             st.caption(t("upload.rollback_help", lang))
             if st.button(t("upload.rollback_button", lang, batch=batch)):
-                rollback_batch(int(batch), user=user)
+                rollback_batch(int(batch), user=user.name, role=user.role)
                 st.session_state["_upload_flash"] = t("upload.rolled_back", lang, batch=batch)
                 st.rerun()

@@ -1,0 +1,21 @@
+"""Audit log for administrators: every write, with who and when."""
+
+import streamlit as st
+
+from kzlogframe.i18n import t
+from kzlogframe.store import audit_entries
+from kzlogframe.ui import page_context, require
+
+logframe, lang = page_context()
+require("audit")
+
+st.title(t("page.audit", lang))
+st.caption(t("audit.intro", lang))
+entries = audit_entries()
+if entries.empty:
+    st.info(t("audit.empty", lang))
+else:
+    actions = sorted(entries["action"].unique())
+    chosen = st.multiselect(t("audit.filter_action", lang), actions, key="audit_actions")
+    shown = entries[entries["action"].isin(chosen)] if chosen else entries
+    st.dataframe(shown, hide_index=True, width="stretch")
