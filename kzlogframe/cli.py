@@ -96,6 +96,24 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    from .access import add_user, load_users, users_path
+
+    if args.action == "list":
+        users = load_users() or {}
+        for name, (role, _) in sorted(users.items()):
+            print(f"{name}\t{role}")
+        if not users:
+            print(f"no users file at {users_path()}: local single-user mode")
+        return 0
+    if not args.name or not args.role:
+        raise ValueError("users add needs NAME and --role")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.name}: ")
+    add_user(args.name, args.role, password, by=args.user, db=args.db)
+    print(f"{args.name}: {args.role} (stored in {users_path()}, password hashed)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kzlogframe", description=__doc__)
     parser.add_argument("--db", default=os.environ.get("KZLOGFRAME_DB"),
@@ -128,9 +146,35 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, metavar="FILE")
     report.set_defaults(run=_report)
 
+    users = commands.add_parser("users", help="manage accounts in data/users.yaml (or $KZLOGFRAME_USERS)")
+    users.add_argument("action", choices=["add", "list"])
+    users.add_argument("name", nargs="?", metavar="NAME")
+    users.add_argument("--role", choices=["viewer", "uploader", "exporter", "admin"])
+    users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    users.set_defaults(run=_users)
+
     demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
     demo.set_defaults(run=_demo)
+
+    iati = commands.add_parser("iati", help="write a programme's results as an IATI 2.03 activity XML file")
+    iati.add_argument("programme", metavar="PROGRAMME")
+    iati.add_argument("-o", "--output", required=True, metavar="FILE")
+    iati.set_defaults(run=_iati)
     return parser
+
+
+def _iati(args: argparse.Namespace) -> int:
+    from .iati import activity_identifier, iati_xml
+    from .measurements import current_measurements
+
+    catalog = load_catalog()
+    if args.programme not in catalog:
+        raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
+    lf = catalog[args.programme]
+    data = iati_xml(lf, current_measurements(args.programme, args.db))
+    Path(args.output).write_bytes(data)
+    print(f"{args.output}: IATI {activity_identifier(lf)}, {len(data):,} bytes")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -385,8 +385,8 @@ _REJECTED = """
            programme_raw AS programme, indicator_raw AS indicator, period_text AS period, value_raw AS value
     FROM result_lines r WHERE reason <> '' OR line_ord <> first_ord
     UNION ALL
-    SELECT line, 'malformed CSV row: expected {n} fields separated by ''{d}'' (check the delimiter and quotes)',
-           NULL, NULL, NULL, NULL FROM bad
+    SELECT line, 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
+                 || ''' (check the delimiter and quotes)', NULL, NULL, NULL, NULL FROM bad
     ORDER BY line"""
 
 
@@ -427,7 +427,8 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
     con = parsed.con
     try:
         con.execute(f"CREATE TEMP TABLE accepted AS {_ACCEPTED}")
-        rejected = con.execute(_REJECTED.format(n=parsed.columns, d=parsed.delimiter.replace("\t", "tab"))).df()
+        rejected = con.execute(_REJECTED, {"fields": parsed.columns,
+                                           "delimiter": parsed.delimiter.replace("\t", "tab")}).df()
         accepted_count = con.execute("SELECT count(*) FROM accepted").fetchone()[0]
         preview = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted ORDER BY line LIMIT 1000").df()
         report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,
