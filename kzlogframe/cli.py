@@ -31,10 +31,18 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+SHOWN_REJECTIONS = 200
+
+
 def _import(args: argparse.Namespace) -> int:
     report = import_csv(args.file, load_catalog(), user=args.user, db=args.db, dry_run=args.dry_run)
-    for row in report.rejected.itertuples():
+    for row in report.rejected.head(SHOWN_REJECTIONS).itertuples():
         print(f"{args.file}:{row.line}: rejected: {row.reason}", file=sys.stderr)
+    if len(report.rejected) > SHOWN_REJECTIONS:
+        print(f"… and {len(report.rejected) - SHOWN_REJECTIONS:,} more rejected rows"
+              + ("" if args.rejects else " (--rejects FILE saves them all)"), file=sys.stderr)
+    if args.rejects:
+        report.rejected.to_csv(args.rejects, index=False, encoding="utf-8-sig")
     for row in report.warnings.itertuples():
         print(f"{args.file}:{row.line}: warning: {row.warning}")
     print(report.message)
@@ -129,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     imp.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    imp.add_argument("--rejects", metavar="FILE", help="write every rejected row with its reason to a CSV file")
     imp.set_defaults(run=_import)
 
     batches = commands.add_parser("batches", help="list upload batches, newest first")
