@@ -498,12 +498,14 @@ def series(measurements: pd.DataFrame, indicator: str, logframe: Logframe) -> pd
     actual = period_values(mine, catalog)
     path = planned_path(catalog)
     path = path[path["indicator"] == indicator]
-    return pd.concat([
+    parts = [
         pd.DataFrame({"kind": "actual", "date": actual["period_end"], "value": actual["value"],
                       "period_label": actual["period_label"], "point": "measurement"}),
         pd.DataFrame({"kind": "planned", "date": path["date"], "value": path["value"],
                       "period_label": None, "point": path["point"]}),
-    ], ignore_index=True)
+    ]
+    columns = list(parts[0].columns)
+    return pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=columns)], ignore_index=True)
 
 
 # ---------------------------------------------------------------- logframe quality

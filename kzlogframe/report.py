@@ -299,6 +299,6 @@ def export_report(report: Report, fmt: str) -> bytes:
     if fmt == "docx":
         pngs = {code: chart_export.to_png(fig) for code, fig in report.charts.items()} if browser else {}
         return report_formats.to_docx(report, pngs)
-    svgs = {code: chart_export.to_svg(fig) for code, fig in report.charts.items()} if browser else {}
+    svgs = {code: chart_export.to_svg(fig).decode("utf-8") for code, fig in report.charts.items()} if browser else {}
     html = render_html(report, svgs)
     return html.encode("utf-8") if fmt == "html" else report_formats.to_pdf(html)

@@ -9,10 +9,12 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from .access import LOCAL_USER, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
+from .chart_export import export_formats
 from .store import db_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from .measurements import current_measurements, data_as_of, store_version
@@ -157,3 +159,15 @@ def as_of_picker(lf: Logframe, key: str = "as_of") -> dt.date:
     return st.sidebar.date_input(t("progress.as_of", lang_code), value=default_as_of(lf),
                                  min_value=lf.programme.implementation.fa_signature, max_value=lf.end_date,
                                  help=t("progress.as_of_help", lang_code), key=f"{key}_{lf.programme.code}")
+
+
+def chart(fig: go.Figure, name: str, key: str) -> None:
+    """A plotly chart with its export buttons: PNG and SVG (through Chromium) and standalone HTML."""
+    st.plotly_chart(fig, width="stretch", key=key)
+    formats = export_formats(fig)
+    columns = st.columns([1, 1, 1, 5])
+    for column, (extension, (data, mime, _)) in zip(columns, formats.items()):
+        column.download_button(extension.upper(), data=data, file_name=f"{name}.{extension}", mime=mime,
+                               key=f"{key}_{extension}", icon=":material/download:")
+    if "png" not in formats:
+        columns[-1].caption(t("chart.no_browser", lang()))

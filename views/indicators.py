@@ -9,7 +9,7 @@ from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
 from kzlogframe.measurements import measurement_history
 from kzlogframe.progress import disaggregated_progress, series
-from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames
+from kzlogframe.ui import as_of_picker, chart, measurements, page_context, progress_frames
 
 logframe, lang = page_context()
 as_of = as_of_picker(logframe)
@@ -47,8 +47,8 @@ points = series(measured, indicator_code, logframe)
 if points[points["kind"] == "actual"].empty:
     st.info(t("ind.no_data", lang))
 if not points.empty:
-    st.plotly_chart(indicator_chart(points, indicator, lang, as_of, row["expected"]), width="stretch",
-                    key="indicator_chart")
+    chart(indicator_chart(points, indicator, lang, as_of, row["expected"]), f"{indicator_code}-{as_of}",
+          key="indicator_chart")
 
 if indicator.disaggregation:
     cells = disaggregated_progress(measured[measured["indicator"] == indicator_code], {code: logframe}, as_of)
@@ -56,8 +56,8 @@ if indicator.disaggregation:
     for dimension in (d.value for d in indicator.disaggregation):
         by = cells[cells[dimension] != ""].groupby(dimension, as_index=False).first()
         if not by.empty:
-            st.plotly_chart(breakdown_chart(by, dimension, lang, str(row["last_period"])), width="stretch",
-                            key=f"breakdown_{dimension}")
+            chart(breakdown_chart(by, dimension, lang, str(row["last_period"])),
+                  f"{indicator_code}-{dimension}-{as_of}", key=f"breakdown_{dimension}")
 else:
     st.caption(t("ind.no_breakdown", lang))
 

@@ -2,8 +2,8 @@
 narrative and assumption statuses (TA team), download HTML, PDF, DOCX or XLSX."""
 
 import streamlit as st
-import streamlit.components.v1 as components
 
+from kzlogframe.chart_export import browser_available
 from kzlogframe.commentary import (
     ASSUMPTION_STATUSES, assumption_statuses, commentary_history, narratives, save_assumption_status, save_narrative)
 from kzlogframe.i18n import LANGUAGES, t
@@ -31,14 +31,18 @@ report = build_report(logframe, measurements(code), period, report_lang, actuals
                       assumption_status=assumption_statuses(code, period.label))
 
 # Files are generated when a button is clicked (deferred), so the page itself stays fast.
-for column, (fmt, (mime, extension)) in zip(st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items()):
+formats = {f: v for f, v in REPORT_FORMATS.items() if f != "pdf" or browser_available()}
+if len(formats) < len(REPORT_FORMATS):
+    st.warning(t("report.no_browser", lang))
+for column, (fmt, (mime, extension)) in zip(st.columns(len(REPORT_FORMATS)), formats.items()):
     column.download_button(t("report.download", lang, format=fmt.upper()),
                            data=lambda fmt=fmt: export_report(report, fmt),
                            file_name=f"{code}-{period.label}-{report_lang}.{extension}", mime=mime,
                            key=f"download_{fmt}")
 
 with st.expander(t("report.preview", lang), expanded=True):
-    components.html(render_html(report), height=900, scrolling=True)
+    # Our own template: every stored or uploaded text in it is escaped by Jinja2.
+    st.iframe(render_html(report), height=900)
 
 if allowed(user.role, "record"):
     st.subheader(t("report.narratives_title", lang))

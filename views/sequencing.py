@@ -8,7 +8,7 @@ from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
 from kzlogframe.tracking import activity_history, current_actuals, record_activity
 from kzlogframe.access import allowed
-from kzlogframe.ui import current_user, default_as_of, page_context
+from kzlogframe.ui import chart, current_user, default_as_of, page_context
 
 logframe, lang = page_context()
 user = current_user()
@@ -28,8 +28,8 @@ today = right.date_input(t("seq.today", lang), value=default_as_of(logframe),
                          min_value=logframe.programme.implementation.fa_signature, max_value=logframe.end_date,
                          key=f"seq_today_{code}")
 actuals = current_actuals(code)
-st.plotly_chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None),
-                width="stretch", key="gantt")
+chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None), f"{code}-gantt-{today}",
+      key="gantt")
 
 st.subheader(t("seq.violations", lang))
 found = [v for v in violations(logframe, programme_plan, actuals, today)
