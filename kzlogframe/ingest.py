@@ -21,7 +21,7 @@ import pandas as pd
 
 from .access import authorize
 from .models import Logframe
-from .periods import PERIOD_FORMS, period_end_sql, period_label_sql, period_start_sql
+from .periods import PERIOD_FORMS, period_end_sql, period_form_sql, period_label_sql, period_start_sql
 from .store import audit, connect
 
 REQUIRED = ("programme", "indicator", "period", "value")
@@ -212,125 +212,123 @@ def _sql_list(values: Iterable[str]) -> str:
 # ---------------------------------------------------------------- validation
 
 
-def _validated_sql(columns: list[str]) -> str:
-    """One pass over ``raw``: normalised fields plus every reason a row is rejected."""
+def _number_sql(x: str) -> str:
+    """A number as people type it: plain or with a decimal comma first (cheap), and only for what
+    is left, spaces as thousands separators and a trailing %."""
+    spaces = "[\\s\\x{00a0}\\x{202f}]"
+    return (f"coalesce(try_cast(replace({x}, ',', '.') AS DOUBLE), "
+            f"try_cast(replace(regexp_replace(regexp_replace({x}, '{spaces}', '', 'g'), '%$', ''), ',', '.') "
+            "AS DOUBLE))")
+
+
+def _checked_sql(columns: list[str], csv_scan: str) -> str:
+    """One pass over the file: normalised fields plus every reason a row is rejected ('' = none)."""
     def col(name: str) -> str:
         return f"nullif(trim(r.{name}), '')" if name in columns else "NULL"
 
-    def number(x: str) -> str:
-        spaces = "[\\s\\x{00a0}\\x{202f}]"
-        return f"try_cast(replace(regexp_replace(regexp_replace({x}, '{spaces}', '', 'g'), '%$', ''), ',', '.') AS DOUBLE)"
-
-    value_num = number("r.value")
     return f"""
-    WITH n AS (
-        SELECT r.ord AS line_ord, {col('programme')} AS programme_raw, lower({col('programme')}) AS programme,
-               {col('indicator')} AS indicator_raw, upper({col('indicator')}) AS indicator,
-               upper({col('period')}) AS period_text, {col('value')} AS value_raw, lower({col('value')}) AS value_lc,
-               {value_num} AS value_num,
-               {col('sex')} AS sex_raw, {col('oblast')} AS oblast_raw, {col('ministry')} AS ministry_raw,
-               {col('source')} AS source, {col('comment')} AS comment, {col('evidence_url')} AS evidence_url,
-               {col('numerator')} AS numerator_raw, {col('denominator')} AS denominator_raw
-        FROM raw r
+    WITH raw AS (
+        SELECT row_number() OVER () AS line_ord, {col('programme')} AS programme_raw,
+               {col('indicator')} AS indicator_raw, upper({col('period')}) AS period_text,
+               {col('value')} AS value_raw, {col('sex')} AS sex_raw, {col('oblast')} AS oblast_raw,
+               {col('ministry')} AS ministry_raw, {col('source')} AS source, {col('comment')} AS comment,
+               {col('evidence_url')} AS evidence_url, {col('numerator')} AS numerator_raw,
+               {col('denominator')} AS denominator_raw
+        FROM {csv_scan} r
+    ), n AS (
+        SELECT raw.*, lower(programme_raw) AS programme, upper(indicator_raw) AS indicator_key FROM raw
+    ), f AS (
+        SELECT n.*, {period_form_sql('n.period_text')} AS period_form FROM n
     ), p AS (
-        SELECT n.*, {period_start_sql('n.period_text')} AS period_start FROM n
+        SELECT f.*, {period_start_sql('f.period_text', 'f.period_form')} AS period_start FROM f
     ), q AS (
-        SELECT p.*, {period_end_sql('p.period_text', 'p.period_start')} AS period_end,
-               {period_label_sql('p.period_text', 'p.period_start')} AS period_label,
-               i.kind, i.scale_max, i.by_sex, i.by_oblast, i.by_ministry, i.window_start, i.window_end,
-               (SELECT count(*) FROM ind WHERE ind.programme = p.programme) > 0 AS programme_known,
+        SELECT p.*, {period_end_sql('p.period_form', 'p.period_start')} AS period_end,
+               {period_label_sql('p.period_text', 'p.period_form', 'p.period_start')} AS period_label,
+               i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast, i.by_ministry, i.window_start,
+               i.window_end, k.programme IS NOT NULL AS programme_known,
                sx.value AS sex, ob.value AS oblast, mi.value AS ministry,
-               {number('p.numerator_raw')} AS numerator, {number('p.denominator_raw')} AS denominator
+               {_number_sql('p.value_raw')} AS value_num,
+               {_number_sql('p.numerator_raw')} AS numerator, {_number_sql('p.denominator_raw')} AS denominator
         FROM p
-        LEFT JOIN ind i ON i.programme = p.programme AND upper(i.indicator) = p.indicator
+        LEFT JOIN programmes k ON k.programme = p.programme
+        LEFT JOIN ind i ON i.programme = p.programme AND i.indicator_key = p.indicator_key
         LEFT JOIN allowed sx ON sx.programme = p.programme AND sx.dimension = 'sex' AND sx.alias = lower(p.sex_raw)
         LEFT JOIN allowed ob ON ob.programme = p.programme AND ob.dimension = 'oblast' AND ob.alias = lower(p.oblast_raw)
         LEFT JOIN allowed mi ON mi.programme = p.programme AND mi.dimension = 'ministry' AND mi.alias = lower(p.ministry_raw)
     ), v AS (
         SELECT q.*,
             CASE q.kind
-                WHEN 'milestone' THEN CASE WHEN q.value_lc IN ({_sql_list(MILESTONE_DONE)}) THEN 1.0
-                                           WHEN q.value_lc IN ({_sql_list(MILESTONE_NOT_DONE)}) THEN 0.0 END
+                WHEN 'milestone' THEN CASE WHEN lower(q.value_raw) IN ({_sql_list(MILESTONE_DONE)}) THEN 1.0
+                                           WHEN lower(q.value_raw) IN ({_sql_list(MILESTONE_NOT_DONE)}) THEN 0.0 END
                 WHEN 'rating' THEN CASE WHEN q.value_num = round(q.value_num) AND q.value_num BETWEEN 1 AND q.scale_max
                                         THEN q.value_num END
                 ELSE CASE WHEN isfinite(q.value_num) THEN q.value_num END
             END AS value
         FROM q
-    ), checked AS (
-        SELECT v.*, concat_ws('; ',
-            CASE WHEN v.programme IS NULL THEN 'programme is empty'
-                 WHEN NOT v.programme_known THEN 'unknown programme ''' || v.programme_raw || '''' END,
-            CASE WHEN v.programme_known AND v.indicator IS NULL THEN 'indicator is empty'
-                 WHEN v.programme_known AND v.kind IS NULL
-                 THEN 'unknown indicator ''' || v.indicator_raw || ''' in programme ' || v.programme END,
-            CASE WHEN v.period_text IS NULL THEN 'period is empty'
-                 WHEN v.period_start IS NULL THEN 'period ''' || v.period_text || ''' is not one of {PERIOD_FORMS}'
-                 WHEN v.kind IS NOT NULL AND (v.period_end < v.window_start OR v.period_start > v.window_end)
-                 THEN 'period ' || v.period_label || ' is outside the programme window '
-                      || strftime(v.window_start, '%Y-%m-%d') || '..' || strftime(v.window_end, '%Y-%m-%d') END,
-            CASE WHEN v.kind IS NULL THEN NULL
-                 WHEN v.value_raw IS NULL THEN 'value is empty'
-                 WHEN v.value IS NULL AND v.kind = 'milestone'
-                 THEN 'value ''' || v.value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'
-                 WHEN v.value IS NULL AND v.kind = 'rating'
-                 THEN 'value ''' || v.value_raw || ''' is not a rating 1..' || v.scale_max
-                 WHEN v.value IS NULL THEN 'value ''' || v.value_raw || ''' is not a number' END,
-            CASE WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_sex
-                 THEN 'indicator is not disaggregated by sex'
-                 WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND v.sex IS NULL
-                 THEN 'sex ''' || v.sex_raw || ''' is not female/male' END,
-            CASE WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_oblast
-                 THEN 'indicator is not disaggregated by oblast'
-                 WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND v.oblast IS NULL
-                 THEN 'oblast ''' || v.oblast_raw || ''' is not declared for ' || v.programme END,
-            CASE WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_ministry
-                 THEN 'indicator is not disaggregated by ministry'
-                 WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND v.ministry IS NULL
-                 THEN 'ministry ''' || v.ministry_raw || ''' is not declared for ' || v.programme END,
-            CASE WHEN v.numerator_raw IS NOT NULL AND v.numerator IS NULL THEN 'numerator is not a number' END,
-            CASE WHEN v.denominator_raw IS NOT NULL AND (v.denominator IS NULL OR v.denominator = 0)
-                 THEN 'denominator is not a non-zero number' END
-        ) AS reason
-        FROM v
     )
-    SELECT c.*,
-           min(c.line_ord) OVER (PARTITION BY c.programme, c.indicator, c.period_start, c.period_end,
-                                 coalesce(c.sex, ''), coalesce(c.oblast, ''), coalesce(c.ministry, '')) AS first_ord
-    FROM checked c
+    SELECT v.* EXCLUDE (value_num, period_form), concat_ws('; ',
+        CASE WHEN v.programme IS NULL THEN 'programme is empty'
+             WHEN NOT v.programme_known THEN 'unknown programme ''' || v.programme_raw || '''' END,
+        CASE WHEN v.programme_known AND v.indicator_key IS NULL THEN 'indicator is empty'
+             WHEN v.programme_known AND v.kind IS NULL
+             THEN 'unknown indicator ''' || v.indicator_raw || ''' in programme ' || v.programme END,
+        CASE WHEN v.period_text IS NULL THEN 'period is empty'
+             WHEN v.period_start IS NULL THEN 'period ''' || v.period_text || ''' is not one of {PERIOD_FORMS}'
+             WHEN v.kind IS NOT NULL AND (v.period_end < v.window_start OR v.period_start > v.window_end)
+             THEN 'period ' || v.period_label || ' is outside the programme window '
+                  || strftime(v.window_start, '%Y-%m-%d') || '..' || strftime(v.window_end, '%Y-%m-%d') END,
+        CASE WHEN v.kind IS NULL THEN NULL
+             WHEN v.value_raw IS NULL THEN 'value is empty'
+             WHEN v.value IS NULL AND v.kind = 'milestone'
+             THEN 'value ''' || v.value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'
+             WHEN v.value IS NULL AND v.kind = 'rating'
+             THEN 'value ''' || v.value_raw || ''' is not a rating 1..' || v.scale_max
+             WHEN v.value IS NULL THEN 'value ''' || v.value_raw || ''' is not a number' END,
+        CASE WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_sex
+             THEN 'indicator is not disaggregated by sex'
+             WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND v.sex IS NULL
+             THEN 'sex ''' || v.sex_raw || ''' is not female/male' END,
+        CASE WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_oblast
+             THEN 'indicator is not disaggregated by oblast'
+             WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND v.oblast IS NULL
+             THEN 'oblast ''' || v.oblast_raw || ''' is not declared for ' || v.programme END,
+        CASE WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_ministry
+             THEN 'indicator is not disaggregated by ministry'
+             WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND v.ministry IS NULL
+             THEN 'ministry ''' || v.ministry_raw || ''' is not declared for ' || v.programme END,
+        CASE WHEN v.numerator_raw IS NOT NULL AND v.numerator IS NULL THEN 'numerator is not a number' END,
+        CASE WHEN v.denominator_raw IS NOT NULL AND (v.denominator IS NULL OR v.denominator = 0)
+             THEN 'denominator is not a non-zero number' END
+    ) AS reason
+    FROM v
     """
 
 
 @dataclass
 class _Parsed:
-    con: duckdb.DuckDBPyConnection
     rows_total: int
     encoding: str
     delimiter: str
     columns: int
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, readable: Path, file_name: str, columns: list[str],
-              delimiter: str) -> None:
-    """The ``raw`` table: every parseable record as text; unparseable ones land in ``csv_rejects``.
-
-    DuckDB's strict reader gives up on a whole file whose records mix CRLF and LF line endings
-    (rows pasted from another editor); that is the uploader's to fix, so it is an UploadError.
-    """
+def _csv_scan(columns: list[str]) -> str:
+    """DuckDB's reader over the file (parameters: path, delimiter): every record as text; records it
+    cannot parse land in ``csv_rejects`` with their line."""
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
-    try:
-        con.execute(f"""
-            CREATE TEMP TABLE raw AS
-            SELECT row_number() OVER () AS ord, * FROM read_csv(?, header = true, auto_detect = false,
-                delim = ?, quote = '"', escape = '"', columns = {column_types}, encoding = 'utf-8',
-                store_rejects = true, ignore_errors = true, rejects_table = 'csv_rejects',
-                rejects_scan = 'csv_scans', parallel = true)""", [str(readable), delimiter])
-    except duckdb.InvalidInputException as exc:
-        raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
-                          "some CRLF and some LF?); save it again as CSV and re-upload") from exc
+    return f"""read_csv($path, header = true, auto_detect = false, delim = $delimiter, quote = '"', escape = '"',
+                columns = {column_types}, encoding = 'utf-8', store_rejects = true, ignore_errors = true,
+                rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', parallel = true)"""
 
 
-def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
-    """Load the file into an in-memory DuckDB and build the ``result`` table of checked rows."""
+# What makes two rows the same measurement.
+_KEY = ("programme", "indicator", "period_start", "period_end", "coalesce(sex, '')", "coalesce(oblast, '')",
+        "coalesce(ministry, '')")
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
+    """Check the file as a whole, then build the temporary ``checked`` table (one row per record with
+    its reasons) and the ``lines`` and ``accepted`` views in ``con``; the store's tables are untouched."""
     if path.stat().st_size == 0:
         raise UploadError(f"{file_name}:1: the file is empty")
     encoding = detect_encoding(path, file_name)
@@ -338,73 +336,82 @@ def _parse(path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Pars
     delimiter = detect_delimiter(header)
     columns = canonical_header(header, delimiter, file_name)
     readable = path if encoding == "utf-8" else _utf8_copy(path, encoding)
-    con = duckdb.connect()
+    indicators = _indicator_frame(catalog)
+    indicators["indicator_key"] = indicators["indicator"].str.upper()
+    con.register("ind_df", indicators)
+    con.register("allowed_df", _allowed_values(catalog))
     try:
-        con.register("ind_df", _indicator_frame(catalog))
-        con.register("allowed_df", _allowed_values(catalog))
         con.execute("CREATE TEMP TABLE ind AS SELECT * FROM ind_df")
         con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
-        _read_raw(con, readable, file_name, columns, delimiter)
-        # DuckDB numbers records (header = 1); rows it could not parse shift the ordinals of later rows.
-        con.execute("""
-            CREATE TEMP TABLE bad AS
-            SELECT DISTINCT CAST(line AS BIGINT) AS line FROM csv_rejects""")
-        con.execute(f"CREATE TEMP TABLE result AS {_validated_sql(columns)}")
-        con.execute("""
-            CREATE TEMP TABLE result_lines AS
-            SELECT r.*, r.line_ord + 1 + (
-                SELECT count(*) FROM (SELECT line, row_number() OVER (ORDER BY line) - 1 AS j FROM bad) b
-                WHERE b.line - b.j - 2 < r.line_ord) AS line
-            FROM result r""" if con.execute("SELECT count(*) FROM bad").fetchone()[0]
-                    else "CREATE TEMP TABLE result_lines AS SELECT r.*, r.line_ord + 1 AS line FROM result r")
-        total = con.execute("SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM bad)").fetchone()[0]
-    except Exception:
-        con.close()
-        raise
+        con.execute("CREATE TEMP TABLE programmes AS SELECT DISTINCT programme FROM ind")
+        try:
+            con.execute(f"CREATE TEMP TABLE checked AS {_checked_sql(columns, _csv_scan(columns))}",
+                        {"path": str(readable), "delimiter": delimiter})
+        except duckdb.InvalidInputException as exc:
+            # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
+            raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
+                              "some CRLF and some LF?); save it again as CSV and re-upload") from exc
     finally:
+        con.unregister("ind_df")
+        con.unregister("allowed_df")
         if readable != path:
             readable.unlink(missing_ok=True)
+    # DuckDB numbers records (header = 1); a record it could not parse shifts the ordinals after it.
+    con.execute("CREATE TEMP TABLE bad AS SELECT DISTINCT CAST(line AS BIGINT) AS line FROM csv_rejects")
+    bad = con.execute("SELECT count(*) FROM bad").fetchone()[0]
+    line_sql = ("c.line_ord + 1 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) AS gap "
+            "FROM bad) b WHERE b.gap - 1 < c.line_ord)") if bad else "c.line_ord + 1"
+    keyed_sql = ", ".join(f"{k} AS k{i}" for i, k in enumerate(_KEY))
+    con.execute(f"""CREATE TEMP TABLE dups AS
+                    SELECT {keyed_sql}, min(line_ord) AS first_ord FROM checked WHERE reason = ''
+                    GROUP BY ALL HAVING count(*) > 1""")
+    matches_sql = " AND ".join(f"d.k{i} = c.{k}" if "(" not in k else f"d.k{i} = {k.replace('(', '(c.', 1)}"
+                           for i, k in enumerate(_KEY))
+    con.execute(f"""CREATE TEMP VIEW lines AS
+                    SELECT c.*, {line_sql} AS line, d.first_ord FROM checked c
+                    LEFT JOIN dups d ON c.reason = '' AND {matches_sql}""")
+    con.execute("""CREATE TEMP VIEW accepted AS
+                   SELECT line, line_ord, programme, indicator, period_label, period_start, period_end, value,
+                          value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,
+                          coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, source, comment,
+                          evidence_url
+                   FROM lines WHERE reason = '' AND (first_ord IS NULL OR first_ord = line_ord)""")
+    total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
-        con.close()
         raise UploadError(f"{file_name}:2: the file has a header but no data rows")
-    return _Parsed(con, total, encoding, delimiter, len(columns))
+    return _Parsed(total, encoding, delimiter, len(columns))
 
-
-_ACCEPTED = """
-    SELECT line, programme, indicator_raw AS indicator_as_written, period_label, period_start, period_end,
-           value, value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,
-           coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, source, comment, evidence_url,
-           (SELECT i.indicator FROM ind i WHERE i.programme = r.programme AND upper(i.indicator) = r.indicator)
-               AS indicator
-    FROM result_lines r WHERE reason = '' AND line_ord = first_ord ORDER BY line"""
 
 _REJECTED = """
     SELECT line, CASE WHEN reason = '' THEN 'duplicate of line ' ||
-                      (SELECT min(x.line) FROM result_lines x WHERE x.line_ord = r.first_ord)
+                      (SELECT min(x.line) FROM lines x WHERE x.line_ord = r.first_ord)
                       ELSE reason END AS reason,
            programme_raw AS programme, indicator_raw AS indicator, period_text AS period, value_raw AS value
-    FROM result_lines r WHERE reason <> '' OR line_ord <> first_ord
+    FROM lines r WHERE reason <> '' OR (first_ord IS NOT NULL AND first_ord <> line_ord)
     UNION ALL
     SELECT line, 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
                  || ''' (check the delimiter and quotes)', NULL, NULL, NULL, NULL FROM bad
     ORDER BY line"""
 
 
-def _outliers(con: duckdb.DuckDBPyConnection, accepted_relation: str, history: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
-    con.register("history_df", history)
-    return con.execute(f"""
-        WITH stats AS (
+def _outliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Accepted rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
+    return con.execute("""
+        WITH history AS (
+            SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
+            FROM measurement_current m
+            WHERE m.value IS NOT NULL AND (m.programme, m.indicator) IN (SELECT programme, indicator FROM accepted)
+        ), stats AS (
             SELECT programme, indicator, sex, oblast, ministry, median(value) AS med,
-                   median(abs(value - med_all)) AS mad, count(*) AS n
+                   median(abs(value - med_all)) AS mad
             FROM (SELECT *, median(value) OVER (PARTITION BY programme, indicator, sex, oblast, ministry) AS med_all
-                  FROM history_df WHERE value IS NOT NULL)
+                  FROM history)
             GROUP BY ALL HAVING count(*) >= 3
         )
         SELECT a.line, 'value ' || a.value || ' is an outlier against the indicator''s history (median '
                || round(s.med, 4) || ', modified z-score ' || round(0.6745 * (a.value - s.med) / s.mad, 1) || ')'
                AS warning, a.indicator, a.period_label AS period, a.value
-        FROM {accepted_relation} a JOIN stats s USING (programme, indicator, sex, oblast, ministry)
+        FROM accepted a JOIN stats s USING (programme, indicator, sex, oblast, ministry)
         WHERE s.mad > 0 AND abs(0.6745 * (a.value - s.med) / s.mad) > 3.5
         ORDER BY a.line""").df()
 
@@ -414,81 +421,64 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
     """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch.
 
     ``role`` is the caller's role: committing needs the upload permission (a dry run does not).
-
-    Re-importing a file whose bytes were already committed changes nothing. Raises
-    :class:`UploadError` for a file that cannot be read as a table at all.
+    Checks run inside the store's connection on temporary tables, so the accepted rows reach
+    ``measurement`` in one INSERT without leaving DuckDB. Re-importing a file whose bytes were
+    already committed changes nothing. Raises :class:`UploadError` for a file that cannot be read
+    as a table at all.
     """
     if not dry_run:
         authorize(role, "upload")
     path = Path(path)
     file_name = file_name or path.name
     digest = sha256_of(path)
-    parsed = _parse(path, file_name, catalog)
-    con = parsed.con
-    try:
-        con.execute(f"CREATE TEMP TABLE accepted AS {_ACCEPTED}")
+    with connect(db, write=not dry_run) as con:
+        parsed = _load(con, path, file_name, catalog)
         rejected = con.execute(_REJECTED, {"fields": parsed.columns,
                                            "delimiter": parsed.delimiter.replace("\t", "tab")}).df()
         accepted_count = con.execute("SELECT count(*) FROM accepted").fetchone()[0]
-        preview = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted ORDER BY line LIMIT 1000").df()
+        preview = con.execute("SELECT * EXCLUDE (line_ord) FROM accepted ORDER BY line LIMIT 1000").df()
         report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,
-                              encoding=parsed.encoding, delimiter=parsed.delimiter)
+                              warnings=_outliers(con), encoding=parsed.encoding, delimiter=parsed.delimiter)
         report.accepted.attrs["total"] = accepted_count
-        with connect(db, write=not dry_run) as store:
-            previous = store.execute(
-                "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
-                [digest]).fetchone()
-            keys = con.execute("SELECT DISTINCT programme, indicator FROM accepted").df()
-            store.register("keys_df", keys)
-            history = store.execute("""
-                SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
-                FROM measurement_current m JOIN keys_df k USING (programme, indicator)""").df()
-            report.warnings = _outliers(con, "accepted", history)
-            if previous:
-                report.status, report.duplicate_of = "duplicate", previous[0]
-                return report
-            if dry_run:
-                return report
-            if accepted_count == 0:
-                report.status = "nothing_to_commit"
-                return report
-            report.batch_id = _commit(store, con, report, user)
+        previous = con.execute(
+            "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
+            [digest]).fetchone()
+        if previous:
+            report.status, report.duplicate_of = "duplicate", previous[0]
+        elif not dry_run and accepted_count == 0:
+            report.status = "nothing_to_commit"
+        elif not dry_run:
+            report.batch_id = _commit(con, report, user, accepted_count)
             report.status = "committed"
-        return report
-    finally:
-        con.close()
+    return report
 
 
-def _commit(store: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, report: ImportReport,
-            user: str) -> int:
-    rows = con.execute("SELECT * EXCLUDE (indicator_as_written) FROM accepted").to_arrow_table()
-    store.register("incoming", rows)
+def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, accepted: int) -> int:
+    """The batch and its rows in one transaction: all of them or, on any failure, none."""
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
-    store.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")
     try:
-        batch_id = store.execute("SELECT nextval('batch_seq')").fetchone()[0]
+        batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
         now = dt.datetime.now()
-        store.execute(
+        con.execute(
             "INSERT INTO upload_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', NULL, NULL)",
-            [batch_id, report.file_name, report.sha256, user, now, report.rows_total,
-             rows.num_rows, len(report.rejected), warnings])
-        store.execute("""
+            [batch_id, report.file_name, report.sha256, user, now, report.rows_total, accepted,
+             len(report.rejected), warnings])
+        con.execute("""
             INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
                 period_end, value, value_text, numerator, denominator, sex, oblast, ministry, source, comment,
                 evidence_url, recorded_at)
-            SELECT nextval('measurement_seq'), ?, line, programme, indicator, period_label, period_start,
-                period_end, value, value_text, numerator, denominator, sex, oblast, ministry, source, comment,
-                evidence_url, ?
-            FROM incoming""", [batch_id, now])
-        audit(store, user, "upload", f"batch {batch_id}",
-              {"file": report.file_name, "sha256": report.sha256, "accepted": rows.num_rows,
+            SELECT (SELECT coalesce(max(id), 0) FROM measurement) + line_ord, ?, line, programme, indicator,
+                period_label, period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
+                ministry, source, comment, evidence_url, ?
+            FROM accepted""", [batch_id, now])
+        audit(con, user, "upload", f"batch {batch_id}",
+              {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
                "rejected": len(report.rejected)})
-        store.execute("COMMIT")
+        con.execute("COMMIT")
     except Exception:
-        store.execute("ROLLBACK")
+        con.execute("ROLLBACK")
         raise
-    finally:
-        store.unregister("incoming")
     return batch_id
 
 

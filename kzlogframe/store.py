@@ -42,7 +42,6 @@ def db_path(path: Path | str | None = None) -> Path:
 MIGRATIONS: list[str] = [
     """
     CREATE SEQUENCE batch_seq START 1;
-    CREATE SEQUENCE measurement_seq START 1;
     CREATE SEQUENCE audit_seq START 1;
     CREATE TABLE upload_batch (
         id INTEGER PRIMARY KEY,
@@ -59,7 +58,7 @@ MIGRATIONS: list[str] = [
         status_changed_by VARCHAR
     );
     CREATE TABLE measurement (
-        id BIGINT PRIMARY KEY,
+        id BIGINT NOT NULL,
         batch_id INTEGER NOT NULL,
         line INTEGER,
         programme VARCHAR NOT NULL,
@@ -79,7 +78,6 @@ MIGRATIONS: list[str] = [
         evidence_url VARCHAR,
         recorded_at TIMESTAMP NOT NULL
     );
-    CREATE INDEX measurement_key ON measurement (programme, indicator);
     CREATE TABLE activity_progress (
         programme VARCHAR NOT NULL,
         activity VARCHAR NOT NULL,
