@@ -18,6 +18,7 @@ PAGES = [  # (script, title key, icon, url path, permission)
     ("views/logframe.py", "page.logframe", ":material/account_tree:", "logframe", "view"),
     ("views/sequencing.py", "page.sequencing", ":material/event:", "sequencing", "view"),
     ("views/report.py", "page.report", ":material/description:", "report", "download_report"),
+    ("views/export.py", "page.export", ":material/download:", "export", "export"),
     ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload"),
     ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit"),
 ]

@@ -1,0 +1,274 @@
+"""A programme's results as an IATI activity file (standard version 2.03), so the monitoring data
+can be published in the format the EU and the IATI registry read.
+
+How the logframe maps onto the standard:
+
+* one ``iati-activity`` per programme, identified as ``XI-IATI-EC_DEVCO-<decision>`` (the EU's
+  IATI organisation identifier and the financing decision, ``/`` written ``-``, because the IATI
+  ruleset forbids ``/ & | ?`` in identifiers); the decision as written stays in
+  ``other-identifier`` (type A1, the reporting organisation's own reference);
+* the European Commission (DG DEVCO/EuropeAid) reports, funds and extends; the beneficiary
+  (the Government) is accountable; the recipient country is Kazakhstan;
+* ``activity-date``: planned and actual start at the financing-agreement signature (with a note
+  when that date is assumed), planned end at the end of the closure phase; ``activity-status``
+  follows the programme's phases at ``as_of``;
+* each level with indicators becomes a ``result``: goal → impact (3), purposes → outcome (2),
+  results and sub-results → output (1); each indicator keeps its code (vocabulary 99, the
+  reporting organisation's own), its measure (unit 1, percentage 2, rating ordinal 4,
+  milestone qualitative 5, which carries "done"/"not done" as a comment instead of a value) and
+  its direction (``ascending``); a baseline when the logframe has one;
+* one ``period`` per reporting period (``Logframe.reporting_periods``: semesters from the
+  signature, or calendar halves when the programme reports so) with a logframe target dated in
+  it or a stored value ending in it. ``actual`` is the total after the progress engine's
+  cumulative rule (a running total for summing indicators, the latest level for percentages,
+  the period's sum otherwise), followed by one ``actual`` per disaggregation cell with its
+  ``dimension``\\s. Targets are only those the logframe states, never interpolated.
+
+Every child element is written in the order of the schema's ``xsd:sequence``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from .i18n import t
+from .models import Goal, Indicator, IndicatorType, Level, Logframe, Purpose, Target, Text
+from .periods import ReportingPeriod, add_months
+from .progress import CELL_DIMS, cumulative_mode, is_percentage, period_values
+
+IATI_VERSION = "2.03"
+EC_ORG_REF = "XI-IATI-EC_DEVCO"
+ORG_TYPE_PUBLIC_SECTOR, ORG_TYPE_GOVERNMENT = "15", "10"
+ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_EXTENDING = "1", "2", "3"
+RECIPIENT_COUNTRY = "KZ"
+VOCABULARY_OWN = "99"  # codes defined by the reporting organisation
+MEASURE_UNIT, MEASURE_PERCENTAGE, MEASURE_ORDINAL, MEASURE_QUALITATIVE = "1", "2", "4", "5"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+_NOT_IN_IDENTIFIER = re.compile(r"[/&|?\s]+")
+
+
+def activity_identifier(logframe: Logframe) -> str:
+    """``XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081``: stable, readable, and free of ``/ & | ?``."""
+    return f"{EC_ORG_REF}-{_NOT_IN_IDENTIFIER.sub('-', logframe.programme.decision.strip())}"
+
+
+def _slot_of(periods: Sequence[ReportingPeriod], days: Iterable[dt.date] | pd.Series) -> np.ndarray:
+    """Index of the reporting period holding each date. The calendar ends the day before the
+    programme's end date, which the importer and targets may still use: such dates belong to
+    the last period."""
+    starts = np.array([p.start for p in periods], dtype="datetime64[D]")
+    slot = np.searchsorted(starts, np.asarray(list(days), dtype="datetime64[D]"), side="right") - 1
+    return slot.clip(0, len(periods) - 1)
+
+
+def _period_actuals(logframe: Logframe, measurements: pd.DataFrame, periods: Sequence[ReportingPeriod],
+                    cells: bool) -> pd.DataFrame:
+    """One row per indicator (× cell) × reporting period: the reported value.
+
+    Within a reporting period, a period-sum indicator adds its measurement periods up; every
+    other kind (running totals, levels, milestones, ratings) reports the latest."""
+    values = period_values(measurements, {logframe.programme.code: logframe}, cells=cells)
+    values["slot"] = _slot_of(periods, values["period_end"])
+    values = values.sort_values(["period_end", "period_start"])
+    keys = ["indicator", *(CELL_DIMS if cells else ()), "slot"]
+    grouped = values.groupby(keys, sort=False)["value"]
+    out = pd.concat({"last": grouped.last(), "sum": grouped.sum()}, axis=1).reset_index()
+    summed = {ind.code for _, ind in logframe.indicators()
+              if ind.type is IndicatorType.quantitative and cumulative_mode(ind) == "none"}
+    out["value"] = np.where(out["indicator"].isin(summed), out["sum"], out["last"])
+    return out.drop(columns=["last", "sum"])
+
+
+def _number(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def _narratives(parent: etree._Element, texts: Iterable[tuple[str, str]]) -> None:
+    for lang, text in texts:
+        etree.SubElement(parent, "narrative", {XML_LANG: lang}).text = text
+
+
+def _text(text: Text, langs: Sequence[str]) -> list[tuple[str, str]]:
+    """The languages of ``langs`` the logframe text really has (no fallback under a wrong tag)."""
+    return [(lang, getattr(text, lang)) for lang in langs if getattr(text, lang, None)]
+
+
+def _catalog(key: str, langs: Sequence[str], **values: object) -> list[tuple[str, str]]:
+    return [(lang, t(key, lang, **values)) for lang in langs]
+
+
+def _element(parent: etree._Element, tag: str, texts: list[tuple[str, str]], **attrib: str) -> etree._Element:
+    element = etree.SubElement(parent, tag, attrib)
+    _narratives(element, texts)
+    return element
+
+
+def _org(parent: etree._Element, tag: str, ref: str | None, org_type: str, texts: list[tuple[str, str]],
+         **attrib: str) -> None:
+    _element(parent, tag, texts, **({"ref": ref} if ref else {}), type=org_type, **attrib)
+
+
+def _status(logframe: Logframe, as_of: dt.date) -> str:
+    """ActivityStatus: pipeline before signature, implementation during the operational phase,
+    finalisation during closure, closed once the financing agreement's period has ended."""
+    impl = logframe.programme.implementation
+    if as_of < impl.fa_signature:
+        return "1"
+    if as_of < add_months(impl.fa_signature, impl.operational_months):
+        return "2"
+    return "3" if as_of < logframe.end_date else "4"
+
+
+def _measure(ind: Indicator) -> str:
+    if ind.type is IndicatorType.milestone:
+        return MEASURE_QUALITATIVE
+    if ind.type is IndicatorType.rating:
+        return MEASURE_ORDINAL
+    return MEASURE_PERCENTAGE if is_percentage(ind) else MEASURE_UNIT
+
+
+def _indicator_note(ind: Indicator, lang: str) -> str:
+    """What a reader needs to read the numbers: unit, how actuals add up, source, missing target."""
+    if ind.type is IndicatorType.milestone:
+        rule = t("iati.rule.milestone", lang)
+    elif ind.type is IndicatorType.rating:
+        rule = t("iati.rule.rating", lang, scale=" / ".join(level.get(lang) for level in ind.scale))
+    else:
+        rule = t(f"iati.rule.{cumulative_mode(ind)}", lang)
+    parts = ([t("iati.unit", lang, unit=ind.unit.get(lang))] if ind.unit else []) + [rule]
+    parts += [t("iati.source", lang, source=ind.source.get(lang))] if ind.source else []
+    parts += [] if ind.targets else [t("iati.no_target", lang)]
+    return " ".join(parts)
+
+
+def _value(parent: etree._Element, tag: str, ind: Indicator, value: float, comment: list[tuple[str, str]],
+           dims: dict[str, str] | None = None) -> None:
+    """A target or actual: ``@value``, except for milestones, whose comment says it instead (the
+    schema: no value for qualitative measures). Children in schema order: dimension, comment."""
+    qualitative = ind.type is IndicatorType.milestone
+    element = etree.SubElement(parent, tag, {} if qualitative else {"value": _number(value)})
+    for name, cell in (dims or {}).items():
+        etree.SubElement(element, "dimension", {"name": name, "value": cell})
+    if comment:
+        _element(element, "comment", comment)
+
+
+def _actual_comment(ind: Indicator, value: float, langs: Sequence[str]) -> list[tuple[str, str]]:
+    """Done or not done for a milestone; the scale level's name for a rating."""
+    if ind.type is IndicatorType.milestone:
+        return _catalog("iati.done" if value >= 1 else "iati.not_done", langs)
+    if ind.type is IndicatorType.rating and float(value).is_integer() and 1 <= value <= len(ind.scale):
+        return _text(ind.scale[int(value) - 1], langs)
+    return []
+
+
+def _target_comment(ind: Indicator, target: Target, langs: Sequence[str]) -> list[tuple[str, str]]:
+    """A milestone's due date, and the logframe's note on the target, in one comment per language."""
+    comment = []
+    for lang in langs:
+        parts = [t("iati.target_done", lang, date=target.date.isoformat())] \
+            if ind.type is IndicatorType.milestone else []
+        parts += [getattr(target.note, lang)] if target.note and getattr(target.note, lang, None) else []
+        if parts:
+            comment.append((lang, " ".join(parts)))
+    return comment
+
+
+def _indicator(result: etree._Element, ind: Indicator, periods: Sequence[ReportingPeriod], totals: pd.DataFrame,
+               cells: pd.DataFrame, langs: Sequence[str]) -> None:
+    attrib = {"measure": _measure(ind)}
+    if ind.type is not IndicatorType.milestone:
+        attrib["ascending"] = "true" if ind.direction.value == "increase" else "false"
+    element = _element(result, "indicator", [], **attrib)
+    _element(element, "title", _text(ind.text, langs))
+    _element(element, "description", [(lang, _indicator_note(ind, lang)) for lang in langs])
+    etree.SubElement(element, "reference", {"vocabulary": VOCABULARY_OWN, "code": ind.code})
+    if ind.baseline:
+        base = ind.baseline
+        baseline = etree.SubElement(element, "baseline", {
+            "year": str(base.date.year), "iso-date": base.date.isoformat(),
+            **({} if ind.type is IndicatorType.milestone else {"value": _number(base.value)})})
+        if base.note:
+            _element(baseline, "comment", _text(base.note, langs))
+
+    dated = sorted(ind.targets, key=lambda target: target.date)
+    slots = _slot_of(periods, [target.date for target in dated])
+    targets = {int(slot): target for slot, target in zip(slots, dated)}  # the latest one per period
+    actual = totals[totals["indicator"] == ind.code].set_index("slot")["value"]
+    by_cell = cells[cells["indicator"] == ind.code]
+    for slot in sorted(set(targets) | set(actual.index)):
+        period = etree.SubElement(element, "period")
+        etree.SubElement(period, "period-start", {"iso-date": periods[slot].start.isoformat()})
+        etree.SubElement(period, "period-end", {"iso-date": periods[slot].end.isoformat()})
+        if slot in targets:
+            _value(period, "target", ind, targets[slot].value, _target_comment(ind, targets[slot], langs))
+        if slot in actual.index:
+            _value(period, "actual", ind, actual[slot], _actual_comment(ind, actual[slot], langs))
+            for row in by_cell[by_cell["slot"] == slot].itertuples():
+                dims = {dim: getattr(row, dim) for dim in CELL_DIMS if getattr(row, dim)}
+                _value(period, "actual", ind, row.value, _actual_comment(ind, row.value, langs), dims)
+
+
+def _result_type(level: Level) -> str:
+    """ResultType: 3 impact (goal), 2 outcome (purposes), 1 output (results, sub-results)."""
+    return "3" if isinstance(level, Goal) else "2" if isinstance(level, Purpose) else "1"
+
+
+def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequence[str] = ("en", "kk"),
+             as_of: dt.date | None = None) -> bytes:
+    """The IATI 2.03 activity file of one programme, UTF-8, valid against the official schema.
+
+    ``measurements`` is shaped like ``current_measurements()`` (other programmes' rows are
+    ignored); narratives come in the languages of ``lang_order``, the first being the activity's
+    default; ``as_of`` (default today) sets the activity status."""
+    as_of = as_of or dt.date.today()
+    programme = logframe.programme
+    langs = list(lang_order)
+    mine = measurements[measurements["programme"] == programme.code]
+    periods = logframe.reporting_periods()
+    totals = _period_actuals(logframe, mine, periods, cells=False)
+    cells = _period_actuals(logframe, mine, periods, cells=True)
+
+    root = etree.Element("iati-activities", version=IATI_VERSION)
+    activity = etree.SubElement(root, "iati-activity", {XML_LANG: langs[0], "default-currency": "EUR"})
+    if "recorded_at" in mine and mine["recorded_at"].notna().any():
+        activity.set("last-updated-datetime", pd.Timestamp(mine["recorded_at"].max()).isoformat(timespec="seconds"))
+    etree.SubElement(activity, "iati-identifier").text = activity_identifier(logframe)
+    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _catalog("iati.org.ec", langs))
+    _element(activity, "title", _text(programme.title, langs))
+    money = {"eu": f"{programme.eu_contribution_eur:,.0f}".replace(",", " "),
+             "total": f"{programme.total_cost_eur:,.0f}".replace(",", " ")}
+    _element(activity, "description", [(lang, t("iati.description", lang, title=programme.title.get(lang),
+                                                 decision=programme.decision, **money)) for lang in langs], type="1")
+    _element(activity, "description", _text(logframe.goal.text, langs), type="2")
+    for role in (ROLE_FUNDING, ROLE_EXTENDING):
+        _org(activity, "participating-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _catalog("iati.org.ec", langs),
+             role=role)
+    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _text(programme.beneficiary, langs),
+         role=ROLE_ACCOUNTABLE)
+    other = etree.SubElement(activity, "other-identifier", ref=programme.decision, type="A1")
+    _element(other, "owner-org", _catalog("iati.org.ec", langs), ref=EC_ORG_REF)
+    etree.SubElement(activity, "activity-status", code=_status(logframe, as_of))
+    fa = programme.implementation.fa_signature
+    assumed = _catalog("iati.fa_assumed", langs) if programme.implementation.fa_signature_assumed else []
+    _element(activity, "activity-date", assumed, type="1", **{"iso-date": fa.isoformat()})
+    if fa <= as_of:
+        _element(activity, "activity-date", assumed, type="2", **{"iso-date": fa.isoformat()})
+    etree.SubElement(activity, "activity-date", type="3", **{"iso-date": logframe.end_date.isoformat()})
+    etree.SubElement(activity, "recipient-country", code=RECIPIENT_COUNTRY)
+
+    for level in logframe.levels():
+        if not level.indicators:
+            continue  # the schema requires at least one indicator per result
+        result = etree.SubElement(activity, "result", type=_result_type(level))
+        _element(result, "title", _text(level.text, langs))
+        for ind in level.indicators:
+            _indicator(result, ind, periods, totals, cells, langs)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

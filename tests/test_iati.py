@@ -1,0 +1,206 @@
+"""The IATI activity file (DESIGN §7): valid against the official 2.03 schema (vendored in
+tests/iati-2.03 with its licence note), and its numbers are the stored measurements."""
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+from lxml import etree
+
+from kzlogframe.catalog import load_catalog
+from kzlogframe.cli import main
+from kzlogframe.iati import activity_identifier, iati_xml
+from kzlogframe.measurements import current_measurements
+from kzlogframe.models import Logframe
+from tests.conftest import ROOT
+from tests.test_exports import demo_db, fixture_db, fixture_logframe  # noqa: F401  (pytest fixtures)
+
+SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "iati-2.03" / "iati-activities-schema.xsd")))
+LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+AS_OF = dt.date(2014, 12, 31)
+S = {2: ("2011-12-23", "2012-06-22"), 3: ("2012-06-23", "2012-12-22"), 4: ("2012-12-23", "2013-06-22"),
+     5: ("2013-06-23", "2013-12-22"), 7: ("2014-06-23", "2014-12-22"), 11: ("2016-06-23", "2016-12-22")}
+
+
+def parse(data: bytes) -> etree._Element:
+    root = etree.fromstring(data)
+    assert SCHEMA.validate(root), SCHEMA.error_log
+    return root
+
+
+def narratives(element: etree._Element, path: str) -> dict[str, str]:
+    return {n.get(LANG): n.text for n in element.find(path).findall("narrative")}
+
+
+def periods(root: etree._Element, code: str) -> dict[tuple[str, str], dict]:
+    """{(start, end): {"target": value|comment, "actual": value|comment, "cells": {dims: value}}}."""
+    indicator = root.find(f".//indicator/reference[@code='{code}']/..")
+    out = {}
+    for period in indicator.findall("period"):
+        entry: dict = {"cells": {}}
+        for tag in ("target", "actual"):
+            for element in period.findall(tag):
+                value = element.get("value")
+                value = float(value) if value is not None else element.find(f"comment/narrative[@{LANG}='en']").text
+                dims = tuple((d.get("name"), d.get("value")) for d in element.findall("dimension"))
+                if dims:
+                    entry["cells"][dims] = value
+                else:
+                    entry[tag] = value
+        out[(period.find("period-start").get("iso-date"), period.find("period-end").get("iso-date"))] = entry
+    return out
+
+
+@pytest.fixture(scope="module")
+def fixture_file(fixture_db):
+    lf, db = fixture_db
+    return parse(iati_xml(lf, current_measurements("demo", db), as_of=AS_OF))
+
+
+def test_activity_header(fixture_file):
+    activity = fixture_file.find("iati-activity")
+    assert fixture_file.get("version") == "2.03"
+    assert activity.get(LANG) == "en" and activity.get("default-currency") == "EUR"
+    assert activity.findtext("iati-identifier") == "XI-IATI-EC_DEVCO-DCI-ASIE-2010-000-000"
+    assert activity.find("reporting-org").attrib == {"ref": "XI-IATI-EC_DEVCO", "type": "15"}
+    assert narratives(activity, "title") == {"en": "Demo programme", "kk": "Демо бағдарлама"}
+    assert [(o.get("role"), o.get("ref")) for o in activity.findall("participating-org")] == [
+        ("1", "XI-IATI-EC_DEVCO"), ("3", "XI-IATI-EC_DEVCO"), ("2", None)]
+    assert activity.find("other-identifier").attrib == {"ref": "DCI-ASIE/2010/000-000", "type": "A1"}
+    assert activity.find("activity-status").get("code") == "2"  # operational phase at AS_OF
+    dates = {d.get("type"): d.get("iso-date") for d in activity.findall("activity-date")}
+    assert dates == {"1": "2011-06-23", "2": "2011-06-23", "3": "2018-06-23"}
+    assert "Assumed date" in narratives(activity, "activity-date")["en"]
+    assert activity.find("recipient-country").get("code") == "KZ"
+    last = pd.Timestamp(activity.get("last-updated-datetime"))
+    assert last <= pd.Timestamp.now() and last.year == dt.date.today().year
+
+
+def test_levels_become_results_of_the_right_type(fixture_file):
+    results = fixture_file.findall(".//result")
+    assert [(r.get("type"), narratives(r, "title")["en"]) for r in results] == [
+        ("3", "Overall objective"), ("2", "Specific objective"), ("1", "Result one")]  # R1.1 has no indicator
+    indicators = {i.find("reference").get("code"): i for r in results for i in r.findall("indicator")}
+    assert {code: (i.get("measure"), i.get("ascending")) for code, i in indicators.items()} == {
+        "DEMO.G.I1": ("5", None), "DEMO.P1.I1": ("2", "false"), "DEMO.P1.I2": ("4", "true"),
+        "DEMO.P1.I3": ("1", "true"), "DEMO.R1.I1": ("1", "true")}
+    assert all(i.find("reference").get("vocabulary") == "99" for i in indicators.values())
+    r1 = indicators["DEMO.R1.I1"]
+    assert narratives(r1, "title") == {"en": "Civil servants trained", "kk": "Оқытылған қызметшілер"}
+    assert "running totals" in narratives(r1, "description")["en"]
+    assert "жинақталған" in narratives(r1, "description")["kk"]
+    assert "sets no target" in narratives(indicators["DEMO.P1.I3"], "description")["en"]
+    assert r1.find("baseline").attrib == {"year": "2011", "iso-date": "2011-06-23", "value": "0"}
+    assert indicators["DEMO.P1.I1"].find("baseline").get("value") == "40"
+    assert indicators["DEMO.P1.I2"].find("baseline") is None
+
+
+def test_actuals_are_the_stored_values_per_semester(fixture_file):
+    # Summing: running totals of the CSV rows (10+15, +5, +20, +30); targets only where the logframe dates them.
+    assert periods(fixture_file, "DEMO.R1.I1") == {
+        S[3]: {"actual": 25.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 10.0,
+                                         (("sex", "male"), ("oblast", "Kyzylorda")): 15.0}},
+        S[4]: {"actual": 30.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 15.0}},
+        S[5]: {"target": 100.0, "actual": 50.0, "cells": {(("sex", "male"), ("oblast", "Mangystau")): 20.0}},
+        S[7]: {"actual": 80.0, "cells": {(("sex", "female"), ("oblast", "Kyzylorda")): 30.0}},
+        S[11]: {"target": 400.0, "cells": {}},
+    }
+    # Percentage: the latest quarter of each semester (Q2 and Q3 2012 both end in S3).
+    assert periods(fixture_file, "DEMO.P1.I1") == {
+        S[2]: {"actual": 38.5, "cells": {}}, S[3]: {"actual": 35.25, "cells": {}},
+        S[4]: {"actual": 33.0, "cells": {}}, S[11]: {"target": 20.0, "cells": {}}}
+    # Per-period count: the semester's sum; no target in the logframe, so none invented.
+    assert periods(fixture_file, "DEMO.P1.I3") == {S[3]: {"actual": 10.0, "cells": {}},
+                                                   S[4]: {"actual": 3.0, "cells": {}}}
+    assert periods(fixture_file, "DEMO.P1.I2") == {
+        S[3]: {"actual": 1.0, "cells": {}}, S[5]: {"actual": 2.0, "cells": {}}, S[11]: {"target": 3.0, "cells": {}}}
+    assert periods(fixture_file, "DEMO.G.I1") == {
+        S[3]: {"actual": "Not done", "cells": {}}, S[5]: {"actual": "Done", "cells": {}},
+        S[11]: {"target": "To be done by 2016-06-23.", "cells": {}}}
+
+
+def test_qualitative_and_ordinal_values_carry_words_in_both_languages(fixture_file):
+    milestone = fixture_file.find(".//indicator/reference[@code='DEMO.G.I1']/..")
+    assert all(e.get("value") is None for e in milestone.iter("target", "actual"))
+    comment = milestone.find("period/actual/comment")
+    assert {n.get(LANG): n.text for n in comment} == {"en": "Not done", "kk": "Орындалмады"}
+    rating = fixture_file.find(".//indicator/reference[@code='DEMO.P1.I2']/..")
+    assert [n.text for n in rating.find("period/actual/comment")] == ["low", "төмен"]
+
+
+def test_kazakh_first_and_no_data(fixture_db):
+    lf, _ = fixture_db
+    empty = current_measurements("demo", fixture_db[1]).iloc[0:0]
+    root = parse(iati_xml(lf, empty, lang_order=("kk", "en", "ru"), as_of=dt.date(2019, 1, 1)))
+    activity = root.find("iati-activity")
+    assert activity.get(LANG) == "kk" and activity.get("last-updated-datetime") is None
+    assert activity.find("activity-status").get("code") == "4"  # past the closure phase
+    assert [n.get(LANG) for n in activity.find("title")] == ["kk", "en"]  # the logframe has no Russian title
+    assert [n.get(LANG) for n in activity.find("reporting-org")] == ["kk", "en", "ru"]
+    assert not root.findall(".//actual") and len(root.findall(".//target")) == 5  # the logframe's dated targets
+
+
+def test_calendar_halves(fixture_db):
+    lf, db = fixture_db
+    data = lf.model_dump()
+    data["programme"]["implementation"]["reporting"] = "calendar_half"
+    halves = Logframe.model_validate(data)
+    root = parse(iati_xml(halves, current_measurements("demo", db), as_of=AS_OF))
+    assert periods(root, "DEMO.P1.I1") == {
+        ("2012-01-01", "2012-06-30"): {"actual": 36.0, "cells": {}},
+        ("2012-07-01", "2012-12-31"): {"actual": 33.0, "cells": {}},
+        ("2016-01-01", "2016-06-30"): {"target": 20.0, "cells": {}}}
+
+
+def test_identifier_is_readable_and_free_of_forbidden_characters():
+    for lf in load_catalog().values():
+        identifier = activity_identifier(lf)
+        assert re.fullmatch(r"[^/&|?\s]+", identifier)  # the IATI ruleset's rule for iati-identifier
+        assert identifier.startswith("XI-IATI-EC_DEVCO-DCI-ASIE-2010-")
+    assert activity_identifier(load_catalog()["psr"]) == "XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081"
+
+
+def test_the_schema_is_strict_about_element_order(fixture_file):
+    period = fixture_file.find(".//period")
+    period.insert(0, period[1])  # period-end before period-start
+    assert not SCHEMA.validate(fixture_file)
+
+
+def test_bundled_programmes_validate_and_match_the_database(demo_db):
+    """Every level of both logframes, with demo data; each non-summing total indicator's actual
+    per semester is the latest stored value ending in that semester, recomputed here with pandas."""
+    for code, lf in load_catalog().items():
+        stored = current_measurements(code, demo_db)
+        root = parse(iati_xml(lf, stored))
+        assert len(root.findall(".//indicator")) == sum(1 for _ in lf.indicators())
+        semesters = lf.reporting_periods()
+        starts = pd.to_datetime([p.start for p in semesters])
+        checked = 0
+        for _, ind in lf.indicators():
+            rows = stored[stored["indicator"] == ind.code]
+            if ind.type.value != "quantitative" or ind.cumulative.value != "non_summing" or ind.disaggregation \
+                    or rows.empty:
+                continue
+            slot = starts.searchsorted(rows["period_end"], side="right") - 1
+            latest = rows.assign(slot=slot).sort_values("period_end").groupby("slot")["value"].last()
+            expected = {(semesters[s].start.isoformat(), semesters[s].end.isoformat()): v for s, v in latest.items()}
+            got = {key: entry["actual"] for key, entry in periods(root, ind.code).items() if "actual" in entry}
+            assert got == expected, ind.code
+            checked += 1
+        assert checked >= 3, code
+
+
+def test_cli_writes_a_valid_file(demo_db, tmp_path, capsys):
+    out = tmp_path / "psr.xml"
+    assert main(["--db", str(demo_db), "iati", "psr", "-o", str(out)]) == 0
+    assert "XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081" in capsys.readouterr().out
+    root = parse(out.read_bytes())
+    assert root.find("iati-activity/title/narrative").text.startswith("Public sector reform")
+    assert main(["--db", str(demo_db), "iati", "nope", "-o", str(tmp_path / "x.xml")]) == 1
+    assert "unknown programme 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_the_vendored_schema_keeps_its_licence_note():
+    assert "license" in (ROOT / "tests" / "iati-2.03" / "LICENSE").read_text()

@@ -1,0 +1,79 @@
+"""Export for M&E consultants: the indicator data as CSV or Excel, every indicator chart of the
+programme as PNG and SVG in one zip, and the results as an IATI activity file.
+
+Files are made when their button is clicked (deferred downloads), so the page itself stays fast."""
+
+import streamlit as st
+
+from kzlogframe.chart_export import browser_available, charts_zip
+from kzlogframe.charts import indicator_chart
+from kzlogframe.exports import (
+    XLSX_MIME, by_level, export_table, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes)
+from kzlogframe.i18n import t
+from kzlogframe.iati import iati_xml
+from kzlogframe.progress import CELL_DIMS, series
+from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames, require
+
+logframe, lang = page_context()
+require("export")
+as_of = as_of_picker(logframe)
+code = logframe.programme.code
+measured = measurements(code)
+table = export_table(logframe, measured, lang)
+
+st.title(t("page.export", lang))
+st.caption(t("export.intro", lang))
+
+st.subheader(t("export.data", lang))
+with_indicators = {level.code for level in logframe.levels() if level.indicators}
+levels = {c: label for c, label in level_labels(logframe, lang).items() if c in with_indicators}
+left, right = st.columns(2)
+chosen_levels = left.multiselect(t("export.levels", lang), list(levels), format_func=levels.get,
+                                 placeholder=t("export.all", lang), key=f"export_levels_{code}")
+texts = {ind.code: ind.text.get(lang) for level, ind in logframe.indicators()
+         if not chosen_levels or level.code in chosen_levels}
+chosen_indicators = right.multiselect(t("export.indicators", lang), list(texts),
+                                      format_func=lambda c: f"{c} — {texts[c][:80]}",
+                                      placeholder=t("export.all", lang), key=f"export_indicators_{code}")
+labels = table.sort_values("period_start")["period_label"].drop_duplicates().tolist()
+chosen_periods = left.multiselect(t("export.periods", lang), labels, placeholder=t("export.all", lang),
+                                  key=f"export_periods_{code}")
+dimensions = right.multiselect(t("export.dimensions", lang), list(CELL_DIMS), default=list(CELL_DIMS),
+                               format_func=lambda d: t(f"dimension.{d}", lang),
+                               help=t("export.dimensions_help", lang), key=f"export_dimensions_{code}")
+chosen = filter_table(table, levels=chosen_levels or list(levels), indicators=chosen_indicators or list(texts),
+                      periods=chosen_periods or None, dimensions=dimensions)
+
+if chosen.empty:
+    st.info(t("export.empty", lang))
+else:
+    st.caption(t("export.rows", lang, rows=len(chosen), indicators=chosen["indicator"].nunique()))
+    st.dataframe(chosen, hide_index=True, width="stretch", key="export_preview")
+    csv_column, xlsx_column = st.columns(2)
+    csv_column.download_button(t("export.csv", lang), data=lambda: to_csv_bytes(chosen),
+                               file_name=f"{code}-indicators-{lang}.csv", mime="text/csv",
+                               help=t("export.csv_help", lang), on_click="ignore", key="export_csv")
+    xlsx_column.download_button(t("export.xlsx", lang), data=lambda: to_xlsx_bytes(by_level(chosen, logframe, lang)),
+                                file_name=f"{code}-indicators-{lang}.xlsx", mime=XLSX_MIME,
+                                help=t("export.xlsx_help", lang), on_click="ignore", key="export_xlsx")
+
+st.subheader(t("export.charts", lang))
+st.caption(t("export.charts_intro", lang))
+with_data = [ind for _, ind in logframe.indicators() if ind.code in set(measured["indicator"])]
+if not browser_available():
+    st.warning(t("export.no_browser", lang))
+elif not with_data:
+    st.info(t("export.no_charts", lang))
+else:
+    expected = progress_frames(as_of, code)[0].set_index("indicator")["expected"]
+    st.download_button(
+        t("export.charts_zip", lang, count=len(with_data)), file_name=f"{code}-charts-{as_of}-{lang}.zip",
+        data=lambda: charts_zip({ind.code: indicator_chart(series(measured, ind.code, logframe), ind, lang, as_of,
+                                                           expected.get(ind.code)) for ind in with_data}),
+        mime="application/zip", on_click="ignore", key="export_charts")
+
+st.subheader(t("export.iati", lang))
+st.caption(t("export.iati_intro", lang))
+st.download_button(t("export.iati_download", lang), data=lambda: iati_xml(logframe, measured),
+                   file_name=f"{code}-iati-activity.xml", mime="application/xml", on_click="ignore",
+                   key="export_iati")
