@@ -179,8 +179,9 @@ def _data_quality(lf: Logframe, now: pd.DataFrame, measured: pd.DataFrame, perio
     notes += [t("report.dq.missing_period", lang, code=c) for c in due if c not in set(in_period["indicator"])]
     if "recorded_at" in in_period:
         cutoff = pd.Timestamp(period.end) + pd.Timedelta(days=LATE_UPLOAD_DAYS)
-        late = in_period[pd.to_datetime(in_period["recorded_at"]) > cutoff]
-        notes += [t("report.dq.late", lang, code=c, days=LATE_UPLOAD_DAYS) for c in sorted(set(late["indicator"]))]
+        late = sorted(set(in_period.loc[pd.to_datetime(in_period["recorded_at"]) > cutoff, "indicator"]))
+        if late:  # one line: on a late upload every indicator of the file is late together
+            notes.append(t("report.dq.late", lang, code=", ".join(late), days=LATE_UPLOAD_DAYS))
     return notes
 
 
@@ -209,7 +210,7 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
     results = [_level_section(lf, levels, now, before, lang, "result", r, narratives.get(r.code)) for r in lf.results]
 
     changes = []
-    for section in top + results:
+    for section in (top + results) if previous else []:  # the first report has nothing to compare with
         kind = "goal" if section.code == lf.goal.code else "purpose" if section in top else "result"
         was = levels_before[(levels_before["level_kind"] == kind) & (levels_before["level_code"] == section.code)]
         old = was["status"].iloc[0] if len(was) else "no_data"

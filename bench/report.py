@@ -1,0 +1,92 @@
+"""Benchmark: one Steering Committee report as a PDF (PSR, S7, Kazakh by default).
+
+DESIGN §9 target: a PDF report < 10 s. Times what a click on "Download PDF" does: load the data and
+build the report model, render its charts as SVG (kaleido), render the HTML, print it with Chromium.
+Cold is the first report in a fresh process (kaleido's server and Chromium start); warm is the best
+of ``--runs`` more. Uses the demo database, built in a temporary directory. Prints the PDF's size and
+pages.
+
+    python bench/report.py [--programme psr] [--period S7] [--lang kk] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kzlogframe import chart_export, commentary  # noqa: E402
+from kzlogframe.catalog import load_catalog  # noqa: E402
+from kzlogframe.measurements import current_measurements  # noqa: E402
+from kzlogframe.report import build_report, render_html  # noqa: E402
+from kzlogframe.report_formats import to_pdf  # noqa: E402
+from kzlogframe.tracking import current_actuals  # noqa: E402
+
+TARGET_SECONDS = 10.0
+
+
+def one_pdf(db: Path, programme: str, period: str, lang: str) -> tuple[bytes, dict[str, float]]:
+    """The PDF and the seconds spent in each step."""
+    steps, start = {}, time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal start
+        now = time.perf_counter()
+        steps[name], start = now - start, now
+
+    lf = load_catalog()[programme]
+    report = build_report(lf, current_measurements(programme, db), lf.reporting_period(period), lang,
+                          actuals=current_actuals(programme, db),
+                          narratives=commentary.narratives(programme, period, lang, db),
+                          assumption_status=commentary.assumption_statuses(programme, period, db))
+    lap("build")
+    svgs = {code: chart_export.to_svg(fig).decode() for code, fig in report.charts.items()} \
+        if chart_export.browser_available() else {}
+    lap("charts")
+    html = render_html(report, svgs)
+    lap("html")
+    pdf = to_pdf(html)
+    lap("pdf")
+    return pdf, steps
+
+
+def show(label: str, steps: dict[str, float]) -> float:
+    total = sum(steps.values())
+    parts = " + ".join(f"{name} {seconds:.2f}" for name, seconds in steps.items())
+    print(f"{label}: {parts} = {total:.2f} s (target < {TARGET_SECONDS:.0f} s: "
+          f"{'ok' if total < TARGET_SECONDS else 'MISSED'})")
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--programme", default="psr")
+    parser.add_argument("--period", default="S7")
+    parser.add_argument("--lang", default="kk", choices=["kk", "en", "ru"])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.duckdb"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
+                       capture_output=True)
+        print(f"demo database: {time.perf_counter() - started:.2f} s")
+        pdf, cold = one_pdf(db, args.programme, args.period, args.lang)
+        show(f"cold ({args.programme} {args.period} {args.lang})", cold)
+        warm = [one_pdf(db, args.programme, args.period, args.lang)[1] for _ in range(args.runs)]
+        show(f"warm, best of {args.runs}", min(warm, key=lambda steps: sum(steps.values())))
+    charts = "included" if chart_export.browser_available() else "left out (no browser for kaleido)"
+    print(f"PDF: {len(pdf) / 1024:.0f} KiB, {len(PdfReader(io.BytesIO(pdf)).pages)} pages, charts {charts}")
+
+
+if __name__ == "__main__":
+    main()

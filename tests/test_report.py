@@ -1,0 +1,479 @@
+"""The Steering Committee report.
+
+The model's numbers are checked by hand on a two-indicator programme (tests/fixtures/minimal.yaml plus
+two scheduled activities and a unit), with the arithmetic written next to each expectation. Then every
+format is opened and read back (HTML with lxml, PDF with pypdf, DOCX with python-docx, XLSX with
+openpyxl): sections in order, Kazakh glyphs embedded, hostile user text escaped or neutralised, a
+period without any data, and the same figures in kk, en and ru. The demo database adds a realistic
+programme (PSR) for the structure of DOCX and XLSX. Few PDFs are printed, to keep the suite fast.
+"""
+
+import asyncio
+import datetime as dt
+import io
+import struct
+import subprocess
+import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import docx
+import lxml.html
+import openpyxl
+import pytest
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+
+from kzlogframe import commentary, report_formats
+from kzlogframe.catalog import load_catalog
+from kzlogframe.ingest import import_csv
+from kzlogframe.measurements import current_measurements
+from kzlogframe.report import REPORT_FORMATS as FORMATS
+from kzlogframe.report import build_report, render_html
+from kzlogframe.report_formats import figure, sheet_name, to_docx, to_pdf, to_xlsx
+from kzlogframe.store import connect
+from kzlogframe.tracking import current_actuals, record_activity
+from kzlogframe.validation import load_logframe
+from tests.conftest import FIXTURES, ROOT
+
+GENERATED = dt.date(2026, 1, 15)
+HOSTILE = "<script>alert(1)</script>"
+KAZAKH = "әғқңөұүһі"
+NARRATIVE = f"- Өңірлік ұйымдар мен шаһар әкімдіктері оқытуды ұйымдастырды. {HOSTILE}\nЕкінші жол: {KAZAKH}"
+COMMENT = f'=HYPERLINK("http://evil.example","ашу") {HOSTILE} {KAZAKH}'
+SECTION_IDS = ["cover", "summary", "progress", "changes", "activities", "assumptions", "budget", "data-quality",
+               "annex"]
+SCHEDULES = """        contract: service
+        schedule: {after: [fa], lag_months: 6, duration_months: 12}
+      - code: R1.A2
+        text: {kk: Оқытуды бағалау, en: Evaluation of the training}
+        contract: service
+        schedule: {after: [R1.A1], duration_months: 6}
+"""
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 white PNG, written by hand so that no renderer is needed."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """``demo``: R1.A1 planned months 6–18 (2011-12-23 – 2012-12-23), R1.A2 after it for 6 months
+    (2012-12-23 – 2013-06-23); DEMO.R1.I1 counts people. Measurements of DEMO.R1.I1, four cells
+    (2 oblasts × 2 sexes) each: 5 in 2012-Q1 (total 20), 12 in 2012-Q3 (48), 2 in 2013-Q1 (8); the
+    milestone DEMO.G.I1 done on 2013-09-15. R1.A1 ran 2012-02-01 – 2013-02-15; R1.A2 never started.
+    Narrative of R1 and the status of DEMO.G.AS1 are stored for S4 only (the narrative in Kazakh)."""
+    root = tmp_path_factory.mktemp("tiny")
+    text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
+    unit = "        unit: {kk: адам, en: people, ru: человек}\n"
+    text = text.replace("        contract: service\n", SCHEDULES).replace(
+        "        type: quantitative\n", "        type: quantitative\n" + unit)
+    (root / "logframes").mkdir()
+    (root / "logframes" / "demo.yaml").write_text(text, encoding="utf-8")
+    lf = load_logframe(root / "logframes" / "demo.yaml")
+    db = root / "store.duckdb"
+    rows = ["programme,indicator,period,value,oblast,sex"]
+    rows += [f"demo,DEMO.R1.I1,{period},{value},{oblast},{sex}"
+             for period, value in [("2012-Q1", 5), ("2012-Q3", 12), ("2013-Q1", 2)]
+             for oblast in ("Mangystau", "Kyzylorda") for sex in ("female", "male")]
+    rows.append("demo,DEMO.G.I1,2013-09-15,done,,")
+    (root / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_csv(root / "m.csv", {"demo": lf}, db=db).status == "committed"
+    record_activity("demo", "R1.A1", status="completed", actual_start=dt.date(2012, 2, 1),
+                    actual_end=dt.date(2013, 2, 15), comment=None, user="ta", db=db)
+    commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, user="ta", db=db)
+    commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, user="ta", db=db)
+    return SimpleNamespace(lf=lf, db=db)
+
+
+def make_report(ns, label, lang="en", programme="demo"):
+    return build_report(ns.lf, current_measurements(programme, db=ns.db), ns.lf.reporting_period(label), lang,
+                        actuals=current_actuals(programme, ns.db),
+                        narratives=commentary.narratives(programme, label, lang, db=ns.db),
+                        assumption_status=commentary.assumption_statuses(programme, label, db=ns.db),
+                        generated=GENERATED)
+
+
+@pytest.fixture(scope="module")
+def s4(tiny):
+    return make_report(tiny, "S4")
+
+
+@pytest.fixture(scope="module")
+def s4_kk(tiny):
+    return make_report(tiny, "S4", "kk")
+
+
+@pytest.fixture(scope="module")
+def empty_s1(tiny, tmp_path_factory):
+    """S1 of the same programme on a database that has never received a row."""
+    db = tmp_path_factory.mktemp("empty") / "store.duckdb"
+    with connect(db):
+        pass
+    return make_report(SimpleNamespace(lf=tiny.lf, db=db), "S1")
+
+
+def lines(report):
+    return {line.code: line for line in report.annex}
+
+
+def sections(report):
+    return {s.code: s for s in report.top_levels + report.results}
+
+
+# ---------------------------------------------------------------- the model, by hand
+#
+# DEMO.R1.I1 is summing, so its value at a date is the running sum of the periods ended by then. Its
+# planned path runs 0 (2011-06-23) → 100 (2013-06-30, 738 days later) → 400 (2016-06-23, 1089 days
+# later). Progress vs plan = achievement(actual) / achievement(expected) = actual / expected here
+# (baseline 0, same last target), rounded to whole percent, then banded: ≥ 85 % on track,
+# 60–84 % at risk, < 60 % off track.
+
+
+def test_reporting_periods_are_semesters_from_fa_signature(tiny):
+    # FA 2011-06-23: S4 starts 18 months later and ends the day before month 24.
+    periods = {p.label: (p.start, p.end) for p in tiny.lf.reporting_periods()}
+    assert periods["S4"] == (dt.date(2012, 12, 23), dt.date(2013, 6, 22))
+    assert periods["S5"] == (dt.date(2013, 6, 23), dt.date(2013, 12, 22))
+    assert len(periods) == 14  # 60 operational + 24 closure months
+
+
+def test_s4_indicators_against_the_planned_path(s4):
+    # S4 ends 2013-06-22, 730 days after the baseline: expected 100 × 730 / 738 = 98.92.
+    # Actual 20 + 48 + 8 = 76 (2013-Q1 is the last period), 76 / 98.92 = 0.768 → 77 % → at risk.
+    # Previous report (S3, 2012-12-22): 20 + 48 = 68 < 76 → ↑.
+    r1 = lines(s4)["DEMO.R1.I1"]
+    assert (r1.unit, r1.baseline, r1.target, r1.actual, r1.period) == ("people", "0", "400", "76", "2013-Q1")
+    assert (r1.achievement, r1.status, r1.status_label, r1.trend) == ("77 %", "at_risk", "⚠️ At risk", "↑")
+    # The milestone is due 2016-06-23: not due, no value yet, no trend.
+    g1 = lines(s4)["DEMO.G.I1"]
+    assert (g1.baseline, g1.target, g1.actual, g1.achievement, g1.status, g1.trend) == (
+        "–", "1", "–", "–", "not_due", "–")
+
+
+def test_s4_summary_levels_and_changes(s4):
+    # Only DEMO.R1.I1 is scored: programme score 77 %; coverage = scored / (scored + no data) = 1 / 1.
+    assert (s4.overall_status, s4.score, s4.coverage) == ("at_risk", "77 %", "100 %")
+    assert dict(s4.counts) == {"⬆️ Above plan": 0, "✅ On track": 0, "⚠️ At risk": 1, "⛔ Off track": 0,
+                               "∅ No data": 0, "⏳ Not due": 1, "— Not reporting": 0}
+    assert "(1 of 2 indicators scored)" in s4.assessment
+    levels = sections(s4)
+    assert [(c, s.status, s.score, s.coverage) for c, s in levels.items()] == [
+        ("G", "not_due", "–", "–"), ("P1", "not_reporting", "–", "–"), ("R1", "at_risk", "77 %", "100 %")]
+    assert (levels["R1"].chart_indicator, levels["G"].chart_indicator) == ("DEMO.R1.I1", None)
+    # S3 had R1 at 68 / 74.25 = 92 % (on track), so R1 is the one level that changed.
+    assert s4.changes == [("Result R1", "✅ On track", "⚠️ At risk")]
+    assert (s4.previous.label, s4.period.label) == ("S3", "S4")
+
+
+def test_s3_and_s5_by_hand(tiny):
+    s3, s5 = make_report(tiny, "S3"), make_report(tiny, "S5")
+    # S3 ends 2012-12-22, 548 days in: expected 100 × 548 / 738 = 74.25; actual 68 → 0.916 → 92 %.
+    # S2 (2012-06-22, 365 days): expected 49.46, actual 20 → 40 % off track, so R1 recovered.
+    assert (lines(s3)["DEMO.R1.I1"].actual, lines(s3)["DEMO.R1.I1"].achievement) == ("68", "92 %")
+    assert lines(s3)["DEMO.R1.I1"].trend == "↑"
+    assert s3.changes == [("Result R1", "⛔ Off track", "✅ On track")]
+    # S5 ends 2013-12-22, 175 days after the first target: expected 100 + 300 × 175 / 1089 = 148.21;
+    # actual still 76 → 0.513 → 51 % off track, trend → (76 at S4 too).
+    r1 = lines(s5)["DEMO.R1.I1"]
+    assert (r1.actual, r1.achievement, r1.status, r1.trend) == ("76", "51 %", "off_track", "→")
+    # The milestone was done on 2013-09-15, before its due date: done counts as 100 % on track.
+    g1 = lines(s5)["DEMO.G.I1"]
+    assert (g1.actual, g1.achievement, g1.status, g1.period) == ("1", "100 %", "on_track", "2013-09-15")
+    # Programme: mean of the rounded ratios (1.00 + 0.51) / 2 = 0.755 → 76 % at risk; both scored.
+    assert (s5.score, s5.coverage, s5.overall_status) == ("76 %", "100 %", "at_risk")
+    assert "(2 of 2 indicators scored)" in s5.assessment
+    assert s5.changes == [("Overall objective", "⏳ Not due", "✅ On track"), ("Result R1", "⚠️ At risk", "⛔ Off track")]
+
+
+def test_data_quality_notes(tiny, s4):
+    # S4: the milestone has a target, so a measurement is due every period and none came; R1.I1's
+    # 2013-Q1 data were recorded today, far more than 45 days after 2013-06-22.
+    assert s4.data_quality == ["DEMO.G.I1: no measurement for this period",
+                               "DEMO.R1.I1: data for this period uploaded more than 45 days after it ended"]
+    # S5: the roles swap (the milestone's 2013-09-15 value is the late one).
+    assert make_report(tiny, "S5").data_quality == [
+        "DEMO.R1.I1: no measurement for this period",
+        "DEMO.G.I1: data for this period uploaded more than 45 days after it ended"]
+
+
+def test_activities_done_delayed_next(tiny, s4):
+    s3 = make_report(tiny, "S3")
+    # S3 (to 2012-12-22): R1.A1 started 2012-02-01, planned 2011-12-23 → late start; R1.A2 is planned to
+    # start 2012-12-23, inside the next six months.
+    assert [(a.code, a.note) for a in s3.activities_delayed] == [("R1.A1", "late start")]
+    assert [a.code for a in s3.activities_next] == ["R1.A2"] and s3.activities_done == []
+    # S4 (2012-12-23 – 2013-06-22): R1.A1 ended 2013-02-15, inside S4; R1.A2 should have started.
+    done = s4.activities_done
+    assert [(a.code, a.planned, a.actual) for a in done] == [("R1.A1", "2011-12-23 – 2012-12-23",
+                                                             "2012-02-01 – 2013-02-15")]
+    assert [(a.code, a.note) for a in s4.activities_delayed] == [("R1.A1", "late start"), ("R1.A2", "late start")]
+    assert s4.activities_next == []
+
+
+def test_assumptions_narratives_and_budget(tiny, s4, s4_kk):
+    # Nothing stored for S3: not assessed. S4 has the stored status and its comment, verbatim.
+    assert [(a.id, a.level, a.status, a.comment) for a in make_report(tiny, "S3").assumptions] == [
+        ("DEMO.G.AS1", "G", "not assessed", "")]
+    assert [(a.id, a.status, a.comment) for a in s4.assumptions] == [("DEMO.G.AS1", "partly holds", COMMENT)]
+    # Narratives are per period and language: the Kazakh one for R1 only.
+    assert commentary.narratives("demo", "S4", "kk", db=tiny.db) == {"R1": NARRATIVE}
+    assert sections(s4_kk)["R1"].narrative == NARRATIVE and sections(s4)["R1"].narrative is None
+    assert [(b.code, b.label, b.eu, b.cofinancing, b.total) for b in s4.budget] == [
+        ("1", "Services", "800", "0", "800"), ("2", "Audit", "200", "0", "200")]
+    assert (s4.budget_total.label, s4.budget_total.total) == ("Total", "1\u202f000")
+
+
+def test_a_period_without_any_data_is_a_sensible_report(empty_s1):
+    # S1 ends 2011-12-22; R1.I1's path expects 100 × 182 / 738 = 24.7 by then: due, no data.
+    assert (empty_s1.overall_status, empty_s1.score, empty_s1.coverage) == ("no_data", "–", "0 %")
+    assert "(0 of 2 indicators scored)" in empty_s1.assessment
+    assert all(line.actual == "–" and line.trend == "–" for line in empty_s1.annex)
+    assert empty_s1.data_quality[0] == "DEMO.R1.I1: no data at all up to the end of the period"
+    assert empty_s1.previous is None and empty_s1.activities_done == [] and empty_s1.charts == {}
+
+
+def test_same_figures_in_every_language(tiny):
+    reports = {lang: make_report(tiny, "S4", lang) for lang in ("kk", "en", "ru")}
+    figures = {lang: [(i.code, i.baseline, i.target, i.actual, i.achievement, i.status, i.trend) for i in r.annex]
+               + [(r.score, r.coverage, r.overall_status)] for lang, r in reports.items()}
+    assert figures["kk"] == figures["en"] == figures["ru"]
+    assert {r.labels["report_summary"] for r in reports.values()} == {"Қорытынды", "Summary", "Резюме"}
+    headings = {lang: docx_headings(docx_of(r)) for lang, r in reports.items()}
+    assert len({tuple(h) for h in headings.values()}) == 3
+    assert len(headings["kk"]) == len(headings["en"]) == len(headings["ru"])
+    numbers = {lang: [row[3:6] + row[7:8] for row in
+                      xlsx_of(r).worksheets[1].iter_rows(min_row=2, values_only=True)] for lang, r in reports.items()}
+    assert numbers["kk"] == numbers["en"] == numbers["ru"] == [(None, 1, None, None), (0, 400, 76, 0.77)]
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_has_every_section_in_order_and_escapes_user_text(s4_kk):
+    html = render_html(s4_kk)
+    page = lxml.html.fromstring(html)
+    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert page.xpath("//script") == [] and HOSTILE not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    text = page.text_content()
+    assert NARRATIVE.splitlines()[0] in text and COMMENT in text
+    assert page.xpath("//h2[@id='summary']")[0].text == "Қорытынды"
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def pdf_fonts(reader: PdfReader) -> dict[str, tuple[str, bool]]:
+    """BaseFont → (subtype, has /FontFile2) for every font on every page."""
+    fonts = {}
+    for page in reader.pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            fonts[str(font.get("/BaseFont"))] = (str(font["/Subtype"]), embedded)
+    return fonts
+
+
+def squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def s4_pdf(s4_kk):
+    return PdfReader(io.BytesIO(to_pdf(render_html(s4_kk))))
+
+
+def test_pdf_has_the_kazakh_text_with_its_fonts_embedded(s4_pdf, s4_kk):
+    text = squeezed("".join(page.extract_text() for page in s4_pdf.pages))  # table cells wrap lines
+    assert len(s4_pdf.pages) >= 2  # the annex starts a page
+    for label in ("report_summary", "report_progress", "report_activities", "report_data_quality", "report_annex"):
+        assert squeezed(s4_kk.labels[label]) in text, label
+    assert "Қорытынды" in text and "Оқытылғанқызметшілер" in text and "Заңқабылданды" in text
+    assert set(KAZAKH) <= set(text)
+    assert squeezed(HOSTILE) in text  # printed as the literal text it is
+    assert f"1 / {len(s4_pdf.pages)}" in s4_pdf.pages[0].extract_text()
+    fonts = pdf_fonts(s4_pdf)
+    assert {"NotoSans-Regular", "NotoSans-Bold"} <= {name.split("+")[-1] for name in fonts}
+    # Type3 fonts (Chromium's colour emoji) are drawn by procedures inside the PDF: embedded by nature.
+    assert all(embedded for subtype, embedded in fonts.values() if subtype != "/Type3"), fonts
+
+
+def test_pdf_prints_from_inside_a_running_asyncio_loop():
+    # Playwright's sync API refuses such a thread (the browser tests hold one for the whole session).
+    async def caller():
+        return to_pdf(f"<p>{KAZAKH}</p>")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a fresh thread: this one may have a loop already
+        pdf = PdfReader(io.BytesIO(pool.submit(asyncio.run, caller()).result()))
+    assert KAZAKH in squeezed(pdf.pages[0].extract_text())
+
+
+def test_pdf_without_chromium_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(report_formats, "CHROMIUM", tmp_path / "chromium")
+    with pytest.raises(RuntimeError, match="Chromium is not installed"):
+        to_pdf("<p>x</p>")
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def docx_of(report, charts_png=None):
+    return docx.Document(io.BytesIO(to_docx(report, charts_png)))
+
+
+def docx_headings(document):
+    return [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+
+
+def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
+    document = docx_of(s4_kk, {"DEMO.R1.I1": tiny_png()})
+    L = s4_kk.labels
+    assert docx_headings(document) == [
+        ("Heading 1", "Демо бағдарлама"),
+        ("Heading 2", L["report_summary"]), ("Heading 3", L["report_status_counts"]),
+        ("Heading 2", L["report_progress"]),
+        ("Heading 3", "Ортақ мақсат: ⏳ Мерзімі келмеген (–; Қамту –)"),
+        ("Heading 3", "Нақты мақсат P1: — Бағаланбайды (–; Қамту –)"),
+        ("Heading 3", "Нәтиже R1: ⚠️ Тәуекел бар (77 %; Қамту 100 %)"),
+        ("Heading 2", L["report_changes"]),
+        ("Heading 2", L["report_activities"]),
+        ("Heading 3", L["report_done"]), ("Heading 3", L["report_delayed"]), ("Heading 3", L["report_next"]),
+        ("Heading 2", L["report_assumptions"]), ("Heading 2", L["report_budget"]),
+        ("Heading 2", L["report_data_quality"]), ("Heading 2", L["report_annex"])]
+    # Summary: score/coverage, counts, levels; indicators of G and R1 (P1 has none); changes;
+    # activities done and delayed (none next); assumptions; budget; annex.
+    assert len(document.tables) == 11
+    assert {t.style.name for t in document.tables} == {"Table Grid"}
+    assert len(document.inline_shapes) == 1  # R1's chart; G has no data, so no chart
+    annex = document.tables[-1]
+    assert [c.text for c in annex.rows[2].cells][:8] == ["DEMO.R1.I1", "Оқытылған қызметшілер", "0", "400", "76",
+                                                         "2013-Q1", "77 %", "⚠️ Тәуекел бар"]
+    paragraphs = [p.text for p in document.paragraphs]
+    r1_narrative = len(paragraphs) - paragraphs[::-1].index(L["report_narrative"])  # the last level's
+    assert paragraphs[r1_narrative:r1_narrative + 2] == NARRATIVE.splitlines()  # literal text, one paragraph a line
+    assumptions = document.tables[8]
+    assert assumptions.rows[1].cells[3].text == COMMENT  # literal text, not a field or markup
+
+
+def test_docx_uses_noto_sans_on_a4(s4_kk):
+    document = docx_of(s4_kk)
+    fonts = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(
+        qn("w:rFonts"))
+    assert {fonts.get(qn(f"w:{s}")) for s in ("ascii", "hAnsi", "cs", "eastAsia")} == {"Noto Sans"}
+    heading = document.styles["Heading 1"].element.rPr.rFonts
+    assert heading.get(qn("w:asciiTheme")) is None and heading.get(qn("w:ascii")) == "Noto Sans"
+    first, annex = document.sections
+    assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)  # stored in twips
+    assert annex.page_width > annex.page_height  # the wide annex table is on landscape pages
+    assert document.core_properties.language == "kk-KZ"
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def xlsx_of(report):
+    return openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))
+
+
+def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
+    book = xlsx_of(s4_kk)
+    assert book.sheetnames == ["Қорытынды", "Қосымша барлық көрсеткіштер", "Іс-шаралар", "Болжамдар мен тәуекелдер",
+                               "Бюджет"]
+    assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
+    indicators = book.worksheets[1]
+    assert indicators.auto_filter.ref == "A1:J3"
+    assert [c.value for c in indicators[3]] == ["DEMO.R1.I1", "Оқытылған қызметшілер", "адам", 0, 400, 76, "2013-Q1",
+                                                0.77, "⚠️ Тәуекел бар", "↑"]
+    assert [c.data_type for c in indicators[3]][3:6] == ["n", "n", "n"] and indicators["H3"].number_format == "0 %"
+    assert [c.value for c in indicators[2]][3:8] == [None, 1, None, None, None]  # '–' is an empty cell
+    activities = [row for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)]
+    assert [(row[0], row[1]) for row in activities] == [("Осы кезеңде аяқталды", "R1.A1"),
+                                                        ("Кешіктірілген немесе жоспардан ауытқыған", "R1.A1"),
+                                                        ("Кешіктірілген немесе жоспардан ауытқыған", "R1.A2")]
+    budget = [row for row in book.worksheets[4].iter_rows(min_row=2, values_only=True)]
+    assert budget == [("1", "Қызметтер", 800, 0, 800), ("2", "Аудит", 200, 0, 200), (None, "Жиыны", 1000, 0, 1000)]
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row[0]}
+    assert summary[s4_kk.labels["progress_score"]] == 0.77 and summary["⚠️ Тәуекел бар"] == 1
+
+
+def test_xlsx_neutralises_text_that_looks_like_a_formula(s4_kk):
+    book = xlsx_of(s4_kk)
+    assert book.worksheets[3]["E2"].value == "'" + COMMENT
+    narratives = [row[4] for row in book.worksheets[0].iter_rows(values_only=True) if row[0] == "Нәтиже R1"]
+    assert narratives == ["'" + NARRATIVE]
+    assert not any(cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)
+
+
+def test_xlsx_helpers():
+    assert sheet_name("Annex: all indicators") == "Annex all indicators"
+    name = sheet_name("'[Budget]: lines * ? / \\ and a very long tail of words'")
+    assert len(name) <= 31 and not set(name) & set("[]:*?/\\") and not name.startswith("'")
+    assert [figure(s) for s in ("1\u202f250.5", "-3", "87 %", "–", "target to be set", "2014-H1", "inf")] == [
+        1250.5, -3.0, 0.87, None, "target to be set", "2014-H1", "inf"]
+
+
+# ---------------------------------------------------------------- no data at all, every format
+
+
+def test_empty_period_in_every_format(empty_s1):
+    no_data = "∅ No data"
+    html = render_html(empty_s1)
+    page = lxml.html.fromstring(html)
+    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert no_data in page.xpath("//h2[@id='summary']/following-sibling::p[1]")[0].text_content()
+    pdf = PdfReader(io.BytesIO(to_pdf(html)))
+    assert squeezed(no_data) in squeezed(pdf.pages[0].extract_text())
+    assert "Annex: all indicators" in pdf.pages[-1].extract_text()
+    document = docx_of(empty_s1)
+    assert [text for _, text in docx_headings(document)][1] == "Summary"
+    assert any(p.text.startswith(no_data) for p in document.paragraphs)
+    book = xlsx_of(empty_s1)
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row[0]}
+    assert summary["Status"] == no_data and summary["Progress vs plan"] is None and summary["Coverage"] == 0
+    assert [row[5] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == [None, None]
+
+
+def test_formats_table():
+    assert FORMATS["pdf"] == ("application/pdf", "pdf") and FORMATS["html"] == ("text/html", "html")
+    assert FORMATS["docx"][0].endswith("wordprocessingml.document")
+    assert FORMATS["xlsx"][0].endswith("spreadsheetml.sheet")
+    assert [ext for _, ext in FORMATS.values()] == list(FORMATS)
+
+
+# ---------------------------------------------------------------- a real programme (demo data)
+
+
+@pytest.fixture(scope="module")
+def psr(tmp_path_factory):
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
+                   capture_output=True)
+    return make_report(SimpleNamespace(lf=load_catalog()["psr"], db=db), "S7", "kk", programme="psr")
+
+
+def test_demo_programme_in_docx_and_xlsx(psr):
+    levels = psr.top_levels + psr.results
+    charts = {s.chart_indicator: tiny_png() for s in levels if s.chart_indicator}
+    document = docx_of(psr, charts)
+    headings = docx_headings(document)
+    assert [name for name, _ in headings].count("Heading 3") == 1 + len(levels) + 3
+    assert len(document.inline_shapes) == len(charts) == len(psr.charts)
+    indicator_tables = sum(1 for s in levels if s.indicators)
+    activity_tables = sum(1 for rows in (psr.activities_done, psr.activities_delayed, psr.activities_next) if rows)
+    assert len(document.tables) == 3 + indicator_tables + bool(psr.changes) + activity_tables + 3
+    assert len(document.tables[-1].rows) == 1 + len(psr.annex)
+    book = xlsx_of(psr)
+    rows = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [line.code for line in psr.annex]
+    for row, line in zip(rows, psr.annex):
+        assert row[4] == figure(line.target) and (row[5] is None or isinstance(row[5], (int, float)))
+    activities = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
+    assert len(activities) == len(psr.activities_done) + len(psr.activities_delayed) + len(psr.activities_next)
+    assert [e.get("id") for e in lxml.html.fromstring(render_html(psr)).xpath("//*[@id]")] == SECTION_IDS
