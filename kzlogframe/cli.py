@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,14 +65,12 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import demo_activity_progress, demo_csv
+    from .ingest import import_bytes
     from .tracking import current_actuals, record_activity
 
     for code, lf in load_catalog().items():
-        path = Path(tempfile.gettempdir()) / f"kzlogframe-demo-{code}.csv"
-        path.write_bytes(demo_csv(lf))
-        report = import_csv(path, {code: lf}, user="demo", file_name=f"demo-{code}.csv", db=args.db)
+        report = import_bytes(demo_csv(lf), f"demo-{code}.csv", {code: lf}, user="demo", db=args.db)
         print(report.message)
-        path.unlink()
         if not current_actuals(code, args.db):
             rows = demo_activity_progress(lf)
             for row in rows:

@@ -18,7 +18,10 @@ from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"]
+                  "--disable-component-update",
+                  # many tabs at once (the load test): keep every one of them rendering
+                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                  "--disable-backgrounding-occluded-windows"]
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ def test_overview_then_indicator(server, page, tmp_path):
     wait_for_app(page)
     page.get_by_role("heading", name="Overview").wait_for()
     overall = page.locator("h4", has_text="Overall:")
-    overall.first.wait_for()
+    overall.nth(1).wait_for()
     assert overall.count() == 2
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
