@@ -28,6 +28,9 @@ import pandas as pd
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
 LOCK_WAIT_SECONDS = 10.0
 _process_write_lock = threading.RLock()
+# DuckDB shares one database instance per file inside a process; two threads opening (or the last
+# one closing while another opens) at the same moment race on it ("Unique file handle conflict").
+_handle_lock = threading.Lock()
 
 
 class StoreLocked(RuntimeError):
@@ -151,14 +154,16 @@ def connect(path: Path | str | None = None, *, write: bool = True,
     target.parent.mkdir(parents=True, exist_ok=True)
     guard = _process_write_lock if write else _NoLock()
     with guard:
-        con = _open_with_retry(target, wait)
+        with _handle_lock:
+            con = _open_with_retry(target, wait)
         try:
             if schema_version(con) < len(MIGRATIONS):
                 with _process_write_lock:  # two sessions creating the same table conflict in DuckDB's catalog
                     migrate(con)
             yield con
         finally:
-            con.close()
+            with _handle_lock:
+                con.close()
 
 
 class _NoLock:

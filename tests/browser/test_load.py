@@ -38,8 +38,12 @@ def test_twenty_sessions_and_two_simultaneous_uploads(server, browser, tmp_path)
             page.get_by_role("button", name="Commit 5 accepted rows").click(no_wait_after=True)
         for page in uploaders:
             page.get_by_text("committed: 5 rows").wait_for()
-        for page in browsers:
-            page.locator("h4", has_text="Overall:").nth(1).wait_for()
+        for number, page in enumerate(browsers, start=3):
+            try:
+                page.locator("h4", has_text="Overall:").nth(1).wait_for()
+            except Exception:
+                page.screenshot(path=str(tmp_path / f"session-{number}-stuck.png"), full_page=True)
+                raise
             wait_for_app(page)
             assert page.locator("h4", has_text="Overall:").count() == 2
         pages[2].screenshot(path=str(tmp_path / "session-3.png"))
