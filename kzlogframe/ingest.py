@@ -221,20 +221,21 @@ def _number_sql(x: str) -> str:
             "AS DOUBLE))")
 
 
-def _checked_sql(columns: list[str], csv_scan: str) -> str:
-    """One pass over the file: normalised fields plus every reason a row is rejected ('' = none)."""
+def _checked_sql(columns: list[str], records: str) -> str:
+    """One pass over the records (text columns and their ordinal ``line_ord``): normalised fields
+    plus every reason a row is rejected ('' = none)."""
     def col(name: str) -> str:
         return f"nullif(trim(r.{name}), '')" if name in columns else "NULL"
 
     return f"""
     WITH raw AS (
-        SELECT row_number() OVER () AS line_ord, {col('programme')} AS programme_raw,
+        SELECT r.line_ord, {col('programme')} AS programme_raw,
                {col('indicator')} AS indicator_raw, upper({col('period')}) AS period_text,
                {col('value')} AS value_raw, {col('sex')} AS sex_raw, {col('oblast')} AS oblast_raw,
                {col('ministry')} AS ministry_raw, {col('source')} AS source, {col('comment')} AS comment,
                {col('evidence_url')} AS evidence_url, {col('numerator')} AS numerator_raw,
                {col('denominator')} AS denominator_raw
-        FROM {csv_scan} r
+        FROM {records} r
     ), n AS (
         SELECT raw.*, lower(programme_raw) AS programme, upper(indicator_raw) AS indicator_key FROM raw
     ), f AS (
@@ -312,7 +313,7 @@ class _Parsed:
     columns: int
 
 
-def _csv_scan(columns: list[str]) -> str:
+def _csv_scan_sql(columns: list[str]) -> str:
     """DuckDB's reader over the file (parameters: path, delimiter): every record as text; records it
     cannot parse land in ``csv_rejects`` with their line."""
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
@@ -345,12 +346,16 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: M
         con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
         con.execute("CREATE TEMP TABLE programmes AS SELECT DISTINCT programme FROM ind")
         try:
-            con.execute(f"CREATE TEMP TABLE checked AS {_checked_sql(columns, _csv_scan(columns))}",
+            # Read in parallel first; the table keeps the file's order, so rowid numbers the records.
+            con.execute(f"CREATE TEMP TABLE records AS SELECT * FROM {_csv_scan_sql(columns)}",
                         {"path": str(readable), "delimiter": delimiter})
         except duckdb.InvalidInputException as exc:
             # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
             raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
                               "some CRLF and some LF?); save it again as CSV and re-upload") from exc
+        con.execute(f"CREATE TEMP TABLE checked AS "
+                    f"{_checked_sql(columns, '(SELECT rowid + 1 AS line_ord, * FROM records)')}")
+        con.execute("DROP TABLE records")
     finally:
         con.unregister("ind_df")
         con.unregister("allowed_df")
