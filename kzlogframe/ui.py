@@ -154,11 +154,14 @@ def progress_frames(as_of: dt.date, programme: str | None = None) -> tuple[pd.Da
 
 
 def as_of_picker(lf: Logframe, key: str = "as_of") -> dt.date:
-    """The assessment date, shared by the progress pages."""
+    """The assessment date, shared by the progress pages. Its default follows the data: when new
+    data arrive, the picker starts again from their end (a date the user chose stays until then)."""
     lang_code = lang()
-    return st.sidebar.date_input(t("progress.as_of", lang_code), value=default_as_of(lf),
+    default = default_as_of(lf)
+    return st.sidebar.date_input(t("progress.as_of", lang_code), value=default,
                                  min_value=lf.programme.implementation.fa_signature, max_value=lf.end_date,
-                                 help=t("progress.as_of_help", lang_code), key=f"{key}_{lf.programme.code}")
+                                 help=t("progress.as_of_help", lang_code),
+                                 key=f"{key}_{lf.programme.code}_{default.isoformat()}")
 
 
 def chart(fig: go.Figure, name: str, key: str) -> None:

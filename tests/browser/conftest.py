@@ -44,12 +44,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[dict]:
+def _serve(workdir: Path, extra_env: dict[str, str]) -> Iterator[dict]:
     """The app on the bundled logframes with the demo data in a fresh database."""
-    workdir = tmp_path_factory.mktemp("server")
     db = workdir / "kzlogframe.duckdb"
-    env = {**os.environ, "KZLOGFRAME_DB": str(db)}
+    env = {**os.environ, "KZLOGFRAME_DB": str(db), **extra_env}
     subprocess.run([sys.executable, "-m", "kzlogframe", "demo"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     port = _free_port()
@@ -66,6 +64,28 @@ def server(tmp_path_factory) -> Iterator[dict]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[dict]:
+    """Local single-user mode (no users file)."""
+    workdir = tmp_path_factory.mktemp("server")
+    yield from _serve(workdir, {"KZLOGFRAME_USERS": str(workdir / "no-users.yaml")})
+
+
+TEAM = {"sc-member": "viewer", "ta-team": "uploader", "m-and-e": "exporter"}
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory) -> Iterator[dict]:
+    """With a users file: everyone signs in; passwords are '<name>-password'."""
+    from kzlogframe.access import add_user
+
+    workdir = tmp_path_factory.mktemp("team")
+    users = workdir / "users.yaml"
+    for name, role in TEAM.items():
+        add_user(name, role, f"{name}-password", path=users, db=workdir / "kzlogframe.duckdb")
+    yield from _serve(workdir, {"KZLOGFRAME_USERS": str(users)})
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +113,12 @@ def wait_for_app(page: Page) -> None:
         "() => !document.querySelector('[data-testid=stStatusWidget]')"
         " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')")
     page.wait_for_timeout(300)
+
+
+def sign_in(page: Page, url: str, name: str) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(f"{name}-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {name}").wait_for()
+    wait_for_app(page)

@@ -1,0 +1,78 @@
+"""One browser journey per kind of user, signed in against a users file."""
+
+from kzlogframe.store import connect
+from tests.browser.conftest import sign_in, wait_for_app
+
+INDICATOR = "KAZLOD.R1.I7"  # quantitative, per period (not summed), not disaggregated
+
+
+def test_steering_committee_member_reads_the_overview_and_downloads_the_report(team_server, page, tmp_path):
+    sign_in(page, team_server["url"], "sc-member")
+    page.locator("h4", has_text="Overall:").nth(1).wait_for()
+    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Upload measurements" not in nav and "Export" not in nav  # a viewer is offered neither
+    page.screenshot(path=str(tmp_path / "sc-overview.png"), full_page=True)
+
+    page.get_by_role("link", name="Steering Committee report").click()
+    page.get_by_role("heading", name="Steering Committee report").wait_for()
+    wait_for_app(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+    page.screenshot(path=str(tmp_path / "sc-report.png"))
+
+
+def test_ta_team_member_fixes_an_upload_and_sees_the_new_value(team_server, page, tmp_path):
+    sign_in(page, team_server["url"], "ta-team")
+    page.get_by_role("link", name="Upload measurements").click()
+    page.get_by_text("Upload history").wait_for()
+    broken = tmp_path / "upload.csv"
+    broken.write_text(f"programme;indicator;period;value\nkazlod;{INDICATOR};2015-H1;abc\n"
+                      f"kazlod;{INDICATOR};2015-H9;5\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(broken))
+    page.get_by_text("No row can be committed").wait_for()
+    page.screenshot(path=str(tmp_path / "ta-rejected.png"), full_page=True)
+
+    fixed = tmp_path / "upload-fixed.csv"
+    fixed.write_text(f"programme;indicator;period;value\nkazlod;{INDICATOR};2015-H1;321\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(fixed))
+    page.get_by_role("button", name="Commit 1 accepted rows").click()
+    page.get_by_text("committed: 1 rows").wait_for()
+
+    page.get_by_role("link", name="Indicators").click()
+    page.get_by_role("heading", name="Indicators").wait_for()
+    wait_for_app(page)
+    page.locator("[data-testid=stSelectbox]", has_text="Indicator").first.click()
+    page.keyboard.type(INDICATOR)
+    page.keyboard.press("Enter")
+    try:
+        page.locator("[data-testid=stMetricValue]", has_text="321").wait_for()
+    finally:
+        page.screenshot(path=str(tmp_path / "ta-new-value.png"), full_page=True)
+    with connect(team_server["db"], write=False) as con:
+        assert con.execute("SELECT uploaded_by, value FROM measurement_current WHERE indicator = ? "
+                           "AND period_label = '2015-H1'", [INDICATOR]).fetchall() == [("ta-team", 321.0)]
+
+
+def test_m_and_e_consultant_exports_a_chart_and_the_data(team_server, page, tmp_path):
+    sign_in(page, team_server["url"], "m-and-e")
+    page.get_by_role("link", name="Indicators").click()
+    page.get_by_role("heading", name="Indicators").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="PNG").first.click()
+    png = tmp_path / "chart.png"
+    download.value.save_as(png)
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+    page.get_by_role("link", name="Export").click()
+    page.get_by_role("button", name="Download CSV").wait_for()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download CSV").click()
+    data = tmp_path / "data.csv"
+    download.value.save_as(data)
+    text = data.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf") and "KAZLOD." in text.decode("utf-8-sig")
+    page.screenshot(path=str(tmp_path / "me-export.png"), full_page=True)
