@@ -72,18 +72,24 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
     """Parse ``text``; syntax errors and duplicate keys come back as problems, never exceptions."""
     source = SourceMap(file)
     problems: list[Problem] = []
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader already refuses control characters here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         return ParsedYaml(None, source, [Problem(file, line, "(yaml)", f"invalid YAML: {exc.problem}")])
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return ParsedYaml(None, source, [Problem(file, line, "(yaml)",
+                                                 f"invalid YAML: character #x{exc.character:04x} is not allowed")])
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return ParsedYaml(None, source, [Problem(file, 1, "(yaml)", f"invalid YAML: {exc}")])
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is not None:
         _walk(node, (), source, problems)
     return ParsedYaml(data, source, problems)

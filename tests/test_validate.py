@@ -219,3 +219,32 @@ def test_cli_exit_codes_and_output(tmp_path, minimal_text):
     fail = subprocess.run(run + [str(good), str(bad)], capture_output=True, text=True, cwd=ROOT)
     assert fail.returncode == 1
     assert f"{bad}:{line_of(bad_text, 'colour')}: results[0].colour: unknown key 'colour'" in fail.stderr
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_fuzz_any_text_gives_problems_never_an_exception(text):
+    checked = check_text(text, "fuzz.yaml")
+    assert checked.logframe is None
+    assert checked.errors and all(str(p).startswith("fuzz.yaml:") for p in checked.errors)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_fuzz_mutated_logframe_never_raises(data):
+    """Valid files with one line replaced by arbitrary text: always a verdict, never a traceback."""
+    text = (ROOT / "tests" / "fixtures" / "minimal.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    index = data.draw(st.integers(0, len(lines) - 1))
+    lines[index] = data.draw(st.text(max_size=40))
+    checked = check_text("\n".join(lines), "fuzz.yaml")
+    assert (checked.logframe is None) == bool(checked.errors)
+
+
+def test_control_character_points_at_its_line(minimal_text):
+    text = mutate(minimal_text, "en: Result one", "en: Result\x07one")
+    assert errors(text) == [f"demo.yaml:{line_of(text, 'Result')}: (yaml): invalid YAML: character #x0007 is not allowed"]
