@@ -87,6 +87,8 @@ def current_user() -> User:
 
     Without a users file: local single-user mode, the one user administers (with a banner)."""
     users = load_users()
+    if _oidc_configured():
+        return _oidc_user(users or {})
     if users is None:
         return User(LOCAL_USER, "admin")
     user = st.session_state.get("_user")
@@ -105,6 +107,24 @@ def current_user() -> User:
             except ValueError as exc:
                 st.error(str(exc))
     st.stop()
+
+
+def _oidc_configured() -> bool:
+    """Single sign-on through Streamlit's ``st.login`` when ``[auth]`` is in ``.streamlit/secrets.toml``."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _oidc_user(users: dict[str, tuple[str, str]]) -> User:
+    """The identity provider says who; the users file (by e-mail) says which role, else viewer."""
+    if not st.user.get("is_logged_in", False):
+        st.title(t("login.title", lang()))
+        st.button(t("login.sso", lang()), on_click=st.login, type="primary")
+        st.stop()
+    name = str(st.user.get("email") or st.user.get("name"))
+    return User(name, users[name][0] if name in users else "viewer")
 
 
 def require(permission: str) -> User:

@@ -225,3 +225,17 @@ def test_no_sql_is_built_from_values():
                 continue
             offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(sql)[:80]}")
     assert offenders == []
+
+
+def test_single_sign_on_when_configured_in_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(tmp_path / "store.duckdb"))
+    monkeypatch.setenv("KZLOGFRAME_USERS", str(tmp_path / "absent.yaml"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "kzlogframe", "client_secret": "s",
+                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in to kzlogframe"
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+    assert not at.get("text_input")  # no password form: the identity provider signs people in
