@@ -33,12 +33,18 @@ def portfolio(rows: int) -> tuple[dict, pd.DataFrame]:
     return catalog, portfolio_bench.measurements(catalog).head(rows)
 
 
-def write_csv(path: Path, data: pd.DataFrame) -> None:
-    """As a TA team writes it: semicolon, decimal comma, Kazakh text in source and comment."""
+def write_csv(path: Path, data: pd.DataFrame, catalog: dict) -> None:
+    """As a TA team writes it: semicolon, decimal comma, иә for a milestone done, Kazakh text in
+    source and comment."""
+    milestones = pd.DataFrame({"indicator": [i.code for lf in catalog.values() for _, i in lf.indicators()
+                                             if i.type.value == "milestone"]})
     with duckdb.connect() as con:
         con.register("data", data)
+        con.register("milestones", milestones)
         con.execute(f"""
-            COPY (SELECT programme, indicator, period_label AS period, replace(CAST(value AS VARCHAR), '.', ',') AS value,
+            COPY (SELECT programme, indicator, period_label AS period, CASE WHEN indicator IN (SELECT indicator FROM milestones)
+                              THEN CASE WHEN value = 1 THEN 'иә' ELSE '0' END
+                              ELSE replace(CAST(value AS VARCHAR), '.', ',') END AS value,
                          sex, oblast, ministry, 'Облыс әкімдігінің есебі' AS source, 'түсініктеме №' || row_number() OVER () AS comment,
                          numerator, denominator
                   FROM data) TO '{path}' (HEADER, DELIMITER ';')""")
@@ -51,7 +57,7 @@ def main() -> None:
     catalog, data = portfolio(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         csv_path, db = Path(tmp) / "upload.csv", Path(tmp) / "bench.duckdb"
-        write_csv(csv_path, data)
+        write_csv(csv_path, data, catalog)
         del data
         size_mb = csv_path.stat().st_size / 1e6
 
