@@ -263,6 +263,8 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
         _element(activity, "activity-date", assumed, type="2", **{"iso-date": fa.isoformat()})
     etree.SubElement(activity, "activity-date", type="3", **{"iso-date": logframe.end_date.isoformat()})
     etree.SubElement(activity, "recipient-country", code=RECIPIENT_COUNTRY)
+    if logframe.programme.dac_sector:  # OECD DAC 5-digit purpose code (vocabulary 1)
+        etree.SubElement(activity, "sector", vocabulary="1", code=logframe.programme.dac_sector)
 
     for level in logframe.levels():
         if not level.indicators:

@@ -241,6 +241,7 @@ class Programme(Strict):
     implementation: Implementation
     disaggregation_values: DisaggregationValues = Field(default_factory=DisaggregationValues)
     source_document: NonEmpty | None = None
+    dac_sector: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = None
 
 
 class BudgetLine(Strict):

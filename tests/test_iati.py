@@ -204,3 +204,9 @@ def test_cli_writes_a_valid_file(demo_db, tmp_path, capsys):
 
 def test_the_vendored_schema_keeps_its_licence_note():
     assert "license" in (ROOT / "tests" / "iati-2.03" / "LICENSE").read_text()
+
+
+def test_bundled_programmes_declare_their_dac_sector(tmp_path):
+    for code, sector in (("psr", "15110"), ("kazlod", "15112")):
+        root = parse(iati_xml(load_catalog()[code], current_measurements(code, db=tmp_path / "empty.duckdb")))
+        assert root.xpath("//sector/@code") == [sector] and root.xpath("//sector/@vocabulary") == ["1"]
