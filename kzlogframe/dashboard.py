@@ -8,8 +8,10 @@ import datetime as dt
 import pandas as pd
 
 from .i18n import t
+from .matrix import format_number
 from .models import Logframe, add_months
 from .progress import ICONS, Thresholds, legend, round_ratio
+from .state_method import StateScores
 
 ATTENTION = ("off_track", "at_risk", "no_data")
 
@@ -72,7 +74,7 @@ def level_table(lf: Logframe, levels: pd.DataFrame, lang: str, kinds: tuple[str,
 def number(value: float | None) -> str:
     if value is None or pd.isna(value):
         return "–"
-    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f")
+    return format_number(value)
 
 
 def indicator_rows(lf: Logframe, progress: pd.DataFrame, lang: str, level_code: str | None = None,
@@ -116,3 +118,27 @@ def changes(lf: Logframe, now: pd.DataFrame, before: pd.DataFrame, lang: str) ->
 
 def previous_semester(as_of: dt.date) -> dt.date:
     return add_months(as_of, -6)
+
+
+def state_tables(lf: Logframe, scores: StateScores, lang: str) -> dict[str, pd.DataFrame]:
+    """Seed 003's scores for one programme, labelled: goals (K, Y, X), tasks (y), indicators (h/p)."""
+    code = lf.programme.code
+    texts = {level.code: level.text.get(lang) for level in lf.levels()}
+    goals = scores.goals[scores.goals["programme"] == code]
+    tasks = scores.tasks[scores.tasks["programme"] == code]
+    indicators = scores.indicators[scores.indicators["programme"] == code]
+    return {
+        "goals": pd.DataFrame({
+            t("col.level", lang): [f"{g} {texts.get(g, '')}" for g in goals["goal"]],
+            "K": [number(v) for v in goals["K"]], "Y": [number(v) for v in goals["Y"]],
+            "X = K × Y": [number(v) for v in goals["X"]]}),
+        "tasks": pd.DataFrame({
+            t("col.level", lang): [f"{r} {texts.get(r, '')}" for r in tasks["task"]],
+            "y": [number(v) for v in tasks["y"]]}),
+        "indicators": pd.DataFrame({
+            t("col.indicator", lang): indicators["indicator"].to_numpy(),
+            t("col.target", lang): [number(v) for v in indicators["plan"]],
+            t("col.actual", lang): [number(v) for v in indicators["fact"]],
+            t("col.score_state", lang): [number(v) for v in indicators["score"]],
+            t("col.excluded", lang): [t(f"state.excluded.{r}", lang) if r else "" for r in indicators["excluded"]]}),
+    }

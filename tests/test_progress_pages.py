@@ -72,3 +72,32 @@ def test_indicator_page_for_a_chosen_indicator(app):
     history = app.dataframe[-1].value
     assert set(history["uploaded_by"]) == {"demo"}
     assert set(history["ministry"]) <= {"education", "environment", "agriculture", "industry_innovation"}
+
+
+def test_state_methodology_is_a_selectable_scoring_rule(tmp_path, monkeypatch):
+    """Seed 003 on the minimal logframe, 2013: DEMO.R1.I1 (baseline 0, target 100 dated 2013-06-30)
+    has 60 recorded by then, so p = (60 − 0) / (100 − 0) = 0.6 and its task R1 has y = 0.6; the
+    purpose P1 has no target indicator, so K and X = K × Y are not assessable, and neither is D."""
+    import shutil
+
+    from kzlogframe.catalog import load_catalog
+    from kzlogframe.ingest import import_csv
+    from tests.conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "minimal.yaml", tmp_path / "demo.yaml")
+    monkeypatch.setenv("KZLOGFRAME_LOGFRAMES", str(tmp_path))
+    monkeypatch.setenv("KZLOGFRAME_DB", str(tmp_path / "x.duckdb"))
+    csv = tmp_path / "m.csv"
+    csv.write_text("programme,indicator,period,value\ndemo,DEMO.R1.I1,2013-H1,60\n", encoding="utf-8")
+    import_csv(csv, load_catalog(tmp_path), db=tmp_path / "x.duckdb")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("views/status.py").run()
+    at.radio(key="scoring_rule").set_value("state").run()
+    at.number_input(key="state_year").set_value(2013).run()
+    assert not at.exception
+    tasks = at.dataframe[1].value
+    assert list(tasks["y"]) == ["0.6"]
+    indicators = at.dataframe[2].value.set_index("Indicator")
+    assert indicators.loc["DEMO.R1.I1", "Score"] == "0.6"
+    assert indicators.loc["DEMO.G.I1", "Excluded because"] == "overall objective (not scored)"
+    assert "Nothing is assessable for 2013" in at.info[0].value

@@ -1,13 +1,17 @@
 """Logframe status: the levels of the chosen programme coloured by status; select a level to see
-its indicators, select an indicator to open it."""
+its indicators, select an indicator to open it. Or, as the second scoring rule, seed 003's state
+methodology for a calendar year."""
+
+import datetime as dt
 
 import streamlit as st
 
 from kzlogframe.charts import STATUS_COLOURS
-from kzlogframe.dashboard import indicator_rows, legend_lines, level_table
+from kzlogframe.dashboard import indicator_rows, legend_lines, level_table, number, state_tables
 from kzlogframe.i18n import t
 from kzlogframe.progress import quality_warnings
-from kzlogframe.ui import as_of_picker, page_context, progress_frames
+from kzlogframe.state_method import RULES, state_scores
+from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames
 
 logframe, lang = page_context()
 as_of = as_of_picker(logframe)
@@ -22,6 +26,28 @@ def tint(label: str) -> str:
 
 
 st.title(t("page.status", lang))
+rule = st.radio(t("scoring.rule", lang), ["design", "state"], horizontal=True, key="scoring_rule",
+                format_func=lambda r: t(f"scoring.{r}", lang))
+if rule == "state":
+    year = st.number_input(t("state.year", lang), min_value=logframe.programme.implementation.fa_signature.year,
+                           max_value=logframe.end_date.year, value=as_of.year, step=1, key="state_year")
+    st.caption(t("state.intro", lang, year=year))
+    scores = state_scores(measurements(logframe.programme.code), {logframe.programme.code: logframe},
+                          dt.date(year, 1, 1), dt.date(year, 12, 31))
+    tables = state_tables(logframe, scores, lang)
+    d = scores.programmes["D"]
+    if d.notna().any():
+        st.subheader(t("state.d", lang, value=number(d.iloc[0])))
+    else:
+        st.info(t("state.none", lang, year=year))
+    for name in ("goals", "tasks", "indicators"):
+        st.markdown(f"**{t(f'state.{name}', lang)}**")
+        st.dataframe(tables[name], hide_index=True, width="stretch")
+    with st.expander(t("state.rules", lang)):
+        st.dataframe([{t("col.rule", lang): r.statement, t("col.source", lang): f"{r.seed_lines}",
+                       "": t("state.verbatim" if r.verbatim else "state.reconstructed", lang)} for r in RULES],
+                     hide_index=True, width="stretch")
+    st.stop()
 st.caption(t("status_page.intro", lang))
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
