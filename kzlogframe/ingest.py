@@ -104,20 +104,20 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_encoding(path: Path, file_name: str) -> str:
-    """``utf-8`` (BOM or not) when the whole file decodes as UTF-8, else ``cp1251`` (Excel in Kazakhstan).
+def header_line(path: Path, file_name: str) -> tuple[str, str]:
+    """The first line and the encoding it is in: UTF-8 (BOM or not) when it decodes so, else cp1251.
 
-    cp1251 leaves only byte 0x98 undefined, so a file that is neither is rare (a binary file named
-    .csv), but it is the uploader's mistake: an :class:`UploadError` at its line, not a crash.
+    Only the header is decoded here; DuckDB's reader checks the rest of the file as UTF-8 while it
+    reads it, and a file it finds is not UTF-8 is read again as cp1251 (see :func:`_read_records`).
     """
-    if _undecodable_at(path, "utf-8") is None:
-        return "utf-8"
-    offset = _undecodable_at(path, "cp1251")
-    if offset is not None:
-        with open(path, "rb") as handle:
-            line = handle.read(offset).count(b"\n") + 1
-        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
-    return "cp1251"
+    with open(path, "rb") as handle:
+        first = handle.readline().removeprefix(codecs.BOM_UTF8).rstrip(b"\r\n")
+    for encoding in ("utf-8", "cp1251"):
+        try:
+            return first.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UploadError(f"{file_name}:1: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
 
 
 def _undecodable_at(path: Path, encoding: str) -> int | None:
@@ -133,11 +133,6 @@ def _undecodable_at(path: Path, encoding: str) -> int | None:
         except UnicodeDecodeError as exc:
             return offset + exc.start
     return None
-
-
-def _first_line(path: Path, encoding: str) -> str:
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
-        return handle.readline().rstrip("\r\n")
 
 
 def detect_delimiter(header: str) -> str:
@@ -169,8 +164,17 @@ def canonical_header(header: str, delimiter: str, file_name: str) -> list[str]:
     return canonical
 
 
-def _utf8_copy(path: Path, encoding: str) -> Path:
-    """DuckDB reads UTF-8; a cp1251 file is transcoded once to a temporary copy."""
+def _utf8_copy(path: Path, encoding: str, file_name: str) -> Path:
+    """DuckDB reads UTF-8; a cp1251 file is transcoded once to a temporary copy.
+
+    cp1251 leaves only byte 0x98 undefined, so a file that is neither is rare (a binary file named
+    .csv), but it is the uploader's mistake: an :class:`UploadError` at its line, not a crash.
+    """
+    offset = _undecodable_at(path, encoding)
+    if offset is not None:
+        with open(path, "rb") as handle:
+            line = handle.read(offset).count(b"\n") + 1
+        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-")
     with open(path, encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
         for chunk in iter(lambda: src.read(1 << 20), ""):
@@ -187,13 +191,13 @@ def _indicator_frame(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
         for _, ind in lf.indicators():
             dims = {d.value for d in ind.disaggregation}
             rows.append({
-                "programme": code, "indicator": ind.code, "kind": ind.type.value,
-                "scale_max": len(ind.scale), "by_sex": "sex" in dims, "by_oblast": "oblast" in dims,
-                "by_ministry": "ministry" in dims, "window_start": lf.programme.implementation.fa_signature,
-                "window_end": lf.end_date,
+                "ind_id": len(rows), "programme": code, "indicator": ind.code, "indicator_key": ind.code.upper(),
+                "kind": ind.type.value, "scale_max": len(ind.scale), "by_sex": "sex" in dims,
+                "by_oblast": "oblast" in dims, "by_ministry": "ministry" in dims,
+                "window_start": lf.programme.implementation.fa_signature, "window_end": lf.end_date,
             })
-    return pd.DataFrame(rows, columns=["programme", "indicator", "kind", "scale_max", "by_sex", "by_oblast",
-                                       "by_ministry", "window_start", "window_end"])
+    return pd.DataFrame(rows, columns=["ind_id", "programme", "indicator", "indicator_key", "kind", "scale_max",
+                                       "by_sex", "by_oblast", "by_ministry", "window_start", "window_end"])
 
 
 def _allowed_values(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
@@ -210,6 +214,14 @@ def _sql_list(values: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------- validation
+#
+# Programme, indicator, period and disaggregation take few distinct values even in a million rows,
+# so each distinct value is normalised and checked once, in a small key table, and every record is
+# joined to its keys; only the value columns are checked record by record.
+
+
+def _text(x: str) -> str:
+    return f"nullif(trim({x}), '')"
 
 
 def _number_sql(x: str) -> str:
@@ -221,88 +233,134 @@ def _number_sql(x: str) -> str:
             "AS DOUBLE))")
 
 
-def _checked_sql(columns: list[str], records: str) -> str:
-    """One pass over the records (text columns and their ordinal ``line_ord``): normalised fields
-    plus every reason a row is rejected ('' = none)."""
-    def col(name: str) -> str:
-        return f"nullif(trim(r.{name}), '')" if name in columns else "NULL"
-
-    return f"""
-    WITH raw AS (
-        SELECT r.line_ord, {col('programme')} AS programme_raw,
-               {col('indicator')} AS indicator_raw, upper({col('period')}) AS period_text,
-               {col('value')} AS value_raw, {col('sex')} AS sex_raw, {col('oblast')} AS oblast_raw,
-               {col('ministry')} AS ministry_raw, {col('source')} AS source, {col('comment')} AS comment,
-               {col('evidence_url')} AS evidence_url, {col('numerator')} AS numerator_raw,
-               {col('denominator')} AS denominator_raw
-        FROM {records} r
+_KEY_INDICATOR = f"""
+    CREATE TEMP TABLE key_indicator AS
+    WITH k AS (
+        SELECT DISTINCT programme AS programme_key, indicator AS indicator_key_text FROM records
     ), n AS (
-        SELECT raw.*, lower(programme_raw) AS programme, upper(indicator_raw) AS indicator_key FROM raw
+        SELECT k.*, {_text('programme_key')} AS programme_raw, {_text('indicator_key_text')} AS indicator_raw FROM k
+    )
+    SELECT row_number() OVER () AS ki, n.programme_key, n.indicator_key_text, n.programme_raw, n.indicator_raw,
+           lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
+           i.by_ministry, i.window_start, i.window_end,
+           nullif(concat_ws('; ',
+               CASE WHEN n.programme_raw IS NULL THEN 'programme is empty'
+                    WHEN p.programme IS NULL THEN 'unknown programme ''' || n.programme_raw || '''' END,
+               CASE WHEN p.programme IS NOT NULL AND n.indicator_raw IS NULL THEN 'indicator is empty'
+                    WHEN p.programme IS NOT NULL AND i.kind IS NULL
+                    THEN 'unknown indicator ''' || n.indicator_raw || ''' in programme ' || p.programme END
+           ), '') AS reason
+    FROM n
+    LEFT JOIN (SELECT DISTINCT programme FROM ind) p ON p.programme = lower(n.programme_raw)
+    LEFT JOIN ind i ON i.programme = p.programme AND i.indicator_key = upper(n.indicator_raw)"""
+
+_KEY_PERIOD = f"""
+    CREATE TEMP TABLE key_period AS
+    WITH k AS (
+        SELECT DISTINCT period AS period_key FROM records
+    ), n AS (
+        SELECT period_key, upper({_text('period_key')}) AS period_text FROM k
     ), f AS (
         SELECT n.*, {period_form_sql('n.period_text')} AS period_form FROM n
     ), p AS (
         SELECT f.*, {period_start_sql('f.period_text', 'f.period_form')} AS period_start FROM f
-    ), q AS (
-        SELECT p.*, {period_end_sql('p.period_form', 'p.period_start')} AS period_end,
-               {period_label_sql('p.period_text', 'p.period_form', 'p.period_start')} AS period_label,
-               i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast, i.by_ministry, i.window_start,
-               i.window_end, k.programme IS NOT NULL AS programme_known,
-               sx.value AS sex, ob.value AS oblast, mi.value AS ministry,
-               {_number_sql('p.value_raw')} AS value_num,
-               {_number_sql('p.numerator_raw')} AS numerator, {_number_sql('p.denominator_raw')} AS denominator
-        FROM p
-        LEFT JOIN programmes k ON k.programme = p.programme
-        LEFT JOIN ind i ON i.programme = p.programme AND i.indicator_key = p.indicator_key
-        LEFT JOIN allowed sx ON sx.programme = p.programme AND sx.dimension = 'sex' AND sx.alias = lower(p.sex_raw)
-        LEFT JOIN allowed ob ON ob.programme = p.programme AND ob.dimension = 'oblast' AND ob.alias = lower(p.oblast_raw)
-        LEFT JOIN allowed mi ON mi.programme = p.programme AND mi.dimension = 'ministry' AND mi.alias = lower(p.ministry_raw)
-    ), v AS (
-        SELECT q.*,
-            CASE q.kind
-                WHEN 'milestone' THEN CASE WHEN lower(q.value_raw) IN ({_sql_list(MILESTONE_DONE)}) THEN 1.0
-                                           WHEN lower(q.value_raw) IN ({_sql_list(MILESTONE_NOT_DONE)}) THEN 0.0 END
-                WHEN 'rating' THEN CASE WHEN q.value_num = round(q.value_num) AND q.value_num BETWEEN 1 AND q.scale_max
-                                        THEN q.value_num END
-                ELSE CASE WHEN isfinite(q.value_num) THEN q.value_num END
-            END AS value
-        FROM q
     )
-    SELECT v.* EXCLUDE (value_num, period_form), concat_ws('; ',
-        CASE WHEN v.programme IS NULL THEN 'programme is empty'
-             WHEN NOT v.programme_known THEN 'unknown programme ''' || v.programme_raw || '''' END,
-        CASE WHEN v.programme_known AND v.indicator_key IS NULL THEN 'indicator is empty'
-             WHEN v.programme_known AND v.kind IS NULL
-             THEN 'unknown indicator ''' || v.indicator_raw || ''' in programme ' || v.programme END,
-        CASE WHEN v.period_text IS NULL THEN 'period is empty'
-             WHEN v.period_start IS NULL THEN 'period ''' || v.period_text || ''' is not one of {PERIOD_FORMS}'
-             WHEN v.kind IS NOT NULL AND (v.period_end < v.window_start OR v.period_start > v.window_end)
-             THEN 'period ' || v.period_label || ' is outside the programme window '
-                  || strftime(v.window_start, '%Y-%m-%d') || '..' || strftime(v.window_end, '%Y-%m-%d') END,
-        CASE WHEN v.kind IS NULL THEN NULL
-             WHEN v.value_raw IS NULL THEN 'value is empty'
-             WHEN v.value IS NULL AND v.kind = 'milestone'
-             THEN 'value ''' || v.value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'
-             WHEN v.value IS NULL AND v.kind = 'rating'
-             THEN 'value ''' || v.value_raw || ''' is not a rating 1..' || v.scale_max
-             WHEN v.value IS NULL THEN 'value ''' || v.value_raw || ''' is not a number' END,
-        CASE WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_sex
-             THEN 'indicator is not disaggregated by sex'
-             WHEN v.sex_raw IS NOT NULL AND v.kind IS NOT NULL AND v.sex IS NULL
-             THEN 'sex ''' || v.sex_raw || ''' is not female/male' END,
-        CASE WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_oblast
-             THEN 'indicator is not disaggregated by oblast'
-             WHEN v.oblast_raw IS NOT NULL AND v.kind IS NOT NULL AND v.oblast IS NULL
-             THEN 'oblast ''' || v.oblast_raw || ''' is not declared for ' || v.programme END,
-        CASE WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND NOT v.by_ministry
-             THEN 'indicator is not disaggregated by ministry'
-             WHEN v.ministry_raw IS NOT NULL AND v.kind IS NOT NULL AND v.ministry IS NULL
-             THEN 'ministry ''' || v.ministry_raw || ''' is not declared for ' || v.programme END,
-        CASE WHEN v.numerator_raw IS NOT NULL AND v.numerator IS NULL THEN 'numerator is not a number' END,
-        CASE WHEN v.denominator_raw IS NOT NULL AND (v.denominator IS NULL OR v.denominator = 0)
-             THEN 'denominator is not a non-zero number' END
-    ) AS reason
-    FROM v
-    """
+    SELECT row_number() OVER () AS kp, period_key, period_text, period_start,
+           {period_end_sql('period_form', 'period_start')} AS period_end,
+           {period_label_sql('period_text', 'period_form', 'period_start')} AS period_label
+    FROM p"""
+
+_KEY_DIMENSIONS = f"""
+    CREATE TEMP TABLE key_dims AS
+    WITH k AS (
+        SELECT DISTINCT programme AS programme_key, sex AS sex_key, oblast AS oblast_key, ministry AS ministry_key
+        FROM records
+    ), n AS (
+        SELECT k.*, lower({_text('programme_key')}) AS programme, {_text('sex_key')} AS sex_raw,
+               {_text('oblast_key')} AS oblast_raw, {_text('ministry_key')} AS ministry_raw
+        FROM k
+    )
+    SELECT row_number() OVER () AS kd, n.*, sx.value AS sex, ob.value AS oblast, mi.value AS ministry,
+           dense_rank() OVER (ORDER BY coalesce(sx.value, ''), coalesce(ob.value, ''), coalesce(mi.value, ''))
+               AS dims_id
+    FROM n
+    LEFT JOIN allowed sx ON sx.programme = n.programme AND sx.dimension = 'sex' AND sx.alias = lower(n.sex_raw)
+    LEFT JOIN allowed ob ON ob.programme = n.programme AND ob.dimension = 'oblast' AND ob.alias = lower(n.oblast_raw)
+    LEFT JOIN allowed mi
+        ON mi.programme = n.programme AND mi.dimension = 'ministry' AND mi.alias = lower(n.ministry_raw)"""
+
+
+# The key-table columns a row check reads, under the names the checks use.
+_KEYED = """ki.ind_id, ki.kind, ki.scale_max, ki.programme, ki.by_sex, ki.by_oblast, ki.by_ministry, ki.window_start,
+            ki.window_end, ki.reason AS key_reason, kp.period_text, kp.period_start, kp.period_end, kp.period_label,
+            kd.dims_id, kd.sex_raw, kd.sex, kd.oblast_raw, kd.oblast, kd.ministry_raw, kd.ministry"""
+
+
+def _dimension_checks(dim: str) -> tuple[tuple[str, str], ...]:
+    allowed = "is not female/male" if dim == "sex" else "is not declared for ' || programme || '"
+    return ((f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND NOT by_{dim}",
+             f"'indicator is not disaggregated by {dim}'"),
+            (f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND {dim} IS NULL",
+             f"'{dim} ''' || {dim}_raw || ''' {allowed}'"))
+
+
+# Every reason a row is rejected, as groups of (condition, message) over the columns of a keyed row:
+# a row's reason names the first true condition of each group. The row is accepted when none holds.
+_ROW_CHECKS: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("key_reason IS NOT NULL", "key_reason"),),
+    (("period_text IS NULL", "'period is empty'"),
+     ("period_start IS NULL", f"'period ''' || period_text || ''' is not one of {PERIOD_FORMS}'"),
+     ("kind IS NOT NULL AND (period_end < window_start OR period_start > window_end)",
+      "'period ' || period_label || ' is outside the programme window ' || strftime(window_start, '%Y-%m-%d') "
+      "|| '..' || strftime(window_end, '%Y-%m-%d')")),
+    (("kind IS NOT NULL AND value_raw IS NULL", "'value is empty'"),
+     ("kind = 'milestone' AND value IS NULL",
+      "'value ''' || value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'"),
+     ("kind = 'rating' AND value IS NULL",
+      "'value ''' || value_raw || ''' is not a rating 1..' || scale_max"),
+     ("kind IS NOT NULL AND value IS NULL", "'value ''' || value_raw || ''' is not a number'")),
+    _dimension_checks("sex"),
+    _dimension_checks("oblast"),
+    _dimension_checks("ministry"),
+    ((f"numerator IS NULL AND {_text('numerator_field')} IS NOT NULL", "'numerator is not a number'"),),
+    ((f"(denominator IS NULL OR denominator = 0) AND {_text('denominator_field')} IS NOT NULL",
+      "'denominator is not a non-zero number'"),),
+)
+_ROW_OK = "NOT coalesce(" + " OR ".join(f"({c})" for group in _ROW_CHECKS for c, _ in group) + ", false)"
+_ROW_REASON = "concat_ws('; ', " + ", ".join(
+    "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in group) + " END" for group in _ROW_CHECKS) + ")"
+
+_MILESTONE_WORDS = "MAP {" + ", ".join(
+    [f"'{w}': 1.0" for w in MILESTONE_DONE] + [f"'{w}': 0.0" for w in MILESTONE_NOT_DONE]) + "}"
+
+# One row per record: its key ids, its parsed values and whether it passes every check. Why a row
+# fails is worked out later, for the failing rows only (see ``rejected_lines``).
+_CHECKED = f"""
+    CREATE TEMP TABLE checked AS
+    WITH j AS (
+        SELECT r.rowid + 1 AS line_ord, ki.ki, kp.kp, kd.kd, {_KEYED}, {_text('r.value')} AS value_raw,
+               {_number_sql('r.numerator')} AS numerator, {_number_sql('r.denominator')} AS denominator,
+               r.numerator AS numerator_field, r.denominator AS denominator_field, r.source, r.comment,
+               r.evidence_url,
+               CASE ki.kind
+                   -- a map, not two IN lists: DuckDB would hoist their shared lower(trim()) out of the CASE
+                   WHEN 'milestone' THEN CAST({_MILESTONE_WORDS}[lower(trim(r.value))] AS DOUBLE)
+                   WHEN 'rating' THEN CASE WHEN {_number_sql('r.value')} BETWEEN 1 AND ki.scale_max
+                                                AND {_number_sql('r.value')} = round({_number_sql('r.value')})
+                                           THEN {_number_sql('r.value')} END
+                   ELSE CASE WHEN isfinite({_number_sql('r.value')}) THEN {_number_sql('r.value')} END
+               END AS value
+        FROM records r
+        JOIN key_indicator ki ON ki.programme_key IS NOT DISTINCT FROM r.programme
+                             AND ki.indicator_key_text IS NOT DISTINCT FROM r.indicator
+        JOIN key_period kp ON kp.period_key IS NOT DISTINCT FROM r.period
+        JOIN key_dims kd ON kd.programme_key IS NOT DISTINCT FROM r.programme AND kd.sex_key IS NOT DISTINCT FROM r.sex
+                        AND kd.oblast_key IS NOT DISTINCT FROM r.oblast
+                        AND kd.ministry_key IS NOT DISTINCT FROM r.ministry
+    )
+    SELECT line_ord, ki, kp, kd, ind_id, period_start, period_end, dims_id, value, value_raw, numerator, denominator,
+           numerator_field, denominator_field, source, comment, evidence_url, {_ROW_OK} AS ok
+    FROM j"""
 
 
 @dataclass
@@ -314,85 +372,117 @@ class _Parsed:
 
 
 def _csv_scan_sql(columns: list[str]) -> str:
-    """DuckDB's reader over the file (parameters: path, delimiter): every record as text; records it
-    cannot parse land in ``csv_rejects`` with their line."""
+    """DuckDB's reader over the file (parameters: path, delimiter): every record as text, absent
+    optional columns as NULL; records it cannot parse land in ``csv_rejects`` with their line."""
     column_types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
-    return f"""read_csv($path, header = true, auto_detect = false, delim = $delimiter, quote = '"', escape = '"',
-                columns = {column_types}, encoding = 'utf-8', store_rejects = true, ignore_errors = true,
-                rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', parallel = true)"""
+    projection = ", ".join(c if c in columns else f"NULL::VARCHAR AS {c}" for c in COLUMNS)
+    return f"""SELECT {projection} FROM read_csv($path, header = true, auto_detect = false, delim = $delimiter,
+                quote = '"', escape = '"', columns = {column_types}, encoding = 'utf-8', store_rejects = true,
+                ignore_errors = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', parallel = true)"""
 
 
-# What makes two rows the same measurement.
-_KEY = ("programme", "indicator", "period_start", "period_end", "coalesce(sex, '')", "coalesce(oblast, '')",
-        "coalesce(ministry, '')")
+# What makes two rows the same measurement: the indicator, the period and the disaggregation.
+_KEY = ("ind_id", "period_start", "period_end", "dims_id")
+
+
+def _read_records(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, columns: list[str],
+                  delimiter: str, encoding: str) -> str:
+    """The temporary ``records`` table: every record as text, in file order (so rowid numbers them).
+
+    Returns the file's encoding: a file read as UTF-8 whose records DuckDB finds are not UTF-8 is
+    read again, transcoded from cp1251 (the encoding Excel in Kazakhstan saves CSV in).
+    """
+    readable = path if encoding == "utf-8" else _utf8_copy(path, encoding, file_name)
+    try:
+        con.execute(f"CREATE TEMP TABLE records AS {_csv_scan_sql(columns)}",
+                    {"path": str(readable), "delimiter": delimiter})
+    except duckdb.InvalidInputException as exc:
+        # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
+        raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
+                          "some CRLF and some LF?); save it again as CSV and re-upload") from exc
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    if encoding == "utf-8" and con.execute(
+            "SELECT count(*) FROM csv_rejects WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
+        con.execute("DROP TABLE records; DROP TABLE csv_rejects; DROP TABLE csv_scans")
+        return _read_records(con, path, file_name, columns, delimiter, "cp1251")
+    return encoding
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
-    """Check the file as a whole, then build the temporary ``checked`` table (one row per record with
-    its reasons) and the ``lines`` and ``accepted`` views in ``con``; the store's tables are untouched."""
+    """Check the file as a whole, then build the temporary ``checked`` table (one row per record)
+    and the ``lines``, ``accepted`` and ``rejected_lines`` views in ``con``; the store's tables are
+    untouched."""
     if path.stat().st_size == 0:
         raise UploadError(f"{file_name}:1: the file is empty")
-    encoding = detect_encoding(path, file_name)
-    header = _first_line(path, encoding)
+    header, encoding = header_line(path, file_name)
     delimiter = detect_delimiter(header)
     columns = canonical_header(header, delimiter, file_name)
-    readable = path if encoding == "utf-8" else _utf8_copy(path, encoding)
-    indicators = _indicator_frame(catalog)
-    indicators["indicator_key"] = indicators["indicator"].str.upper()
-    con.register("ind_df", indicators)
+    con.register("ind_df", _indicator_frame(catalog))
     con.register("allowed_df", _allowed_values(catalog))
     try:
         con.execute("CREATE TEMP TABLE ind AS SELECT * FROM ind_df")
         con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
-        con.execute("CREATE TEMP TABLE programmes AS SELECT DISTINCT programme FROM ind")
-        try:
-            # Read in parallel first; the table keeps the file's order, so rowid numbers the records.
-            con.execute(f"CREATE TEMP TABLE records AS SELECT * FROM {_csv_scan_sql(columns)}",
-                        {"path": str(readable), "delimiter": delimiter})
-        except duckdb.InvalidInputException as exc:
-            # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
-            raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
-                              "some CRLF and some LF?); save it again as CSV and re-upload") from exc
-        con.execute(f"CREATE TEMP TABLE checked AS "
-                    f"{_checked_sql(columns, '(SELECT rowid + 1 AS line_ord, * FROM records)')}")
-        con.execute("DROP TABLE records")
     finally:
         con.unregister("ind_df")
         con.unregister("allowed_df")
-        if readable != path:
-            readable.unlink(missing_ok=True)
+    encoding = _read_records(con, path, file_name, columns, delimiter, encoding)
+    for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_DIMENSIONS, _CHECKED):
+        con.execute(sql)
+    con.execute("DROP TABLE records")
     # DuckDB numbers records (header = 1); a record it could not parse shifts the ordinals after it.
     con.execute("CREATE TEMP TABLE bad AS SELECT DISTINCT CAST(line AS BIGINT) AS line FROM csv_rejects")
     bad = con.execute("SELECT count(*) FROM bad").fetchone()[0]
     line_sql = ("c.line_ord + 1 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) AS gap "
             "FROM bad) b WHERE b.gap - 1 < c.line_ord)") if bad else "c.line_ord + 1"
-    keyed_sql = ", ".join(f"{k} AS k{i}" for i, k in enumerate(_KEY))
+    keys = ", ".join(_KEY)
     con.execute(f"""CREATE TEMP TABLE dups AS
-                    SELECT {keyed_sql}, min(line_ord) AS first_ord FROM checked WHERE reason = ''
+                    SELECT {keys}, min(line_ord) AS first_ord, count(*) AS copies FROM checked WHERE ok
                     GROUP BY ALL HAVING count(*) > 1""")
-    matches_sql = " AND ".join(f"d.k{i} = c.{k}" if "(" not in k else f"d.k{i} = {k.replace('(', '(c.', 1)}"
-                           for i, k in enumerate(_KEY))
     con.execute(f"""CREATE TEMP VIEW lines AS
                     SELECT c.*, {line_sql} AS line, d.first_ord FROM checked c
-                    LEFT JOIN dups d ON c.reason = '' AND {matches_sql}""")
+                    LEFT JOIN dups d ON c.ok AND {' AND '.join(f'd.{k} = c.{k}' for k in _KEY)}""")
     con.execute("""CREATE TEMP VIEW accepted AS
-                   SELECT line, line_ord, programme, indicator, period_label, period_start, period_end, value,
-                          value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,
-                          coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, source, comment,
-                          evidence_url
-                   FROM lines WHERE reason = '' AND (first_ord IS NULL OR first_ord = line_ord)""")
+                   SELECT l.line, l.line_ord, ki.programme, ki.indicator, kp.period_label, l.period_start,
+                          l.period_end, l.value, l.value_raw AS value_text, l.numerator, l.denominator,
+                          coalesce(kd.sex, '') AS sex, coalesce(kd.oblast, '') AS oblast,
+                          coalesce(kd.ministry, '') AS ministry, l.source, l.comment, l.evidence_url
+                   FROM lines l
+                   JOIN key_indicator ki ON ki.ki = l.ki
+                   JOIN key_period kp ON kp.kp = l.kp
+                   JOIN key_dims kd ON kd.kd = l.kd
+                   WHERE l.ok AND (l.first_ord IS NULL OR l.first_ord = l.line_ord)""")
+    con.execute(f"""CREATE TEMP VIEW rejected_lines AS
+                    WITH keyed AS (
+                        SELECT l.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED},
+                               ki.programme_raw, ki.indicator_raw
+                        FROM lines l
+                        JOIN key_indicator ki ON ki.ki = l.ki
+                        JOIN key_period kp ON kp.kp = l.kp
+                        JOIN key_dims kd ON kd.kd = l.kd
+                        WHERE NOT l.ok OR l.first_ord <> l.line_ord
+                    )
+                    SELECT line, CASE WHEN ok THEN 'duplicate of line ' ||
+                                           (SELECT min(x.line) FROM lines x WHERE x.line_ord = keyed.first_ord)
+                                      ELSE {_ROW_REASON} END AS reason,
+                           programme_raw AS programme, indicator_raw AS indicator, period_text AS period,
+                           value_raw AS value
+                    FROM keyed""")
     total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
         raise UploadError(f"{file_name}:2: the file has a header but no data rows")
     return _Parsed(total, encoding, delimiter, len(columns))
 
 
+def _accepted_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows that pass every check, less the later copies of a row repeated inside the file."""
+    return con.execute("""SELECT (SELECT count(*) FROM checked WHERE ok)
+                                 - (SELECT coalesce(sum(copies - 1), 0) FROM dups)""").fetchone()[0]
+
+
 _REJECTED = """
-    SELECT line, CASE WHEN reason = '' THEN 'duplicate of line ' ||
-                      (SELECT min(x.line) FROM lines x WHERE x.line_ord = r.first_ord)
-                      ELSE reason END AS reason,
-           programme_raw AS programme, indicator_raw AS indicator, period_text AS period, value_raw AS value
-    FROM lines r WHERE reason <> '' OR (first_ord IS NOT NULL AND first_ord <> line_ord)
+    SELECT * FROM rejected_lines
     UNION ALL
     SELECT line, 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
                  || ''' (check the delimiter and quotes)', NULL, NULL, NULL, NULL FROM bad
@@ -440,7 +530,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
         parsed = _load(con, path, file_name, catalog)
         rejected = con.execute(_REJECTED, {"fields": parsed.columns,
                                            "delimiter": parsed.delimiter.replace("\t", "tab")}).df()
-        accepted_count = con.execute("SELECT count(*) FROM accepted").fetchone()[0]
+        accepted_count = _accepted_count(con)
         preview = con.execute("SELECT * EXCLUDE (line_ord) FROM accepted ORDER BY line LIMIT 1000").df()
         report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,
                               warnings=_outliers(con), encoding=parsed.encoding, delimiter=parsed.delimiter)
