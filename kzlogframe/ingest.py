@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -525,13 +526,17 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
         authorize(role, "upload")
     path = Path(path)
     file_name = file_name or path.name
-    digest = sha256_of(path)
-    with connect(db, write=not dry_run) as con:
+    with ThreadPoolExecutor(max_workers=1) as hasher, connect(db, write=not dry_run) as con:
+        # hashlib releases the GIL, so the file is hashed while DuckDB reads and checks it.
+        hashing = hasher.submit(sha256_of, path)
         parsed = _load(con, path, file_name, catalog)
         rejected = con.execute(_REJECTED, {"fields": parsed.columns,
                                            "delimiter": parsed.delimiter.replace("\t", "tab")}).df()
         accepted_count = _accepted_count(con)
-        preview = con.execute("SELECT * EXCLUDE (line_ord) FROM accepted ORDER BY line LIMIT 1000").df()
+        # The first 1000 accepted rows lie within the first 1000 + (not accepted) records.
+        preview = con.execute("SELECT * EXCLUDE (line_ord) FROM accepted WHERE line_ord <= ? ORDER BY line LIMIT 1000",
+                              [1000 + parsed.rows_total - accepted_count]).df()
+        digest = hashing.result()
         report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,
                               warnings=_outliers(con), encoding=parsed.encoding, delimiter=parsed.delimiter)
         report.accepted.attrs["total"] = accepted_count
