@@ -332,6 +332,34 @@ demo,DEMO.G.I1,2012,maybe,,,,
     assert report.rows_total == 5
 
 
+def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path, catalog, db):
+    """Files over 32 MB are read in large buffers: records split across them keep their order and line."""
+    from datetime import date, timedelta
+
+    from kzlogframe.ingest import _LARGE_FILE_BYTES
+
+    filler = (KAZAKH + " ") * 45
+    lines = ["programme;indicator;period;value;sex;oblast;comment"]
+    for i in range(10_000):
+        day = date(2011, 7, 1) + timedelta(days=i // 4)
+        sex, oblast = ("female", "male")[i % 2], ("Mangystau", "Kyzylorda")[i // 2 % 2]
+        lines.append(f"demo;DEMO.R1.I1;{day:%d.%m.%Y};{i},5;{sex};{oblast};{filler}№{i}")
+    lines[6000] = 'demo;DEMO.R1.I1;2013-H1;1;female;Mangystau;"quoted; with ""quotes"" and ; inside"'
+    lines[7000] = "demo;DEMO.R1.I1;2013-H2;1;female;Mangystau;comment;one field too many"
+    lines[9000] = "demo;NOPE;2013;1;;;"
+    path = csv_file(tmp_path, "\n".join(lines) + "\n")
+    assert path.stat().st_size > _LARGE_FILE_BYTES
+
+    report = import_csv(path, catalog, db=db)
+
+    malformed = "malformed CSV row: expected 7 fields separated by ';' (check the delimiter and quotes)"
+    assert rejected(report) == [(7001, malformed), (9001, "unknown indicator 'NOPE' in programme demo")]
+    assert report.accepted_total == 9_998
+    rows = stored(db, "SELECT line, value, comment FROM measurement WHERE line IN (6001, 9500, 10001) ORDER BY line")
+    assert rows.values.tolist() == [[6001, 1.0, 'quoted; with "quotes" and ; inside'],
+                                    [9500, 9498.5, f"{filler}№9498"], [10001, 9999.5, f"{filler}№9999"]]
+
+
 def test_tab_delimiter_is_named_in_the_malformed_message(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme\tindicator\tperiod\tvalue\ndemo\tDEMO.G.I1\t2012\n")
     report = import_csv(path, catalog, db=db, dry_run=True)
