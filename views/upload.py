@@ -32,7 +32,7 @@ if uploaded is not None:
 
     delimiter = {"\t": "TAB"}.get(report.delimiter, report.delimiter)
     st.caption(t("upload.detected", lang, encoding=report.encoding, delimiter=f"'{delimiter}'"))
-    accepted = report.accepted.attrs.get("total", len(report.accepted))
+    accepted = report.accepted_total
     cols = st.columns(4)
     cols[0].metric(t("upload.rows_total", lang), report.rows_total)
     cols[1].metric(t("upload.rows_accepted", lang), accepted)
@@ -49,7 +49,8 @@ if uploaded is not None:
         st.dataframe(report.warnings, hide_index=True, width="stretch")
     if accepted:
         st.subheader(t("upload.accepted_preview", lang))
-        st.dataframe(report.accepted, hide_index=True, width="stretch")
+        dates = {column: st.column_config.DateColumn(format="YYYY-MM-DD") for column in ("period_start", "period_end")}
+        st.dataframe(report.accepted, hide_index=True, width="stretch", column_config=dates)
     if report.status == "dry_run":
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
