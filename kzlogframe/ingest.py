@@ -504,13 +504,15 @@ def _outliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WITH history AS (
             SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
             FROM measurement_current m
-            WHERE m.value IS NOT NULL AND (m.programme, m.indicator) IN (SELECT programme, indicator FROM accepted)
+            WHERE m.value IS NOT NULL
+              AND (m.programme, m.indicator) IN (SELECT programme, indicator FROM key_indicator WHERE kind IS NOT NULL)
+        ), centre AS (
+            SELECT programme, indicator, sex, oblast, ministry, median(value) AS med
+            FROM history GROUP BY ALL HAVING count(*) >= 3
         ), stats AS (
-            SELECT programme, indicator, sex, oblast, ministry, median(value) AS med,
-                   median(abs(value - med_all)) AS mad
-            FROM (SELECT *, median(value) OVER (PARTITION BY programme, indicator, sex, oblast, ministry) AS med_all
-                  FROM history)
-            GROUP BY ALL HAVING count(*) >= 3
+            SELECT c.programme, c.indicator, c.sex, c.oblast, c.ministry, c.med, median(abs(h.value - c.med)) AS mad
+            FROM history h JOIN centre c USING (programme, indicator, sex, oblast, ministry)
+            GROUP BY ALL
         )
         SELECT a.line, 'value ' || a.value || ' is an outlier against the indicator''s history (median '
                || round(s.med, 4) || ', modified z-score ' || round(0.6745 * (a.value - s.med) / s.mad, 1) || ')'
