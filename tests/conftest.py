@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -9,3 +10,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def minimal_text() -> str:
     return (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
+
+
+def open_page(script: str, timeout: float = 60) -> AppTest:
+    """The app as Streamlit runs it, switched to ``script`` (e.g. ``views/upload.py``) without an error."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout).run()
+    at.switch_page(script).run()
+    assert not at.exception
+    return at

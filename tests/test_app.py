@@ -5,15 +5,12 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import FIXTURES, ROOT
-
-APP = str(ROOT / "app.py")
+from tests.conftest import FIXTURES, open_page
 
 
 def run_app() -> AppTest:
     """The app, switched to the Logframe page (the Overview is the default page)."""
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    return at.switch_page("views/logframe.py").run()
+    return open_page("views/logframe.py")
 
 
 def matrix_html(at: AppTest) -> str:

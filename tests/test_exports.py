@@ -23,7 +23,7 @@ from kzlogframe.measurements import current_measurements
 from kzlogframe.catalog import load_catalog
 from kzlogframe.models import Logframe
 from kzlogframe.progress import series
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, open_page
 
 INJECTIONS = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
 ROWS = [  # programme, indicator, period, value, sex, oblast, source, comment
@@ -249,8 +249,7 @@ def demo_db(tmp_path_factory):
 
 def export_page(demo_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("KZLOGFRAME_DB", str(demo_db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    return at.switch_page("views/export.py").run()
+    return open_page("views/export.py", timeout=90)
 
 
 def test_export_page_offers_data_charts_and_iati(demo_db, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kzlogframe.tracking import activity_history, current_actuals
-from tests.conftest import ROOT
+from tests.conftest import open_page
 from tests.test_schedule import ACTIVITIES
 
 
@@ -22,10 +22,7 @@ def env(tmp_path, monkeypatch, minimal_text):
 
 
 def sequencing_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/sequencing.py").run()
-    assert not at.exception
-    return at
+    return open_page("views/sequencing.py")
 
 
 def violation_rows(at: AppTest) -> list[tuple[str, str]]:

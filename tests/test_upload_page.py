@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv, list_batches
 from kzlogframe.store import connect
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_page
 
 
 @pytest.fixture
@@ -18,10 +18,7 @@ def db(tmp_path, monkeypatch):
 
 
 def upload_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/upload.py").run()
-    assert not at.exception
-    return at
+    return open_page("views/upload.py")
 
 
 def test_empty_history_is_explained(db):
