@@ -339,17 +339,9 @@ _CHECKED = f"""
     CREATE TEMP TABLE checked AS
     WITH j AS (
         SELECT r.rowid + 1 AS line_ord, ki.ki, kp.kp, kd.kd, {_KEYED}, {_text('r.value')} AS value_raw,
-               {_number_sql('r.numerator')} AS numerator, {_number_sql('r.denominator')} AS denominator,
-               r.numerator AS numerator_field, r.denominator AS denominator_field, r.source, r.comment,
-               r.evidence_url,
-               CASE ki.kind
-                   -- a map, not two IN lists: DuckDB would hoist their shared lower(trim()) out of the CASE
-                   WHEN 'milestone' THEN CAST({_MILESTONE_WORDS}[lower(trim(r.value))] AS DOUBLE)
-                   WHEN 'rating' THEN CASE WHEN {_number_sql('r.value')} BETWEEN 1 AND ki.scale_max
-                                                AND {_number_sql('r.value')} = round({_number_sql('r.value')})
-                                           THEN {_number_sql('r.value')} END
-                   ELSE CASE WHEN isfinite({_number_sql('r.value')}) THEN {_number_sql('r.value')} END
-               END AS value
+               {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
+               {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
+               r.denominator AS denominator_field, r.source, r.comment, r.evidence_url
         FROM records r
         JOIN key_indicator ki ON ki.programme_key IS NOT DISTINCT FROM r.programme
                              AND ki.indicator_key_text IS NOT DISTINCT FROM r.indicator
@@ -357,10 +349,20 @@ _CHECKED = f"""
         JOIN key_dims kd ON kd.programme_key IS NOT DISTINCT FROM r.programme AND kd.sex_key IS NOT DISTINCT FROM r.sex
                         AND kd.oblast_key IS NOT DISTINCT FROM r.oblast
                         AND kd.ministry_key IS NOT DISTINCT FROM r.ministry
+    ), v AS (
+        SELECT j.*,
+               CASE kind
+                   -- a map, not two IN lists: DuckDB would hoist their shared lower() out of the CASE
+                   WHEN 'milestone' THEN CAST({_MILESTONE_WORDS}[lower(value_raw)] AS DOUBLE)
+                   WHEN 'rating' THEN CASE WHEN value_number BETWEEN 1 AND scale_max AND value_number = round(value_number)
+                                           THEN value_number END
+                   ELSE CASE WHEN isfinite(value_number) THEN value_number END
+               END AS value
+        FROM j
     )
     SELECT line_ord, ki, kp, kd, ind_id, period_start, period_end, dims_id, value, value_raw, numerator, denominator,
            numerator_field, denominator_field, source, comment, evidence_url, {_ROW_OK} AS ok
-    FROM j"""
+    FROM v"""
 
 
 @dataclass
