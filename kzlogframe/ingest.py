@@ -422,8 +422,8 @@ def _read_records(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, co
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
     """Check the file as a whole, then build the temporary ``checked`` table (one row per record)
-    and the ``lines``, ``accepted`` and ``rejected_lines`` views in ``con``; the store's tables are
-    untouched."""
+    and the ``lines``, ``keyed_lines``, ``accepted`` and ``rejected_lines`` views in ``con``; the
+    store's tables are untouched."""
     if path.stat().st_size == 0:
         raise UploadError(f"{file_name}:1: the file is empty")
     header, encoding = header_line(path, file_name)
@@ -454,32 +454,26 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: M
     con.execute(f"""CREATE TEMP VIEW lines AS
                     SELECT c.*, {line_sql} AS line, d.first_ord FROM checked c
                     LEFT JOIN dups d ON c.ok AND {same_key_sql}""")
+    con.execute(f"""CREATE TEMP VIEW keyed_lines AS
+                    SELECT l.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED}, ki.indicator,
+                           ki.programme_raw, ki.indicator_raw
+                    FROM lines l
+                    JOIN key_indicator ki ON ki.ki = l.ki
+                    JOIN key_period kp ON kp.kp = l.kp
+                    JOIN key_dims kd ON kd.kd = l.kd""")
     con.execute("""CREATE TEMP VIEW accepted AS
-                   SELECT l.line, l.line_ord, ki.programme, ki.indicator, kp.period_label, l.period_start,
-                          l.period_end, l.value, l.value_raw AS value_text, l.numerator, l.denominator,
-                          coalesce(kd.sex, '') AS sex, coalesce(kd.oblast, '') AS oblast,
-                          coalesce(kd.ministry, '') AS ministry, l.source, l.comment, l.evidence_url
-                   FROM lines l
-                   JOIN key_indicator ki ON ki.ki = l.ki
-                   JOIN key_period kp ON kp.kp = l.kp
-                   JOIN key_dims kd ON kd.kd = l.kd
-                   WHERE l.ok AND (l.first_ord IS NULL OR l.first_ord = l.line_ord)""")
+                   SELECT line, line_ord, programme, indicator, period_label, period_start, period_end, value,
+                          value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,
+                          coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, source, comment,
+                          evidence_url
+                   FROM keyed_lines WHERE ok AND (first_ord IS NULL OR first_ord = line_ord)""")
     con.execute(f"""CREATE TEMP VIEW rejected_lines AS
-                    WITH keyed AS (
-                        SELECT l.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED},
-                               ki.programme_raw, ki.indicator_raw
-                        FROM lines l
-                        JOIN key_indicator ki ON ki.ki = l.ki
-                        JOIN key_period kp ON kp.kp = l.kp
-                        JOIN key_dims kd ON kd.kd = l.kd
-                        WHERE NOT l.ok OR l.first_ord <> l.line_ord
-                    )
                     SELECT line, CASE WHEN ok THEN 'duplicate of line ' ||
-                                           (SELECT min(x.line) FROM lines x WHERE x.line_ord = keyed.first_ord)
+                                           (SELECT min(x.line) FROM lines x WHERE x.line_ord = k.first_ord)
                                       ELSE {_ROW_REASON} END AS reason,
                            programme_raw AS programme, indicator_raw AS indicator, period_text AS period,
                            value_raw AS value
-                    FROM keyed""")
+                    FROM keyed_lines k WHERE NOT ok OR first_ord <> line_ord""")
     total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
         raise UploadError(f"{file_name}:2: the file has a header but no data rows")
