@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import progress as portfolio_bench  # noqa: E402  (bench/progress.py)
+from kzlogframe.access import User  # noqa: E402
 from kzlogframe.ingest import import_csv  # noqa: E402
 
 
@@ -76,7 +77,7 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             bare, bare_rows = bare_read(csv_path)
             start = time.perf_counter()
-            report = import_csv(csv_path, catalog, user="bench", db=Path(tmp) / f"bench-{round_}.duckdb")
+            report = import_csv(csv_path, catalog, User("bench", "admin"), db=Path(tmp) / f"bench-{round_}.duckdb")
             ours.append(time.perf_counter() - start)
             bares.append(bare)
             print(f"round {round_}: bare read_csv {bare:5.2f} s ({bare_rows:,} rows); import {ours[-1]:5.2f} s "

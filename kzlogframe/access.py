@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .store import audit, connect
+from .store import audit, connect, writing
 
 ROLES = ("viewer", "uploader", "exporter", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -100,9 +100,10 @@ def load_users(path: Path | str | None = None) -> dict[str, tuple[str, str]] | N
     return users
 
 
-def add_user(name: str, role: str, password: str, *, path: Path | str | None = None, by: str = LOCAL_USER,
+def add_user(name: str, role: str, password: str, *, actor: User, path: Path | str | None = None,
              db: Path | str | None = None) -> None:
     """Create or update a user; the file keeps only the hash."""
+    authorize(actor.role, "users")
     if not _NAME.match(name):
         raise ValueError("a user name is 2–64 letters, digits or . _ @ -")
     if role not in ROLES:
@@ -116,8 +117,8 @@ def add_user(name: str, role: str, password: str, *, path: Path | str | None = N
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump({"users": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     target.chmod(0o600)
-    with connect(db) as con:
-        audit(con, by, "user_change", name, {"role": role})
+    with writing(db) as con:
+        audit(con, actor.name, "user_change", name, {"role": role})
 
 
 def _recent_failures(name: str, db: Path | str | None) -> tuple[int, dt.datetime | None]:
@@ -137,7 +138,7 @@ def login(name: str, password: str, users: dict[str, tuple[str, str]], *, db: Pa
         raise ValueError(f"too many failed logins for '{name}': try again in {wait} minutes")
     entry = users.get(name)
     ok = entry is not None and verify_password(password, entry[1])
-    with connect(db) as con:
+    with writing(db) as con:
         audit(con, name, "login" if ok else "login_failed", name)
     if not ok:
         raise ValueError("unknown user name or wrong password")

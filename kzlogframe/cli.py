@@ -9,10 +9,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .access import User
 from .catalog import load_catalog
 from .ingest import UploadError, import_csv, list_batches, rollback_batch
 from .store import StoreLocked
 from .validation import LogframeError, check_file
+
+
+def _actor(args: argparse.Namespace) -> User:
+    """Whoever runs the command line has the store and users files in hand: they act as an administrator."""
+    return User(args.user, "admin")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -34,7 +40,7 @@ SHOWN_REJECTIONS = 200
 
 
 def _import(args: argparse.Namespace) -> int:
-    report = import_csv(args.file, load_catalog(), user=args.user, db=args.db, dry_run=args.dry_run)
+    report = import_csv(args.file, load_catalog(), _actor(args), db=args.db, dry_run=args.dry_run)
     for row in report.rejected.head(SHOWN_REJECTIONS).itertuples():
         print(f"{args.file}:{row.line}: rejected: {row.reason}", file=sys.stderr)
     if len(report.rejected) > SHOWN_REJECTIONS:
@@ -59,7 +65,7 @@ def _batches(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    print(rollback_batch(args.batch, user=args.user, db=args.db))
+    print(rollback_batch(args.batch, _actor(args), db=args.db))
     return 0
 
 
@@ -68,13 +74,14 @@ def _demo(args: argparse.Namespace) -> int:
     from .ingest import import_bytes
     from .tracking import current_actuals, record_activity
 
+    demo = User("demo", "admin")
     for code, lf in load_catalog().items():
-        report = import_bytes(demo_csv(lf), f"demo-{code}.csv", {code: lf}, user="demo", db=args.db)
+        report = import_bytes(demo_csv(lf), f"demo-{code}.csv", {code: lf}, demo, db=args.db)
         print(report.message)
         if not current_actuals(code, args.db):
             rows = demo_activity_progress(lf)
             for row in rows:
-                record_activity(code, row.pop("activity"), user="demo", db=args.db, **row)
+                record_activity(code, row.pop("activity"), actor=demo, db=args.db, **row)
             print(f"{code}: {len(rows)} synthetic activity records")
     return 0
 
@@ -114,7 +121,7 @@ def _users(args: argparse.Namespace) -> int:
     if not args.name or not args.role:
         raise ValueError("users add needs NAME and --role")
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.name}: ")
-    add_user(args.name, args.role, password, by=args.user, db=args.db)
+    add_user(args.name, args.role, password, actor=_actor(args), db=args.db)
     print(f"{args.name}: {args.role} (stored in {users_path()}, password hashed)")
     return 0
 

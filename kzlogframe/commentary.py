@@ -7,32 +7,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from .access import authorize
-from .store import audit, connect
+from .access import User, authorize
+from .store import audit, connect, writing
 
 ASSUMPTION_STATUSES = ("holds", "partly_holds", "does_not_hold", "not_assessed")
 MAX_NARRATIVE = 20_000
 
 
-def _write(sql: str, params: list, user: str, action: str, target: str, db: Path | str | None) -> None:
-    with connect(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(sql, params)
-            audit(con, user, action, target)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+def _write(sql: str, params: list, actor: User, action: str, target: str, db: Path | str | None) -> None:
+    with writing(db) as con:
+        con.execute(sql, params)
+        audit(con, actor.name, action, target)
 
 
-def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, user: str,
-                   role: str = "admin", db: Path | str | None = None) -> None:
-    authorize(role, "record")
+def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, actor: User,
+                   db: Path | str | None = None) -> None:
+    authorize(actor.role, "record")
     if len(body) > MAX_NARRATIVE:
         raise ValueError(f"the narrative is {len(body):,} characters; the limit is {MAX_NARRATIVE:,}")
     _write("INSERT INTO narrative VALUES (?, ?, ?, ?, ?, ?, now())",
-           [programme, level_code, period, lang, body, user], user, "narrative",
+           [programme, level_code, period, lang, body, actor.name], actor, "narrative",
            f"{programme}/{level_code}/{period}/{lang}", db)
 
 
@@ -44,12 +38,12 @@ def narratives(programme: str, period: str, lang: str, db: Path | str | None = N
 
 
 def save_assumption_status(programme: str, assumption: str, period: str, status: str, comment: str | None, *,
-                           user: str, role: str = "admin", db: Path | str | None = None) -> None:
-    authorize(role, "record")
+                           actor: User, db: Path | str | None = None) -> None:
+    authorize(actor.role, "record")
     if status not in ASSUMPTION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ASSUMPTION_STATUSES)}, not '{status}'")
     _write("INSERT INTO assumption_status VALUES (?, ?, ?, ?, ?, ?, now())",
-           [programme, assumption, period, status, comment, user], user, "assumption_status",
+           [programme, assumption, period, status, comment, actor.name], actor, "assumption_status",
            f"{programme}/{assumption}/{period}", db)
 
 

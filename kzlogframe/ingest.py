@@ -22,10 +22,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .access import authorize
+from .access import User, authorize
 from .models import Logframe
 from .periods import PERIOD_FORMS, period_end_sql, period_form_sql, period_label_sql, period_start_sql
-from .store import audit, connect
+from .store import audit, connect, transaction, writing
 
 REQUIRED = ("programme", "indicator", "period", "value")
 OPTIONAL = ("sex", "oblast", "ministry", "source", "comment", "numerator", "denominator", "evidence_url")
@@ -518,18 +518,18 @@ def _outliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY a.line""").df()
 
 
-def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str = "local", role: str = "admin",
-               file_name: str | None = None, db: Path | str | None = None, dry_run: bool = False) -> ImportReport:
-    """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch.
+def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *, file_name: str | None = None,
+               db: Path | str | None = None, dry_run: bool = False) -> ImportReport:
+    """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s name.
 
-    ``role`` is the caller's role: committing needs the upload permission (a dry run does not).
+    Committing needs the upload permission (a dry run does not).
     Checks run inside the store's connection on temporary tables, so the accepted rows reach
     ``measurement`` in one INSERT without leaving DuckDB. Re-importing a file whose bytes were
     already committed changes nothing. Raises :class:`UploadError` for a file that cannot be read
     as a table at all.
     """
     if not dry_run:
-        authorize(role, "upload")
+        authorize(actor.role, "upload")
     path = Path(path)
     file_name = file_name or path.name
     with ThreadPoolExecutor(max_workers=1) as hasher, connect(db, write=not dry_run) as con:
@@ -554,7 +554,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
         elif not dry_run and accepted_count == 0:
             report.status = "nothing_to_commit"
         elif not dry_run:
-            report.batch_id = _commit(con, report, user, accepted_count)
+            report.batch_id = _commit(con, report, actor.name, accepted_count)
             report.status = "committed"
     return report
 
@@ -562,8 +562,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], *, user: str =
 def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, accepted: int) -> int:
     """The batch and its rows in one transaction: all of them or, on any failure, none."""
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
         now = dt.datetime.now()
         con.execute(
@@ -581,10 +580,6 @@ def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, acc
         audit(con, user, "upload", f"batch {batch_id}",
               {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
                "rejected": len(report.rejected)})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return batch_id
 
 
@@ -596,24 +591,18 @@ def list_batches(db: Path | str | None = None) -> pd.DataFrame:
             FROM upload_batch ORDER BY id DESC""").df()
 
 
-def rollback_batch(batch_id: int, *, user: str = "local", role: str = "admin", db: Path | str | None = None) -> str:
+def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) -> str:
     """Withdraw a committed batch: its rows stay in history, the previous values become current again."""
-    authorize(role, "rollback")
-    with connect(db) as store:
+    authorize(actor.role, "rollback")
+    with writing(db) as store:
         row = store.execute("SELECT status FROM upload_batch WHERE id = ?", [batch_id]).fetchone()
         if row is None:
             raise ValueError(f"no upload batch {batch_id}")
         if row[0] == "rolled_back":
             return f"batch {batch_id} was already rolled back; nothing changed"
-        store.execute("BEGIN TRANSACTION")
-        try:
-            store.execute("""UPDATE upload_batch SET status = 'rolled_back', status_changed_at = now(),
-                             status_changed_by = ? WHERE id = ?""", [user, batch_id])
-            audit(store, user, "rollback", f"batch {batch_id}")
-            store.execute("COMMIT")
-        except Exception:
-            store.execute("ROLLBACK")
-            raise
+        store.execute("""UPDATE upload_batch SET status = 'rolled_back', status_changed_at = now(),
+                         status_changed_by = ? WHERE id = ?""", [actor.name, batch_id])
+        audit(store, actor.name, "rollback", f"batch {batch_id}")
     return f"batch {batch_id} rolled back"
 
 
@@ -628,12 +617,13 @@ def template_csv(lf: Logframe) -> str:
     return "\n".join(lines) + "\n"
 
 
-def import_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], **options: object) -> ImportReport:
+def import_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], actor: User,
+                 **options: object) -> ImportReport:
     """:func:`import_csv` for an upload held in memory (the browser's file); same checks, same result."""
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-upload-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        return import_csv(Path(name), catalog, file_name=file_name, **options)
+        return import_csv(Path(name), catalog, actor, file_name=file_name, **options)
     finally:
         Path(name).unlink(missing_ok=True)

@@ -46,7 +46,7 @@ def db_path(path: Path | str | None = None) -> Path:
     return Path(path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB)
 
 
-# Versioned migrations: append, never edit. Portable SQL (DuckLake/PostgreSQL-friendly types).
+# Versioned migrations: append, never edit. Plain column types; the views use DuckDB's QUALIFY and EXCLUDE.
 MIGRATIONS: list[str] = [
     """
     CREATE SEQUENCE batch_seq START 1;
@@ -204,19 +204,33 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0] if exists else 0
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block as one transaction: committed when it ends, rolled back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def writing(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store for one write and run the block in one transaction: the usual way to write."""
+    with connect(path) as con, transaction(con):
+        yield con
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     version = schema_version(con)
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         version = number
     return version
 
@@ -229,10 +243,7 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
         [user, action, target, json.dumps(detail, ensure_ascii=False) if detail else None])
 
 
-def audit_entries(db: Path | str | None = None, action: str | None = None, limit: int = 5000) -> pd.DataFrame:
-    """The newest audit entries first, optionally of one action."""
+def audit_entries(db: Path | str | None = None, limit: int = 5000) -> pd.DataFrame:
+    """The newest audit entries first."""
     with connect(db, write=False) as con:
-        if action:
-            return con.execute("SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT ?",
-                               [action, limit]).df()
         return con.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]).df()

@@ -7,33 +7,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from .access import authorize
+from .access import User, authorize
 from .schedule import ACTIVITY_STATUSES, Actual
-from .store import audit, connect
+from .store import audit, connect, writing
 
 
 def record_activity(programme: str, activity: str, *, status: str, actual_start: dt.date | None,
-                    actual_end: dt.date | None, comment: str | None, user: str, role: str = "admin",
+                    actual_end: dt.date | None, comment: str | None, actor: User,
                     db: Path | str | None = None) -> None:
     """Append a new state of an activity; earlier entries stay as history."""
-    authorize(role, "record")
+    authorize(actor.role, "record")
     if status not in ACTIVITY_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ACTIVITY_STATUSES)}, not '{status}'")
     if actual_start and actual_end and actual_end < actual_start:
         raise ValueError(f"actual end {actual_end} is before actual start {actual_start}")
     if actual_end and not actual_start:
         raise ValueError("an activity with an actual end needs an actual start")
-    with connect(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("INSERT INTO activity_progress VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-                        [programme, activity, actual_start, actual_end, status, comment, user])
-            audit(con, user, "activity_progress", f"{programme}/{activity}",
-                  {"status": status, "start": str(actual_start), "end": str(actual_end)})
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    with writing(db) as con:
+        con.execute("INSERT INTO activity_progress VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                    [programme, activity, actual_start, actual_end, status, comment, actor.name])
+        audit(con, actor.name, "activity_progress", f"{programme}/{activity}",
+              {"status": status, "start": str(actual_start), "end": str(actual_end)})
 
 
 def current_actuals(programme: str, db: Path | str | None = None) -> dict[str, Actual]:

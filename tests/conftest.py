@@ -3,8 +3,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kzlogframe.access import User
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ADMIN = User("test-admin", "admin")  # who the tests act as when a write needs someone
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from kzlogframe.commentary import save_assumption_status, save_narrative
 from kzlogframe.ingest import import_csv, list_batches, rollback_batch
 from kzlogframe.store import audit_entries, connect
 from kzlogframe.tracking import record_activity
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 
 CSV = "programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,10\n"
 
@@ -26,7 +26,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("KZLOGFRAME_DB", str(db))
     monkeypatch.setenv("KZLOGFRAME_USERS", str(users))
     for name, role in (("viewer1", "viewer"), ("ta-team", "uploader"), ("mande", "exporter"), ("boss", "admin")):
-        add_user(name, role, f"{name}-password-123", db=db)
+        add_user(name, role, f"{name}-password-123", db=db, actor=ADMIN)
     return db, users
 
 
@@ -58,9 +58,9 @@ def test_login_rate_limited_and_logged(env):
 def test_weak_or_malformed_users_are_refused(env, tmp_path):
     db, users = env
     with pytest.raises(ValueError, match="at least 10 characters"):
-        add_user("eve", "viewer", "short", db=db)
+        add_user("eve", "viewer", "short", db=db, actor=ADMIN)
     with pytest.raises(ValueError, match="role must be one of"):
-        add_user("eve", "root", "long-enough-password", db=db)
+        add_user("eve", "root", "long-enough-password", db=db, actor=ADMIN)
     users.write_text("users:\n- {name: mallory, role: admin, password_hash: plain-text}\n")
     with pytest.raises(ValueError, match="needs a role .* and a password_hash made by"):
         load_users()
@@ -86,18 +86,17 @@ def test_every_write_checks_the_role_in_the_library(env, tmp_path):
     csv.write_text(CSV)
     catalog = load_catalog()
     with pytest.raises(PermissionDenied):
-        import_csv(csv, catalog, user="viewer1", role="viewer", db=db)
-    assert import_csv(csv, catalog, user="viewer1", role="viewer", db=db, dry_run=True).status == "dry_run"
-    report = import_csv(csv, catalog, user="ta-team", role="uploader", db=db)
+        import_csv(csv, catalog, User("viewer1", "viewer"), db=db)
+    assert import_csv(csv, catalog, User("viewer1", "viewer"), db=db, dry_run=True).status == "dry_run"
+    report = import_csv(csv, catalog, User("ta-team", "uploader"), db=db)
     with pytest.raises(PermissionDenied):
-        rollback_batch(report.batch_id, user="ta-team", role="uploader", db=db)
+        rollback_batch(report.batch_id, User("ta-team", "uploader"), db=db)
     with pytest.raises(PermissionDenied):
-        record_activity("psr", "R1.A1", status="ongoing", actual_start=None, actual_end=None, comment=None,
-                        user="mande", role="exporter", db=db)
+        record_activity("psr", "R1.A1", status="ongoing", actual_start=None, actual_end=None, comment=None, db=db, actor=User("mande", "exporter"))
     with pytest.raises(PermissionDenied):
-        save_narrative("psr", "R1", "S3", "en", "text", user="viewer1", role="viewer", db=db)
+        save_narrative("psr", "R1", "S3", "en", "text", db=db, actor=User("viewer1", "viewer"))
     with pytest.raises(PermissionDenied):
-        save_assumption_status("psr", "PSR.R1.AS1", "S3", "holds", None, user="viewer1", role="viewer", db=db)
+        save_assumption_status("psr", "PSR.R1.AS1", "S3", "holds", None, db=db, actor=User("viewer1", "viewer"))
     assert list(list_batches(db)["status"]) == ["committed"]
     with connect(db, write=False) as con:
         assert con.execute("SELECT count(*) FROM narrative").fetchone()[0] == 0
@@ -153,7 +152,7 @@ def test_uploader_cannot_roll_back_and_cannot_read_the_audit_log(env, tmp_path):
     db, _ = env
     csv = tmp_path / "m.csv"
     csv.write_text(CSV)
-    import_csv(csv, load_catalog(), user="ta-team", role="uploader", db=db)
+    import_csv(csv, load_catalog(), User("ta-team", "uploader"), db=db)
     at = app_as(User("ta-team", "uploader"))
     at.switch_page("views/upload.py").run()
     assert any("Only administrators can roll back" in c.value for c in at.caption)
@@ -176,7 +175,7 @@ def test_admin_reads_the_audit_log(env):
 def test_a_role_changed_in_the_file_takes_effect_at_once(env):
     db, _ = env
     at = app_as(User("ta-team", "uploader"))
-    add_user("ta-team", "viewer", "ta-team-password-123", db=db)
+    add_user("ta-team", "viewer", "ta-team-password-123", db=db, actor=ADMIN)
     at.run()
     assert at.title[0].value == "Sign in to kzlogframe"
 

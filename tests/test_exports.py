@@ -23,7 +23,7 @@ from kzlogframe.measurements import current_measurements
 from kzlogframe.catalog import load_catalog
 from kzlogframe.models import Logframe
 from kzlogframe.progress import series
-from tests.conftest import FIXTURES, open_page
+from tests.conftest import ADMIN, FIXTURES, open_page
 
 INJECTIONS = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
 ROWS = [  # programme, indicator, period, value, sex, oblast, source, comment
@@ -76,7 +76,7 @@ def fixture_db(tmp_path_factory):
         writer.writerows(("demo", *row) for row in ROWS)
     lf = fixture_logframe()
     db = directory / "x.duckdb"
-    report = import_csv(path, {"demo": lf}, db=db)
+    report = import_csv(path, {"demo": lf}, ADMIN, db=db)
     assert report.status == "committed" and report.rejected.empty, report.rejected
     return lf, db
 
@@ -243,7 +243,7 @@ def demo_db(tmp_path_factory):
     for code, lf in load_catalog().items():
         path = directory / f"demo-{code}.csv"
         path.write_bytes(demo_csv(lf))
-        assert import_csv(path, {code: lf}, db=db).status == "committed"
+        assert import_csv(path, {code: lf}, ADMIN, db=db).status == "committed"
     return db
 
 

@@ -11,7 +11,7 @@ from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv
 from kzlogframe.models import IndicatorType
 from kzlogframe.store import connect
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 
 ROWS = 300_000
 
@@ -71,7 +71,7 @@ def test_killed_import_is_all_or_nothing_and_restartable(big_csv, undisturbed, t
     else:  # it did not: not a single row
         assert rows == 0
 
-    report = import_csv(big_csv, load_catalog(), db=db)
+    report = import_csv(big_csv, load_catalog(), ADMIN, db=db)
     assert report.status in ("committed", "duplicate")
     batches, rows = state(db)
     assert [b[1:] for b in batches] == [(accepted, "committed")]

@@ -14,7 +14,7 @@ from kzlogframe.ingest import COLUMNS, HEADER_ALIASES, UploadError, import_csv, 
 from kzlogframe.periods import PERIOD_FORMS
 from kzlogframe.store import connect
 from kzlogframe.validation import load_logframe
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT
 
 WINDOW = "2011-06-23..2018-06-23"
 EXPECTED_COLUMNS = ("Expected columns: programme, indicator, period, value, sex, oblast, ministry, source, "
@@ -72,7 +72,7 @@ KAZAKH = "Қазақша түсініктеме: ә ғ қ ң ө ұ ү һ і — 
 def test_utf8_kazakh_text_survives_into_duckdb_exactly(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme,indicator,period,value,oblast,sex,source,comment\n"
                               f'demo,DEMO.R1.I1,2012-H1,5,Mangystau,female,Облыс әкімдігі,"{KAZAKH}"\n')
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert (report.status, report.encoding) == ("committed", "utf-8")
     row = stored(db).iloc[0]
     assert (row.comment, row.source, row.oblast, row.sex) == (KAZAKH, "Облыс әкімдігі", "Mangystau", "female")
@@ -82,7 +82,7 @@ def test_utf8_with_bom_reads_the_first_header_name(tmp_path, catalog, db):
     path = csv_file(tmp_path, "\ufeffбағдарлама;көрсеткіш;кезең;мән;түсініктеме\n"
                               f"demo;DEMO.G.I1;2012-H1;иә;{KAZAKH}\n")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert (report.status, report.encoding, report.delimiter) == ("committed", "utf-8", ";")
     row = stored(db).iloc[0]
     assert (row.programme, row.indicator, row.value, row.comment) == ("demo", "DEMO.G.I1", 1.0, KAZAKH)
@@ -96,7 +96,7 @@ def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path
     path = csv_file(tmp_path, text, encoding="cp1251")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert (report.encoding, report.delimiter) == ("cp1251", ";")
     assert rejected(report) == [(2, "oblast 'Кызылорда' is not declared for demo")]
     assert report.status == "committed"
@@ -104,14 +104,14 @@ def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path
     assert (row.line, row.value, row.sex, row.oblast, row.source, row.comment) == (
         3, 7.0, "male", "Kyzylorda", "Отчёт акимата", "Ещё строка")
     path.write_bytes(text.replace("Кызылорда", "Kyzylorda").encode("cp1251"))
-    assert import_csv(path, catalog, db=db).status == "committed"
+    assert import_csv(path, catalog, ADMIN, db=db).status == "committed"
     assert stored(db, "SELECT comment FROM measurement_current WHERE sex = 'female'").comment[0] == comment
 
 
 def test_a_file_that_is_neither_utf8_nor_cp1251_is_refused_at_its_line(tmp_path, catalog, db):
     path = csv_file(tmp_path, b"programme,indicator,period,value\ndemo,DEMO.G.I1,2012,1\ndemo,DEMO.G.I1,2013,\x98\n")
     with pytest.raises(UploadError, match=r"^upload\.csv:3: the file is neither UTF-8 nor cp1251 text"):
-        import_csv(path, catalog, db=db, dry_run=True)
+        import_csv(path, catalog, ADMIN, db=db, dry_run=True)
 
 
 # ---------------------------------------------------------------- delimiters and numbers
@@ -123,7 +123,7 @@ def test_each_delimiter(tmp_path, catalog, db, delimiter):
             ["demo", "DEMO.R1.I1", "2012-H1", "5", "female", "Mangystau", "бір"],
             ["demo", "DEMO.R1.I1", "2012-H1", "6", "male", "Kyzylorda", "екі"]]
     path = csv_file(tmp_path, "".join(delimiter.join(r) + "\r\n" for r in rows))
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert (report.delimiter, report.rejected.empty) == (delimiter, True)
     got = report.accepted[["line", "value", "sex", "oblast", "comment"]].values.tolist()
     assert got == [[2, 5.0, "female", "Mangystau", "бір"], [3, 6.0, "male", "Kyzylorda", "екі"]]
@@ -145,7 +145,7 @@ def test_each_delimiter(tmp_path, catalog, db, delimiter):
 def test_decimal_comma_and_thousands_separators(tmp_path, catalog, db, delimiter, cell, value):
     header = delimiter.join(["programme", "indicator", "period", "value"])
     path = csv_file(tmp_path, f"{header}\n" + delimiter.join(["demo", "DEMO.R1.I1", "2012", cell]) + "\n")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "committed", rejected(report)
     row = stored(db).iloc[0]
     assert (row.value, row.value_text) == (value, cell.strip('"').strip())
@@ -170,7 +170,7 @@ def test_decimal_comma_and_thousands_separators(tmp_path, catalog, db, delimiter
 ])
 def test_each_period_form_is_stored_with_its_dates(tmp_path, catalog, db, period, label, start, end):
     path = csv_file(tmp_path, f"programme,indicator,period,value\ndemo,DEMO.G.I1,{period},done\n")
-    assert import_csv(path, catalog, db=db).status == "committed"
+    assert import_csv(path, catalog, ADMIN, db=db).status == "committed"
     row = stored(db).iloc[0]
     assert (row.period_label, str(row.period_start.date()), str(row.period_end.date())) == (label, start, end)
 
@@ -191,7 +191,7 @@ def test_each_period_form_is_stored_with_its_dates(tmp_path, catalog, db, period
 ])
 def test_bad_periods_are_rejected_with_the_reason(tmp_path, catalog, db, period, reason):
     path = csv_file(tmp_path, f"programme,indicator,period,value\ndemo,DEMO.G.I1,2012,1\ndemo,DEMO.G.I1,{period},1\n")
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(3, reason)]
     assert report.accepted.line.tolist() == [2]
 
@@ -208,7 +208,7 @@ def test_bad_periods_are_rejected_with_the_reason(tmp_path, catalog, db, period,
 ])
 def test_kazakh_russian_and_english_header_aliases(tmp_path, catalog, db, header):
     path = csv_file(tmp_path, f"{header}\ndemo;DEMO.R1.I1;2012-Q3;9;әйел;Kyzylorda;Есеп;жақсы\n")
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert report.rejected.empty
     row = report.accepted.iloc[0]
     assert (row.programme, row.indicator, row.period_label, row.value, row.sex, row.oblast, row.source,
@@ -226,7 +226,7 @@ def test_every_alias_maps_to_a_known_column():
 ])
 def test_milestone_values(tmp_path, catalog, db, cell, value):
     path = csv_file(tmp_path, f"programme,indicator,period,value\ndemo,DEMO.G.I1,30.06.2014,{cell}\n")
-    assert import_csv(path, catalog, db=db).status == "committed"
+    assert import_csv(path, catalog, ADMIN, db=db).status == "committed"
     row = stored(db).iloc[0]
     assert (row.value, row.value_text, row.period_label) == (value, cell.strip(), "2014-06-30")
 
@@ -234,7 +234,7 @@ def test_milestone_values(tmp_path, catalog, db, cell, value):
 def test_rating_values_inside_the_scale_are_stored(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme,indicator,period,value,ministry\n"
                               "rated,RATED.P1.I1,2012,1,Ministry of Finance\nRATED,rated.p1.i1,2013,3,\n")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "committed" and report.rejected.empty
     got = stored(db)[["programme", "indicator", "value", "ministry"]].values.tolist()
     assert got == [["rated", "RATED.P1.I1", 1.0, "Ministry of Finance"], ["rated", "RATED.P1.I1", 3.0, ""]]
@@ -285,7 +285,7 @@ MILESTONE = "value '{}' is not a milestone status (done/1/иә/да/yes or 0/no)
 ])
 def test_each_rejection_reason_with_its_line(tmp_path, catalog, db, row, reason):
     path = csv_file(tmp_path, f"{HEADER}\n{GOOD}\n{row}\n{GOOD.replace('2012-H1', '2012-H2')}\n")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert rejected(report) == [(3, reason)]
     assert report.status == "committed"
     assert stored(db).line.tolist() == [2, 4]
@@ -297,7 +297,7 @@ def test_numerator_and_denominator_must_be_numbers(tmp_path, catalog, db):
                               "demo,DEMO.G.I1,2012-H2,done,three,4\n"
                               "demo,DEMO.G.I1,2013-H1,done,3,0\n"
                               "demo,DEMO.G.I1,2013-H2,done,3,x\n")
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(3, "numerator is not a number"), (4, "denominator is not a non-zero number"),
                                 (5, "denominator is not a non-zero number")]
     assert report.accepted[["numerator", "denominator"]].values.tolist() == [[3.0, 4.0]]
@@ -312,7 +312,7 @@ demo,DEMO.G.I1,30.06.2012,done,,,,
 demo,DEMO.G.I1,2012-06-30,done,,,,same day in ISO
 DEMO,DEMO.R1.I1,2012-H1,5,әйел,MANGYSTAU,,
 """)
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(4, "duplicate of line 2"), (6, "duplicate of line 5"), (7, "duplicate of line 2")]
     assert report.accepted.line.tolist() == [2, 3, 5]
 
@@ -325,7 +325,7 @@ too,many,fields,in,this,row,for,the,header
 demo,DEMO.G.I1,2012,maybe,,,,
 "unterminated,DEMO.G.I1,2012,done,,,,
 """)
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     malformed = "malformed CSV row: expected 8 fields separated by ',' (check the delimiter and quotes)"
     assert rejected(report) == [(2, malformed), (4, malformed), (5, MILESTONE.format("maybe")), (6, malformed)]
     assert report.accepted.line.tolist() == [3]
@@ -350,7 +350,7 @@ def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path,
     path = csv_file(tmp_path, "\n".join(lines) + "\n")
     assert path.stat().st_size > _LARGE_FILE_BYTES
 
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
 
     malformed = "malformed CSV row: expected 7 fields separated by ';' (check the delimiter and quotes)"
     assert rejected(report) == [(7001, malformed), (9001, "unknown indicator 'NOPE' in programme demo")]
@@ -362,14 +362,14 @@ def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path,
 
 def test_tab_delimiter_is_named_in_the_malformed_message(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme\tindicator\tperiod\tvalue\ndemo\tDEMO.G.I1\t2012\n")
-    report = import_csv(path, catalog, db=db, dry_run=True)
+    report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(2, "malformed CSV row: expected 4 fields separated by 'tab' "
                                     "(check the delimiter and quotes)")]
 
 
 def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme,indicator,period,value\nnope,X,2012,1\n")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "nothing_to_commit"
     assert report.message == "upload.csv: no acceptable row, nothing changed (1 rejected)"
     assert list_batches(db).empty
@@ -402,7 +402,7 @@ def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, db):
 def test_file_level_errors_name_the_file_and_line(tmp_path, catalog, db, content, message):
     path = csv_file(tmp_path, content)
     with pytest.raises(UploadError) as raised:
-        import_csv(path, catalog, db=db)
+        import_csv(path, catalog, ADMIN, db=db)
     assert str(raised.value) == message
     assert not db.exists() or list_batches(db).empty
 
@@ -410,7 +410,7 @@ def test_file_level_errors_name_the_file_and_line(tmp_path, catalog, db, content
 def test_file_level_errors_use_the_name_the_user_uploaded(tmp_path, catalog, db):
     path = csv_file(tmp_path, b"programme,indicator,period,value\n", name="tmp123.csv")
     with pytest.raises(UploadError, match=r"^Есеп 2012\.csv:2: the file has a header but no data rows$"):
-        import_csv(path, catalog, db=db, file_name="Есеп 2012.csv")
+        import_csv(path, catalog, ADMIN, db=db, file_name="Есеп 2012.csv")
 
 
 # ---------------------------------------------------------------- CLI
@@ -450,7 +450,7 @@ def fuzz_import(directory, catalog, data):
     path = directory / f"example-{next(_counter)}.csv"
     path.write_bytes(data)
     try:
-        report = import_csv(path, catalog, db=directory / "fuzz.duckdb", dry_run=True)
+        report = import_csv(path, catalog, ADMIN, db=directory / "fuzz.duckdb", dry_run=True)
     except UploadError as exc:
         assert str(exc).startswith(f"{path.name}:")
         return

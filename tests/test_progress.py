@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kzlogframe import progress as P
 from kzlogframe.models import Logframe
 
-from tests.conftest import FIXTURES
+from tests.conftest import ADMIN, FIXTURES
 
 AS_OF = dt.date(2013, 12, 31)
 
@@ -426,7 +426,7 @@ def test_bundled_logframes_with_demo_data(tmp_path) -> None:
     db = tmp_path / "x.duckdb"
     for code, lf in cat.items():
         (tmp_path / f"{code}.csv").write_bytes(demo_csv(lf))
-        assert import_csv(tmp_path / f"{code}.csv", cat, db=db).status == "committed"
+        assert import_csv(tmp_path / f"{code}.csv", cat, ADMIN, db=db).status == "committed"
     with connect(db, write=False) as con:
         data = con.execute("SELECT * FROM measurement_current").df()
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_state_methodology_is_a_selectable_scoring_rule(tmp_path, monkeypatch):
     monkeypatch.setenv("KZLOGFRAME_DB", str(tmp_path / "x.duckdb"))
     csv = tmp_path / "m.csv"
     csv.write_text("programme,indicator,period,value\ndemo,DEMO.R1.I1,2013-H1,60\n", encoding="utf-8")
-    import_csv(csv, load_catalog(tmp_path), db=tmp_path / "x.duckdb")
+    import_csv(csv, load_catalog(tmp_path), ADMIN, db=tmp_path / "x.duckdb")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     at.switch_page("views/status.py").run()
     at.radio(key="scoring_rule").set_value("state").run()

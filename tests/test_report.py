@@ -25,6 +25,7 @@ import pytest
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from kzlogframe.access import User
 from kzlogframe import commentary, report_formats
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv
@@ -35,7 +36,7 @@ from kzlogframe.report_formats import figure, sheet_name, to_docx, to_pdf, to_xl
 from kzlogframe.store import connect
 from kzlogframe.tracking import current_actuals, record_activity
 from kzlogframe.validation import load_logframe
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT
 
 GENERATED = dt.date(2026, 1, 15)
 HOSTILE = "<script>alert(1)</script>"
@@ -83,11 +84,11 @@ def tiny(tmp_path_factory):
              for oblast in ("Mangystau", "Kyzylorda") for sex in ("female", "male")]
     rows.append("demo,DEMO.G.I1,2013-09-15,done,,")
     (root / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert import_csv(root / "m.csv", {"demo": lf}, db=db).status == "committed"
+    assert import_csv(root / "m.csv", {"demo": lf}, ADMIN, db=db).status == "committed"
     record_activity("demo", "R1.A1", status="completed", actual_start=dt.date(2012, 2, 1),
-                    actual_end=dt.date(2013, 2, 15), comment=None, user="ta", db=db)
-    commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, user="ta", db=db)
-    commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, user="ta", db=db)
+                    actual_end=dt.date(2013, 2, 15), comment=None, db=db, actor=User("ta", 'admin'))
+    commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, db=db, actor=User("ta", 'admin'))
+    commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, db=db, actor=User("ta", 'admin'))
     return SimpleNamespace(lf=lf, db=db)
 
 

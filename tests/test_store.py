@@ -14,11 +14,12 @@ import duckdb
 import pytest
 
 import kzlogframe.ingest
+from kzlogframe.access import User
 from kzlogframe.cli import main
 from kzlogframe.ingest import import_csv, list_batches, rollback_batch
 from kzlogframe.store import MIGRATIONS, StoreLocked, connect, migrate, schema_version
 from kzlogframe.validation import load_logframe
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT
 
 HEADER = "programme,indicator,period,value,sex,oblast,comment\n"
 
@@ -154,23 +155,23 @@ def test_a_failure_inside_the_commit_leaves_the_database_unchanged(tmp_path, cat
 
     monkeypatch.setattr(kzlogframe.ingest, "audit", audit_fails)
     with pytest.raises(RuntimeError, match="disk full"):
-        import_csv(path, catalog, db=db)
+        import_csv(path, catalog, ADMIN, db=db)
     assert counts(db) == {"upload_batch": 0, "measurement": 0, "audit_log": 0}
     monkeypatch.undo()
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "committed"
     assert counts(db) == {"upload_batch": 1, "measurement": 6, "audit_log": 1}
 
 
 def test_a_failure_inside_a_rollback_leaves_the_batch_committed(tmp_path, catalog, db, monkeypatch):
-    import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:1], "male")), catalog, db=db)
+    import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:1], "male")), catalog, ADMIN, db=db)
 
     def audit_fails(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(kzlogframe.ingest, "audit", audit_fails)
     with pytest.raises(RuntimeError):
-        rollback_batch(1, user="admin", db=db)
+        rollback_batch(1, User("admin", 'admin'), db=db)
     assert query(db, "SELECT status, status_changed_by FROM upload_batch") == [("committed", None)]
     assert query(db, "SELECT count(*) FROM measurement_current") == [(2,)]
 
@@ -180,20 +181,20 @@ def test_a_failure_inside_a_rollback_leaves_the_batch_committed(tmp_path, catalo
 
 def test_identical_bytes_are_a_no_op_until_the_batch_is_rolled_back(tmp_path, catalog, db):
     path = csv_file(tmp_path, "a.csv", many_rows(HALVES[:2], "female"))
-    first = import_csv(path, catalog, db=db)
+    first = import_csv(path, catalog, ADMIN, db=db)
     assert (first.status, first.batch_id) == ("committed", 1)
     before = counts(db)
     copy = tmp_path / "renamed.csv"
     copy.write_bytes(path.read_bytes())
-    for again in (import_csv(path, catalog, db=db), import_csv(copy, catalog, db=db),
-                  import_csv(path, catalog, db=db, dry_run=True)):
+    for again in (import_csv(path, catalog, ADMIN, db=db), import_csv(copy, catalog, ADMIN, db=db),
+                  import_csv(path, catalog, ADMIN, db=db, dry_run=True)):
         assert (again.status, again.duplicate_of, again.batch_id) == ("duplicate", 1, None)
         assert counts(db) == before
-    assert import_csv(path, catalog, db=db).message == "a.csv was already imported as batch 1; nothing changed"
+    assert import_csv(path, catalog, ADMIN, db=db).message == "a.csv was already imported as batch 1; nothing changed"
 
-    assert rollback_batch(1, user="admin", db=db) == "batch 1 rolled back"
+    assert rollback_batch(1, User("admin", 'admin'), db=db) == "batch 1 rolled back"
     assert query(db, "SELECT count(*) FROM measurement_current") == [(0,)]
-    again = import_csv(path, catalog, db=db)
+    again = import_csv(path, catalog, ADMIN, db=db)
     assert (again.status, again.batch_id) == ("committed", 2)
     assert query(db, "SELECT DISTINCT batch_id FROM measurement_current") == [(2,)]
     assert query(db, "SELECT count(*) FROM measurement_current") == [(4,)]
@@ -201,14 +202,14 @@ def test_identical_bytes_are_a_no_op_until_the_batch_is_rolled_back(tmp_path, ca
 
 def test_supersede_and_rollback_keep_every_value_in_history(tmp_path, catalog, db):
     row = "demo,DEMO.R1.I1,2012-H2,{},female,Mangystau,{}\n"
-    import_csv(csv_file(tmp_path, "first.csv", row.format(10, "бірінші")), catalog, user="aigerim", db=db)
-    import_csv(csv_file(tmp_path, "second.csv", row.format(12, "түзетілді")), catalog, user="daniyar", db=db)
+    import_csv(csv_file(tmp_path, "first.csv", row.format(10, "бірінші")), catalog, User("aigerim", 'admin'), db=db)
+    import_csv(csv_file(tmp_path, "second.csv", row.format(12, "түзетілді")), catalog, User("daniyar", 'admin'), db=db)
     current = "SELECT value, comment, batch_id, file_name, uploaded_by FROM measurement_current"
     history = "SELECT value, batch_id, revision FROM measurement_history ORDER BY revision"
     assert query(db, current) == [(12.0, "түзетілді", 2, "second.csv", "daniyar")]
     assert query(db, history) == [(12.0, 2, 1), (10.0, 1, 2)]
 
-    assert rollback_batch(2, user="admin", db=db) == "batch 2 rolled back"
+    assert rollback_batch(2, User("admin", 'admin'), db=db) == "batch 2 rolled back"
     assert query(db, current) == [(10.0, "бірінші", 1, "first.csv", "aigerim")]
     assert query(db, history) == [(10.0, 1, 1)]
     assert query(db, "SELECT value, batch_id FROM measurement ORDER BY id") == [(10.0, 1), (12.0, 2)]
@@ -219,16 +220,16 @@ def test_supersede_and_rollback_keep_every_value_in_history(tmp_path, catalog, d
         ("aigerim", "upload", "batch 1"), ("daniyar", "upload", "batch 2"), ("admin", "rollback", "batch 2")]
     assert list(list_batches(db)["status"]) == ["rolled_back", "committed"]
 
-    assert rollback_batch(2, user="admin", db=db) == "batch 2 was already rolled back; nothing changed"
+    assert rollback_batch(2, User("admin", 'admin'), db=db) == "batch 2 was already rolled back; nothing changed"
     assert len(query(db, "SELECT * FROM audit_log")) == 3
     with pytest.raises(ValueError, match="no upload batch 7"):
-        rollback_batch(7, db=db)
+        rollback_batch(7, ADMIN, db=db)
 
 
 def test_a_batch_records_its_file_user_and_row_counts(tmp_path, catalog, db):
     body = many_rows(HALVES[:2], "male") + "nope,X,2012,1,,,\n"
     path = csv_file(tmp_path, "counts.csv", body)
-    report = import_csv(path, catalog, user="aigerim", db=db)
+    report = import_csv(path, catalog, User("aigerim", 'admin'), db=db)
     assert report.message == "batch 1: 4 rows committed, 1 rejected, 0 warnings"
     batch = list_batches(db).iloc[0]
     assert (batch.id, batch.file_name, batch.user_name, batch.rows_total, batch.rows_accepted, batch.rows_rejected,
@@ -242,10 +243,10 @@ def test_a_file_larger_than_the_preview_is_counted_and_stored_in_full(tmp_path, 
     body = "".join(f"demo,DEMO.R1.I1,{day:%d.%m.%Y},1,{sex},Mangystau,\n" for day in days for sex in ("f", "m"))
     path = csv_file(tmp_path, "big.csv", body)
     rows = 1200
-    dry = import_csv(path, catalog, db=db, dry_run=True)
+    dry = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert (len(dry.accepted), dry.accepted_total) == (1000, rows)
     assert dry.message == f"big.csv: {rows} rows would be committed, 0 rejected, 0 warnings (dry run, nothing changed)"
-    assert import_csv(path, catalog, db=db).message == f"batch 1: {rows} rows committed, 0 rejected, 0 warnings"
+    assert import_csv(path, catalog, ADMIN, db=db).message == f"batch 1: {rows} rows committed, 0 rejected, 0 warnings"
     assert query(db, "SELECT rows_total, rows_accepted FROM upload_batch") == [(rows, rows)]
     assert query(db, "SELECT count(*) FROM measurement_current") == [(rows,)]
 
@@ -253,11 +254,11 @@ def test_a_file_larger_than_the_preview_is_counted_and_stored_in_full(tmp_path, 
 def test_an_outlier_is_a_warning_stored_with_the_batch_and_never_blocks(tmp_path, catalog, db):
     history = [("2012-H1", 10), ("2012-H2", 11), ("2013-H1", 12), ("2013-H2", 10)]
     import_csv(csv_file(tmp_path, "history.csv", "".join(f"demo,DEMO.R1.I1,{p},{v},female,Mangystau,\n"
-                                                         for p, v in history)), catalog, db=db)
+                                                         for p, v in history)), catalog, ADMIN, db=db)
     path = csv_file(tmp_path, "new.csv", "demo,DEMO.R1.I1,2014-H1,500,female,Mangystau,\n"
                                          "demo,DEMO.R1.I1,2014-H2,11,female,Mangystau,\n"
                                          "demo,DEMO.R1.I1,2014-H1,500,male,Mangystau,\n")
-    report = import_csv(path, catalog, db=db)
+    report = import_csv(path, catalog, ADMIN, db=db)
     warning = "value 500.0 is an outlier against the indicator's history (median 10.5, modified z-score 660.3)"
     assert report.warnings[["line", "warning"]].values.tolist() == [[2, warning]]
     assert report.message == "batch 2: 3 rows committed, 0 rejected, 1 warnings"
@@ -266,7 +267,7 @@ def test_an_outlier_is_a_warning_stored_with_the_batch_and_never_blocks(tmp_path
 
 
 def test_a_dry_run_writes_nothing(tmp_path, catalog, db):
-    report = import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:2], "male")), catalog, db=db, dry_run=True)
+    report = import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:2], "male")), catalog, ADMIN, db=db, dry_run=True)
     assert (report.status, len(report.accepted), report.batch_id) == ("dry_run", 4, None)
     assert counts(db) == {"upload_batch": 0, "measurement": 0, "audit_log": 0}
 
@@ -281,7 +282,7 @@ def test_two_threads_importing_at_once_lose_nothing(tmp_path, catalog, db):
     def run(path):
         start.wait()
         try:
-            reports.append(import_csv(path, catalog, db=db))
+            reports.append(import_csv(path, catalog, ADMIN, db=db))
         except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
             errors.append(exc)
 
@@ -306,7 +307,7 @@ def test_two_threads_importing_the_same_bytes_at_once_commit_them_once(tmp_path,
 
     def run():
         start.wait()
-        reports.append(import_csv(path, catalog, db=db))
+        reports.append(import_csv(path, catalog, ADMIN, db=db))
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:

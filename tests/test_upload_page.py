@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv, list_batches
 from kzlogframe.store import connect
-from tests.conftest import ROOT, open_page
+from tests.conftest import ADMIN, ROOT, open_page
 
 
 @pytest.fixture
@@ -32,8 +32,8 @@ def test_rollback_from_the_page_restores_previous_values(db, tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text("programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,10\n", encoding="utf-8")
     second.write_text("programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,12\n", encoding="utf-8")
-    import_csv(first, catalog, db=db)
-    import_csv(second, catalog, db=db)
+    import_csv(first, catalog, ADMIN, db=db)
+    import_csv(second, catalog, ADMIN, db=db)
 
     at = upload_page()
     assert at.selectbox(key="rollback_batch").options == ["2", "1"]

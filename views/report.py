@@ -52,7 +52,7 @@ if allowed(user.role, "record"):
                                 key=f"narrative_text_{code}_{period.label}_{report_lang}_{section.code}")
             if st.form_submit_button(t("report.save_narrative", lang, level=section.label)):
                 try:
-                    save_narrative(code, section.code, period.label, report_lang, body, user=user.name, role=user.role)
+                    save_narrative(code, section.code, period.label, report_lang, body, actor=user)
                     st.success(t("report.narrative_saved", lang, level=section.label))
                 except ValueError as exc:
                     st.error(str(exc))
@@ -73,7 +73,7 @@ if allowed(user.role, "record"):
                                            key=f"assumption_comment_{period.label}_{assumption.id}")
                 if st.form_submit_button(t("report.save_assumption", lang, id=assumption.id)):
                     save_assumption_status(code, assumption.id, period.label, new_status, new_comment or None,
-                                           user=user.name, role=user.role)
+                                           actor=user)
                     st.success(t("report.assumption_saved", lang, id=assumption.id))
 else:
     st.caption(t("report.uploader_only", lang))

@@ -63,7 +63,7 @@ else:
         if st.form_submit_button(t("seq.save", lang), type="primary"):
             try:
                 record_activity(code, activity, status=status, actual_start=actual_start, actual_end=actual_end,
-                                comment=comment or None, user=user.name, role=user.role)
+                                comment=comment or None, actor=user)
                 st.success(t("seq.saved", lang, activity=activity, status=t(f"status.{status}", lang)))
             except ValueError as exc:
                 st.error(str(exc))

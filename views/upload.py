@@ -22,7 +22,7 @@ if uploaded is not None:
     data = uploaded.getvalue()
     try:
         with st.spinner(t("upload.checking", lang)):
-            report = import_bytes(data, uploaded.name, catalog(), user=user.name, role=user.role, dry_run=True)
+            report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True)
     except UploadError as exc:
         st.error(str(exc))
         st.stop()
@@ -55,7 +55,7 @@ if uploaded is not None:
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
         elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
-            result = import_bytes(data, uploaded.name, catalog(), user=user.name, role=user.role)
+            result = import_bytes(data, uploaded.name, catalog(), user)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
             else:
@@ -77,6 +77,6 @@ else:
             batch = st.selectbox(t("upload.rollback", lang), committed, key="rollback_batch")
             st.caption(t("upload.rollback_help", lang))
             if st.button(t("upload.rollback_button", lang, batch=batch)):
-                rollback_batch(int(batch), user=user.name, role=user.role)
+                rollback_batch(int(batch), user)
                 st.session_state["_upload_flash"] = t("upload.rolled_back", lang, batch=batch)
                 st.rerun()

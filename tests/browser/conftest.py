@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ADMIN, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -84,7 +84,7 @@ def team_server(tmp_path_factory) -> Iterator[dict]:
     workdir = tmp_path_factory.mktemp("team")
     users = workdir / "users.yaml"
     for name, role in TEAM.items():
-        add_user(name, role, f"{name}-password", path=users, db=workdir / "kzlogframe.duckdb")
+        add_user(name, role, f"{name}-password", path=users, db=workdir / "kzlogframe.duckdb", actor=ADMIN)
     yield from _serve(workdir, {"KZLOGFRAME_USERS": str(users)})
 
 
