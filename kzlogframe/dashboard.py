@@ -13,9 +13,6 @@ from .models import Logframe, add_months
 from .progress import ICONS, Thresholds, legend, round_ratio
 from .state_method import StateScores
 
-ATTENTION = ("off_track", "at_risk", "no_data")
-
-
 def status_label(status: str, lang: str) -> str:
     """Icon and words: colour is never the only signal."""
     return f"{ICONS.get(status, '')} {t(f'status.{status}', lang)}".strip()

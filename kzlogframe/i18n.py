@@ -1,6 +1,6 @@
 """One translation function for every UI string.
 
-Catalogs live in ``locales/<lang>.yaml``, plus one ``locales/<part>.<lang>.yaml`` per feature area
+Message files live in ``locales/<lang>.yaml``, plus one ``locales/<part>.<lang>.yaml`` per feature area
 (so parallel work on different pages does not collide); a key may be defined only once.
 """
 
@@ -17,7 +17,7 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 
 
 @cache
-def catalog(lang: str) -> dict[str, str]:
+def messages(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language '{lang}' (known: {', '.join(LANGUAGES)})")
     merged: dict[str, str] = {}
@@ -26,12 +26,12 @@ def catalog(lang: str) -> dict[str, str]:
             part = yaml.safe_load(handle) or {}
         clash = merged.keys() & part.keys()
         if clash:
-            raise ValueError(f"{path}: keys already defined in another catalog: {', '.join(sorted(clash))}")
+            raise ValueError(f"{path}: keys already defined in another message file: {', '.join(sorted(clash))}")
         merged.update(part)
     return merged
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The string ``key`` in ``lang`` (English when a catalog lacks it), formatted with ``values``."""
-    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE)[key]
+    """The string ``key`` in ``lang`` (English when that language lacks it), formatted with ``values``."""
+    text = messages(lang).get(key) or messages(DEFAULT_LANGUAGE)[key]
     return text.format(**values) if values else text

@@ -95,12 +95,12 @@ def _narratives(parent: etree._Element, texts: Iterable[tuple[str, str]]) -> Non
         etree.SubElement(parent, "narrative", {XML_LANG: lang}).text = text
 
 
-def _text(text: Text, langs: Sequence[str]) -> list[tuple[str, str]]:
+def _texts(text: Text, langs: Sequence[str]) -> list[tuple[str, str]]:
     """The languages of ``langs`` the logframe text really has (no fallback under a wrong tag)."""
     return [(lang, getattr(text, lang)) for lang in langs if getattr(text, lang, None)]
 
 
-def _catalog(key: str, langs: Sequence[str], **values: object) -> list[tuple[str, str]]:
+def _messages(key: str, langs: Sequence[str], **values: object) -> list[tuple[str, str]]:
     return [(lang, t(key, lang, **values)) for lang in langs]
 
 
@@ -163,9 +163,9 @@ def _value(parent: etree._Element, tag: str, ind: Indicator, value: float, comme
 def _actual_comment(ind: Indicator, value: float, langs: Sequence[str]) -> list[tuple[str, str]]:
     """Done or not done for a milestone; the scale level's name for a rating."""
     if ind.type is IndicatorType.milestone:
-        return _catalog("iati.done" if value >= 1 else "iati.not_done", langs)
+        return _messages("iati.done" if value >= 1 else "iati.not_done", langs)
     if ind.type is IndicatorType.rating and float(value).is_integer() and 1 <= value <= len(ind.scale):
-        return _text(ind.scale[int(value) - 1], langs)
+        return _texts(ind.scale[int(value) - 1], langs)
     return []
 
 
@@ -187,7 +187,7 @@ def _indicator(result: etree._Element, ind: Indicator, periods: Sequence[Reporti
     if ind.type is not IndicatorType.milestone:
         attrib["ascending"] = "true" if ind.direction.value == "increase" else "false"
     element = _element(result, "indicator", [], **attrib)
-    _element(element, "title", _text(ind.text, langs))
+    _element(element, "title", _texts(ind.text, langs))
     _element(element, "description", [(lang, _indicator_note(ind, lang)) for lang in langs])
     etree.SubElement(element, "reference", {"vocabulary": VOCABULARY_OWN, "code": ind.code})
     if ind.baseline:
@@ -196,7 +196,7 @@ def _indicator(result: etree._Element, ind: Indicator, periods: Sequence[Reporti
             "year": str(base.date.year), "iso-date": base.date.isoformat(),
             **({} if ind.type is IndicatorType.milestone else {"value": _number(base.value)})})
         if base.note:
-            _element(baseline, "comment", _text(base.note, langs))
+            _element(baseline, "comment", _texts(base.note, langs))
 
     dated = sorted(ind.targets, key=lambda target: target.date)
     slots = _slot_of(periods, [target.date for target in dated])
@@ -241,23 +241,23 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
     if "recorded_at" in mine and mine["recorded_at"].notna().any():
         activity.set("last-updated-datetime", pd.Timestamp(mine["recorded_at"].max()).isoformat(timespec="seconds"))
     etree.SubElement(activity, "iati-identifier").text = activity_identifier(logframe)
-    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _catalog("iati.org.ec", langs))
-    _element(activity, "title", _text(programme.title, langs))
+    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs))
+    _element(activity, "title", _texts(programme.title, langs))
     money = {"eu": f"{programme.eu_contribution_eur:,.0f}".replace(",", " "),
              "total": f"{programme.total_cost_eur:,.0f}".replace(",", " ")}
     _element(activity, "description", [(lang, t("iati.description", lang, title=programme.title.get(lang),
                                                  decision=programme.decision, **money)) for lang in langs], type="1")
-    _element(activity, "description", _text(logframe.goal.text, langs), type="2")
+    _element(activity, "description", _texts(logframe.goal.text, langs), type="2")
     for role in (ROLE_FUNDING, ROLE_EXTENDING):
-        _org(activity, "participating-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _catalog("iati.org.ec", langs),
+        _org(activity, "participating-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs),
              role=role)
-    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _text(programme.beneficiary, langs),
+    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _texts(programme.beneficiary, langs),
          role=ROLE_ACCOUNTABLE)
     other = etree.SubElement(activity, "other-identifier", ref=programme.decision, type="A1")
-    _element(other, "owner-org", _catalog("iati.org.ec", langs), ref=EC_ORG_REF)
+    _element(other, "owner-org", _messages("iati.org.ec", langs), ref=EC_ORG_REF)
     etree.SubElement(activity, "activity-status", code=_status(logframe, as_of))
     fa = programme.implementation.fa_signature
-    assumed = _catalog("iati.fa_assumed", langs) if programme.implementation.fa_signature_assumed else []
+    assumed = _messages("iati.fa_assumed", langs) if programme.implementation.fa_signature_assumed else []
     _element(activity, "activity-date", assumed, type="1", **{"iso-date": fa.isoformat()})
     if fa <= as_of:
         _element(activity, "activity-date", assumed, type="2", **{"iso-date": fa.isoformat()})
@@ -270,7 +270,7 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
         if not level.indicators:
             continue  # the schema requires at least one indicator per result
         result = etree.SubElement(activity, "result", type=_result_type(level))
-        _element(result, "title", _text(level.text, langs))
+        _element(result, "title", _texts(level.text, langs))
         for ind in level.indicators:
             _indicator(result, ind, periods, totals, cells, langs)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

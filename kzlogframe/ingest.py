@@ -220,7 +220,7 @@ def _allowed_values(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
 # joined to its keys; only the value columns are checked record by record.
 
 
-def _text(x: str) -> str:
+def _trimmed(x: str) -> str:
     return f"nullif(trim({x}), '')"
 
 
@@ -238,7 +238,7 @@ _KEY_INDICATOR = f"""
     WITH k AS (
         SELECT DISTINCT programme AS programme_key, indicator AS indicator_key_text FROM records
     ), n AS (
-        SELECT k.*, {_text('programme_key')} AS programme_raw, {_text('indicator_key_text')} AS indicator_raw FROM k
+        SELECT k.*, {_trimmed('programme_key')} AS programme_raw, {_trimmed('indicator_key_text')} AS indicator_raw FROM k
     )
     SELECT row_number() OVER () AS ki, n.programme_key, n.indicator_key_text, n.programme_raw, n.indicator_raw,
            lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
@@ -259,7 +259,7 @@ _KEY_PERIOD = f"""
     WITH k AS (
         SELECT DISTINCT period AS period_key FROM records
     ), n AS (
-        SELECT period_key, upper({_text('period_key')}) AS period_text FROM k
+        SELECT period_key, upper({_trimmed('period_key')}) AS period_text FROM k
     ), f AS (
         SELECT n.*, {period_form_sql('n.period_text')} AS period_form FROM n
     ), p AS (
@@ -276,8 +276,8 @@ _KEY_DIMENSIONS = f"""
         SELECT DISTINCT programme AS programme_key, sex AS sex_key, oblast AS oblast_key, ministry AS ministry_key
         FROM records
     ), n AS (
-        SELECT k.*, lower({_text('programme_key')}) AS programme, {_text('sex_key')} AS sex_raw,
-               {_text('oblast_key')} AS oblast_raw, {_text('ministry_key')} AS ministry_raw
+        SELECT k.*, lower({_trimmed('programme_key')}) AS programme, {_trimmed('sex_key')} AS sex_raw,
+               {_trimmed('oblast_key')} AS oblast_raw, {_trimmed('ministry_key')} AS ministry_raw
         FROM k
     )
     SELECT row_number() OVER () AS kd, n.*, sx.value AS sex, ob.value AS oblast, mi.value AS ministry,
@@ -322,8 +322,8 @@ _ROW_CHECKS: tuple[tuple[tuple[str, str], ...], ...] = (
     _dimension_checks("sex"),
     _dimension_checks("oblast"),
     _dimension_checks("ministry"),
-    ((f"numerator IS NULL AND {_text('numerator_field')} IS NOT NULL", "'numerator is not a number'"),),
-    ((f"(denominator IS NULL OR denominator = 0) AND {_text('denominator_field')} IS NOT NULL",
+    ((f"numerator IS NULL AND {_trimmed('numerator_field')} IS NOT NULL", "'numerator is not a number'"),),
+    ((f"(denominator IS NULL OR denominator = 0) AND {_trimmed('denominator_field')} IS NOT NULL",
       "'denominator is not a non-zero number'"),),
 )
 _ROW_OK = "NOT coalesce(" + " OR ".join(f"({c})" for group in _ROW_CHECKS for c, _ in group) + ", false)"
@@ -338,7 +338,7 @@ _MILESTONE_WORDS = "MAP {" + ", ".join(
 _CHECKED = f"""
     CREATE TEMP TABLE checked AS
     WITH j AS (
-        SELECT r.rowid + 1 AS line_ord, ki.ki, kp.kp, kd.kd, {_KEYED}, {_text('r.value')} AS value_raw,
+        SELECT r.rowid + 1 AS line_ord, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
                {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
                {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
                r.denominator AS denominator_field, r.source, r.comment, r.evidence_url

@@ -17,7 +17,7 @@ from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_m
 
 
 @dataclass(frozen=True)
-class IndicatorLine:
+class MatrixIndicator:
     code: str
     text: str
     tags: list[str]
@@ -33,7 +33,7 @@ class MatrixRow:
     code: str
     label: str
     text: str
-    indicators: list[IndicatorLine] = field(default_factory=list)
+    indicators: list[MatrixIndicator] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     means: str | None = None
@@ -43,7 +43,7 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f")
 
 
-def indicator_line(ind: Indicator, lang: str) -> IndicatorLine:
+def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
     unit = f" {ind.unit.get(lang)}" if ind.unit else ""
     tags = [t(f"type.{ind.type.value}", lang)]
     if ind.cumulative is not Cumulative.none:
@@ -68,7 +68,7 @@ def indicator_line(ind: Indicator, lang: str) -> IndicatorLine:
             line += f" ({target.note.get(lang)})"
         targets.append(line)
     note = ind.note.get(lang) if ind.note else None
-    return IndicatorLine(ind.code, ind.text.get(lang), tags, baseline, targets, not ind.targets, note)
+    return MatrixIndicator(ind.code, ind.text.get(lang), tags, baseline, targets, not ind.targets, note)
 
 
 def _row(kind: str, label: str, level: Level, lang: str) -> MatrixRow:

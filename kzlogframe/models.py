@@ -19,11 +19,14 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
-class Strict(BaseModel):
+class YamlModel(BaseModel):
+    """Base of every model read from a logframe file: an unknown key is an error (a typo never
+    passes silently) and instances are immutable (a loaded logframe is shared between sessions)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(Strict):
+class Text(YamlModel):
     """Multilingual text: Kazakh as in the seed, a faithful English translation, Russian optional."""
 
     kk: NonEmpty
@@ -58,19 +61,19 @@ class Dimension(str, Enum):
     ministry = "ministry"
 
 
-class Baseline(Strict):
+class Baseline(YamlModel):
     value: float
     date: dt.date
     note: Text | None = None
 
 
-class Target(Strict):
+class Target(YamlModel):
     date: dt.date
     value: float
     note: Text | None = None
 
 
-class Indicator(Strict):
+class Indicator(YamlModel):
     """An objectively verifiable indicator (OVI).
 
     ``targets`` empty means the seed sets no target: the UI says "target to be set".
@@ -100,12 +103,12 @@ class Indicator(Strict):
         return self
 
 
-class Assumption(Strict):
+class Assumption(YamlModel):
     id: Code
     text: Text
 
 
-class Level(Strict):
+class Level(YamlModel):
     """What every row of the matrix has: a statement, its OVIs, sources and assumptions."""
 
     code: Code
@@ -115,7 +118,7 @@ class Level(Strict):
     assumptions: list[Assumption] = Field(default_factory=list)
 
 
-class Schedule(Strict):
+class Schedule(YamlModel):
     """When an activity runs, as the seed's "Кезектілік" paragraph says, in months.
 
     ``after`` lists what must be reached before the activity starts (finish-to-start): ``fa`` (the
@@ -146,7 +149,7 @@ class Schedule(Strict):
         return self
 
 
-class Activity(Strict):
+class Activity(YamlModel):
     code: Code
     text: Text
     contract: Code | None = None
@@ -180,7 +183,7 @@ class ContractKind(str, Enum):
     other = "other"
 
 
-class Contract(Strict):
+class Contract(YamlModel):
     """``signature_months``: when the contract is (planned to be) signed, in months after FA signature."""
 
     id: Code
@@ -196,7 +199,7 @@ class Reporting(str, Enum):
     calendar_half = "calendar_half"
 
 
-class Implementation(Strict):
+class Implementation(YamlModel):
     """Durations in months from the financing-agreement (FA) signature, the anchor of every date."""
 
     fa_signature: dt.date
@@ -208,7 +211,7 @@ class Implementation(Strict):
     reporting: Reporting = Reporting.semester
 
 
-class Monitoring(Strict):
+class Monitoring(YamlModel):
     """The M&E calendar in months after FA signature (DESIGN.md §5); mid-term timing is our assumption."""
 
     rom_start_months: int = Field(default=6, ge=0)
@@ -217,19 +220,19 @@ class Monitoring(Strict):
     final_evaluation_months: int = Field(default=60, gt=0)
 
 
-class Resolution(Strict):
+class Resolution(YamlModel):
     number: NonEmpty
     date: dt.date
     title: Text | None = None
 
 
-class DisaggregationValues(Strict):
+class DisaggregationValues(YamlModel):
     sex: list[NonEmpty] = Field(default_factory=lambda: ["female", "male"])
     oblast: list[NonEmpty] = Field(default_factory=list)
     ministry: list[NonEmpty] = Field(default_factory=list)
 
 
-class Programme(Strict):
+class Programme(YamlModel):
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     decision: NonEmpty
     title: Text
@@ -244,7 +247,7 @@ class Programme(Strict):
     dac_sector: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = None
 
 
-class BudgetLine(Strict):
+class BudgetLine(YamlModel):
     """One row of the indicative budget as the seed states it.
 
     ``discrepancy`` documents a seed whose own numbers do not add up; it turns the arithmetic
@@ -260,20 +263,20 @@ class BudgetLine(Strict):
     discrepancy: Text | None = None
 
 
-class BudgetTotal(Strict):
+class BudgetTotal(YamlModel):
     eu: float = Field(ge=0)
     cofinancing: float = Field(default=0, ge=0)
     total: float = Field(ge=0)
 
 
-class Budget(Strict):
+class Budget(YamlModel):
     unit: NonEmpty = "EUR thousand"
     lines: list[BudgetLine] = Field(min_length=1)
     total: BudgetTotal
     discrepancy: Text | None = None
 
 
-class SteeringCommittee(Strict):
+class SteeringCommittee(YamlModel):
     meetings_per_year: int = Field(default=2, gt=0)
     report_every_months: int = Field(default=6, gt=0)
     members: list[Text] = Field(min_length=1)
@@ -281,7 +284,7 @@ class SteeringCommittee(Strict):
     support: Text | None = None
 
 
-class Logframe(Strict):
+class Logframe(YamlModel):
     schema_version: int = Field(ge=1, le=1)
     programme: Programme
     contracts: list[Contract] = Field(default_factory=list)

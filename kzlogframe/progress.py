@@ -67,8 +67,6 @@ SCORED = ("above_plan", "on_track", "at_risk", "off_track")
 STATUSES = SCORED + ("no_data", "not_due", "not_reporting")
 ICONS = {"above_plan": "⬆️", "on_track": "✅", "at_risk": "⚠️", "off_track": "⛔",
          "no_data": "∅", "not_due": "⏳", "not_reporting": "—"}
-LABELS = {"above_plan": "Above plan", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-          "no_data": "No data", "not_due": "Not due", "not_reporting": "Not reporting"}
 CELL_DIMS = ("sex", "oblast", "ministry")
 
 
@@ -101,7 +99,6 @@ class LegendRow:
 
     status: str
     label_key: str
-    label: str
     icon: str
     lower: float | None
     upper: float | None
@@ -113,7 +110,7 @@ def legend(thresholds: Thresholds = Thresholds()) -> list[LegendRow]:
              "on_track": (thresholds.on_track, thresholds.above_plan),
              "at_risk": (thresholds.at_risk, round(thresholds.on_track - step, 2)),
              "off_track": (None, round(thresholds.at_risk - step, 2))}
-    return [LegendRow(s, f"status.{s}", LABELS[s], ICONS[s], *bands.get(s, (None, None))) for s in STATUSES]
+    return [LegendRow(s, f"status.{s}", ICONS[s], *bands.get(s, (None, None))) for s in STATUSES]
 
 
 def round_ratio(x: np.ndarray | pd.Series | float) -> np.ndarray:

@@ -7,11 +7,10 @@ from the variable lists; labelled in :data:`RULES` so the UI can say so). The st
 
 Public API::
 
-    RULES, RECONSTRUCTED, A_WEIGHTS                         provenance for the UI
+    RULES                                                   provenance for the UI
     indicator_scores(measurements, logframes, period_start, period_end) -> DataFrame   h / p per indicator
     aggregate(scores) -> StateScores                        tasks (y), goals (K, Y, X), programmes (D)
     state_scores(measurements, logframes, period_start, period_end) -> StateScores
-    composite_a(d, b, c) -> float                           A = 0.1·B + 0.1·C + 0.8·D (reconstructed)
 
 Mapping of our logframe onto the seed (a product decision, documented here once):
 
@@ -70,13 +69,9 @@ RULES: tuple[MethodRule, ...] = (
     MethodRule("mean_y", "y = mean of a task's included p; Y = mean of the goal's assessable y", False,
                "378–403 (formula images lost)"),
     MethodRule("mean_d", "D = mean of the assessable goal scores X", False, "328–338 (formula image lost)"),
-    MethodRule("weights_a", "A = 0.1·B + 0.1·C + 0.8·D (weights stated, the formula combining them lost)",
-               False, "148–158"),
     MethodRule("not_assessable", "a task, goal or programme whose indicators are all excluded is not "
                "assessable (NaN), never 0; the seed is silent", False, "—"),
 )
-RECONSTRUCTED: frozenset[str] = frozenset(r.key for r in RULES if not r.verbatim)
-A_WEIGHTS: dict[str, float] = {"B": 0.1, "C": 0.1, "D": 0.8}  # values verbatim (lines 148–158); sum reconstructed
 
 ROLES = {"purpose": "target", "result": "direct", "sub_result": "direct"}
 
@@ -145,10 +140,3 @@ def state_scores(measurements: pd.DataFrame, logframes: Catalog, period_start: d
     """The whole method for the evaluated period (the seed's evaluation is annual)."""
     return aggregate(indicator_scores(measurements, logframes, period_start, period_end))
 
-
-def composite_a(d: float, b: float, c: float) -> float:
-    """RECONSTRUCTED overall score of a central state body, on [0, 1]: the stated weights
-    0.1 (B, quality of strategic analysis), 0.1 (C, risk management), 0.8 (D) in a weighted sum.
-    B and C are expert inputs on the seed's 1 / 0.5 / 0 scale; the seed's ×100 points scale and
-    penalty W are left out (a donor report shows late or unreliable data as quality flags)."""
-    return A_WEIGHTS["B"] * b + A_WEIGHTS["C"] * c + A_WEIGHTS["D"] * d

@@ -62,13 +62,6 @@ def check_text(text: str, file: str) -> CheckedFile:
     return CheckedFile(logframe if ok else None, sorted(problems, key=lambda p: p.line))
 
 
-def load_logframe(path: Path | str) -> Logframe:
-    checked = check_file(path)
-    if checked.logframe is None:
-        raise LogframeError(checked.errors)
-    return checked.logframe
-
-
 def _schema_problems(exc: ValidationError, source: SourceMap) -> Iterator[Problem]:
     for error in exc.errors():
         loc: PathKey = tuple(error["loc"])

@@ -4,6 +4,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kzlogframe.access import User
+from kzlogframe.models import Logframe
+from kzlogframe.validation import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -13,6 +15,13 @@ ADMIN = User("test-admin", "admin")  # who the tests act as when a write needs s
 @pytest.fixture
 def minimal_text() -> str:
     return (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
+
+
+def load_logframe(path: Path) -> Logframe:
+    """A logframe file the test needs to be valid: fails the test with its problems otherwise."""
+    checked = check_file(path)
+    assert checked.logframe is not None, "\n".join(str(p) for p in checked.problems)
+    return checked.logframe
 
 
 def open_page(script: str, timeout: float = 60) -> AppTest:

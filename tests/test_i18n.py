@@ -1,20 +1,20 @@
 import pytest
 
-from kzlogframe.i18n import LANGUAGES, catalog, t
+from kzlogframe.i18n import LANGUAGES, messages, t
 
 
-def test_every_catalog_has_every_key():
-    english = set(catalog("en"))
+def test_every_language_has_every_key():
+    english = set(messages("en"))
     for lang in LANGUAGES:
-        assert set(catalog(lang)) == english, lang
+        assert set(messages(lang)) == english, lang
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_placeholders_match_english(lang):
     import string
     fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}
-    for key, text in catalog("en").items():
-        assert fields(catalog(lang)[key]) == fields(text), (lang, key)
+    for key, text in messages("en").items():
+        assert fields(messages(lang)[key]) == fields(text), (lang, key)
 
 
 def test_translation_and_formatting():

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from kzlogframe.ingest import COLUMNS, HEADER_ALIASES, UploadError, import_csv, list_batches
 from kzlogframe.periods import PERIOD_FORMS
 from kzlogframe.store import connect
-from kzlogframe.validation import load_logframe
-from tests.conftest import ADMIN, FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
 WINDOW = "2011-06-23..2018-06-23"
 EXPECTED_COLUMNS = ("Expected columns: programme, indicator, period, value, sex, oblast, ministry, source, "

@@ -35,8 +35,7 @@ from kzlogframe.report import build_report, render_html
 from kzlogframe.report_formats import figure, sheet_name, to_docx, to_pdf, to_xlsx
 from kzlogframe.store import connect
 from kzlogframe.tracking import current_actuals, record_activity
-from kzlogframe.validation import load_logframe
-from tests.conftest import ADMIN, FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
 GENERATED = dt.date(2026, 1, 15)
 HOSTILE = "<script>alert(1)</script>"

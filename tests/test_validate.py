@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from kzlogframe.validation import LogframeError, check_text, load_logframe
+from kzlogframe.validation import check_text
 from tests.conftest import ROOT
 
 
@@ -197,14 +197,6 @@ def test_several_problems_are_all_reported_in_line_order(minimal_text):
     found = errors(text)
     assert len(found) == 2
     assert [int(m.split(":")[1]) for m in found] == sorted(int(m.split(":")[1]) for m in found)
-
-
-def test_load_logframe_raises_with_all_problems(tmp_path, minimal_text):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(mutate(minimal_text, "purpose: P1", "purpose: P9"), encoding="utf-8")
-    with pytest.raises(LogframeError) as info:
-        load_logframe(bad)
-    assert "unknown purpose 'P9'" in str(info.value)
 
 
 def test_cli_exit_codes_and_output(tmp_path, minimal_text):
