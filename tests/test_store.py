@@ -18,8 +18,7 @@ from kzlogframe.access import User
 from kzlogframe.cli import main
 from kzlogframe.ingest import import_csv, list_batches, rollback_batch
 from kzlogframe.store import MIGRATIONS, StoreLocked, connect, migrate, schema_version
-from kzlogframe.validation import load_logframe
-from tests.conftest import ADMIN, FIXTURES, ROOT
+from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
 HEADER = "programme,indicator,period,value,sex,oblast,comment\n"
 
