@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from .models import IndicatorType, Level, Logframe
 from .schedule import ScheduleError, dependency_graph, plan
-from .yaml_source import PathKey, Problem, SourceMap, parse_yaml, read_text
+from .yaml_source import FileTooLarge, PathKey, Problem, SourceMap, parse_yaml, read_text
 
 BUDGET_TOLERANCE = 0.5  # half a unit of the budget table: the seeds round to 50 000 EUR
 
@@ -39,6 +39,8 @@ def check_file(path: Path | str) -> CheckedFile:
     path = Path(path)
     try:
         text = read_text(path)
+    except FileTooLarge as exc:
+        return CheckedFile(None, [Problem(str(path), 1, "(file)", str(exc))])
     except (OSError, UnicodeDecodeError) as exc:
         return CheckedFile(None, [Problem(str(path), 1, "(file)", f"cannot read: {exc}")])
     return check_text(text, str(path))

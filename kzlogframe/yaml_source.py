@@ -61,22 +61,129 @@ class ParsedYaml:
     problems: list[Problem]
 
 
+# Limits that keep a hostile file cheap to refuse. The bundled logframes are ~100 KB, about 3,400
+# YAML events and 8 levels deep, and use no aliases; PyYAML parses ~0.13 MB/s of the densest YAML.
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000  # nodes that aliases add when expanded, counted without expanding them
+
+
+class FileTooLarge(ValueError):
+    """The file is over :data:`MAX_BYTES`: refused before it is read whole."""
+
+    def __init__(self) -> None:
+        super().__init__(f"the file is larger than {MAX_BYTES // 2**20} MB ({MAX_BYTES:,} bytes), "
+                         "the limit for a logframe file")
+
+
+class _Refused(Exception):
+    """A limit was exceeded while composing; carries the line and path to report."""
+
+    def __init__(self, event: yaml.Event, path: PathKey, message: str):
+        super().__init__(message)
+        self.line = event.start_mark.line + 1
+        self.path = path
+
+
+@dataclass
+class _Frame:
+    """An open collection: where the composer is inside it, and the size and height of what it holds."""
+
+    anchor: str | None
+    mapping: bool
+    part: str | int | None = None  # the current key (mapping) or index (sequence)
+    at_key: bool = True  # mapping only: the next node is a key
+    nodes: int = 1
+    height: int = 1
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe loader that leaves dates as text: pydantic parses them and reports bad ones by path."""
+    """Safe loader that leaves dates as text (pydantic parses them and reports bad ones by path) and
+    enforces the depth and alias limits event by event, so a hostile file is refused before it is
+    composed, constructed or walked. Aliases share nodes in the composed graph, so what an alias
+    would expand to is the size recorded for its anchor, never an expansion."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._frames: list[_Frame] = []
+        self._anchors: dict[str, tuple[int, int]] = {}  # anchor: (nodes, height) once its node is complete
+        self._aliased = 0
+
+    def get_event(self) -> yaml.Event:
+        event = super().get_event()
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(self._frames) >= MAX_DEPTH:
+                raise _Refused(event, self._path(), f"nested more than {MAX_DEPTH} levels deep")
+            self._frames.append(_Frame(event.anchor, isinstance(event, yaml.MappingStartEvent),
+                                       part=None if isinstance(event, yaml.MappingStartEvent) else 0))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            frame = self._frames.pop()
+            self._complete(frame.anchor, frame.nodes, frame.height, None)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+        elif isinstance(event, yaml.ScalarEvent):
+            self._complete(event.anchor, 1, 0, event.value)
+        return event
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        if any(frame.anchor == event.anchor for frame in self._frames):
+            raise _Refused(event, self._path(), f"alias *{event.anchor} refers to a node that contains it")
+        nodes, height = self._anchors.get(event.anchor, (1, 0))  # an undefined alias: the composer says so
+        if len(self._frames) + height > MAX_DEPTH:
+            raise _Refused(event, self._path(), f"alias *{event.anchor} nests more than {MAX_DEPTH} levels deep")
+        self._aliased += nodes
+        if self._aliased > MAX_ALIAS_NODES:
+            raise _Refused(event, self._path(),
+                           f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (*{event.anchor} alone "
+                           f"to {nodes:,})")
+        self._complete(None, nodes, height, None)
+
+    def _complete(self, anchor: str | None, nodes: int, height: int, scalar: str | None) -> None:
+        """A node ended: remember its anchor's size and move the enclosing collection on."""
+        if anchor is not None:
+            self._anchors[anchor] = (nodes, height)
+        if not self._frames:
+            return
+        parent = self._frames[-1]
+        parent.nodes += nodes
+        parent.height = max(parent.height, height + 1)
+        if not parent.mapping:
+            parent.part += 1
+        elif parent.at_key:
+            parent.part, parent.at_key = scalar if scalar is not None else "?", False
+        else:
+            parent.at_key = True
+
+    def _path(self) -> PathKey:
+        parts: list[str | int] = []
+        for frame in self._frames:
+            if frame.mapping and frame.at_key:
+                break
+            parts.append(frame.part)
+        return tuple(parts)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 
 
+def _too_large(text: str) -> bool:
+    return len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES
+
+
 def parse_yaml(text: str, file: str) -> ParsedYaml:
-    """Parse ``text``; syntax errors and duplicate keys come back as problems, never exceptions."""
+    """Parse ``text``; syntax errors, duplicate keys and exceeded limits come back as problems, never
+    exceptions."""
     source = SourceMap(file)
     problems: list[Problem] = []
+    if _too_large(text):
+        return ParsedYaml(None, source, [Problem(file, 1, "(file)", str(FileTooLarge()))])
     loader = None
     try:
         loader = _Loader(text)  # the reader already refuses control characters here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        return ParsedYaml(None, source, [Problem(file, exc.line, format_path(exc.path), str(exc))])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -117,4 +224,9 @@ def _walk(node: yaml.Node, path: PathKey, source: SourceMap, problems: list[Prob
 
 
 def read_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8-sig")
+    """The file's text, reading no more than the size limit (a 100 MB file or a device is not read whole)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise FileTooLarge()
+    return data.decode("utf-8-sig")
