@@ -1,4 +1,8 @@
-"""Plotly figures for indicators. One font stack with Kazakh glyphs for every chart."""
+"""Plotly figures for indicators, in the one style of ``style.py``.
+
+Every mark has a legend entry, the value axis says its unit (milestones read done / not done,
+ratings their scale words), and dates are labelled by us, never by d3's English month names.
+"""
 
 from __future__ import annotations
 
@@ -7,53 +11,149 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import style
 from .i18n import t
-from .models import Indicator
+from .models import Indicator, IndicatorType
 
-FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
-STATUS_COLOURS = {"above_plan": "#2471a3", "on_track": "#1e8449", "at_risk": "#d68910", "off_track": "#c0392b",
-                  "no_data": "#7f8c8d", "not_due": "#95a5a6", "not_reporting": "#bdc3c7"}
-ACTUAL_COLOUR = "#1f3b5a"
-PLANNED_COLOUR = "#9db4cf"
+# views/status.py lists a label for every key here; insufficient_data has no words in the status
+# catalog yet, so this compatibility alias leaves it out. New code imports style.STATUS_COLOURS.
+STATUS_COLOURS = {s: c for s, c in style.STATUS_COLOURS.items() if s != "insufficient_data"}
+
+_LEGEND_ORDER = ("planned", "baseline", "first_measurement", "actual", "target", "expected", "as_of")
+_RANK = {name: 100 + 10 * i for i, name in enumerate(_LEGEND_ORDER)}
 
 
-def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(title=title, font={"family": FONT}, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": -0.15}, hovermode="x unified", height=420)
-    return fig
+def value_axis(indicator: Indicator | None, lang: str) -> dict:
+    """Axis settings for an indicator's values: done / not done for milestones, the scale words for
+    ratings, otherwise the unit as title, grouped numbers and a % suffix for percentages."""
+    if indicator is not None and indicator.type is IndicatorType.milestone:
+        return {"tickmode": "array", "tickvals": [0, 1], "range": [-0.2, 1.2], "zeroline": False,
+                "ticktext": [t("chart.not_done", lang), t("chart.done", lang)]}
+    if indicator is not None and indicator.type is IndicatorType.rating:
+        return {"tickmode": "array", "tickvals": list(range(1, len(indicator.scale) + 1)),
+                "ticktext": [level.get(lang) for level in indicator.scale],
+                "range": [0.6, len(indicator.scale) + 0.4]}
+    unit = indicator.unit.get(lang) if indicator is not None and indicator.unit else None
+    suffix = ("%" if lang == "en" else "\u00a0%") if unit and "%" in unit else ""
+    return {"title": {"text": unit}, "tickformat": style.NUMBER, "ticksuffix": suffix, "rangemode": "tozero"}
+
+
+def value_words(values: pd.Series, indicator: Indicator | None, lang: str) -> list[str]:
+    """Values as a reader says them: done / not done, a rating's word, or a grouped number (by plotly)."""
+    if indicator is not None and indicator.type is IndicatorType.milestone:
+        return [t("chart.done" if v >= 1 else "chart.not_done", lang) if pd.notna(v) else "–" for v in values]
+    if indicator is not None and indicator.type is IndicatorType.rating:
+        scale = [level.get(lang) for level in indicator.scale]
+        return [scale[int(round(v)) - 1] if pd.notna(v) and 1 <= round(v) <= len(scale) else "–" for v in values]
+    return []
+
+
+def _hover(words: list[str], label: str) -> dict:
+    """A hover text with the reader's word for the value, or the grouped number."""
+    if words:
+        return {"customdata": words, "hovertemplate": f"{label}: %{{customdata}}<extra></extra>"}
+    return {"hovertemplate": f"{label}: %{{y:{style.HOVER_NUMBER}}}<extra></extra>"}
 
 
 def indicator_chart(series: pd.DataFrame, indicator: Indicator, lang: str, as_of: dt.date,
                     expected: float | None) -> go.Figure:
-    """Actuals over time against the planned path from the baseline through the dated targets."""
+    """Actuals over time against the planned path from the baseline through the dated targets,
+    with the targets, what is expected at ``as_of`` and the ``as_of`` date itself."""
     fig = go.Figure()
-    planned = series[series["kind"] == "planned"]
-    actual = series[series["kind"] == "actual"]
-    if not planned.empty:
-        fig.add_trace(go.Scatter(x=planned["date"], y=planned["value"], name=t("ind.planned", lang),
-                                 mode="lines+markers", line={"color": PLANNED_COLOUR, "dash": "dash", "width": 2}))
+    milestone = indicator.type is IndicatorType.milestone
+    shape = "hv" if milestone else "linear"  # a milestone stays not done until the day it is done
+    planned = series[series["kind"] == "planned"].sort_values("date")
+    actual = series[series["kind"] == "actual"].sort_values("date")
+    if len(planned) >= 2:
+        name = t("ind.planned", lang)
+        fig.add_trace(go.Scatter(x=planned["date"], y=planned["value"], name=name, mode="lines",
+                                 line={"color": style.PLANNED_COLOUR, "dash": "dash", "width": 2, "shape": shape},
+                                 legendrank=_RANK["planned"], **_hover(value_words(planned["value"], indicator, lang),
+                                                                      name)))
+    for point, key, symbol in (("baseline", "chart.baseline", "square"),
+                               ("first_measurement", "chart.baseline_first", "square-open")):
+        rows = planned[planned["point"] == point]
+        if not rows.empty:
+            name = t(key, lang)
+            fig.add_trace(go.Scatter(x=rows["date"], y=rows["value"], name=name, mode="markers",
+                                     marker={"symbol": symbol, "size": 11, "color": style.BASELINE_COLOUR,
+                                             "line": {"width": 2, "color": style.BASELINE_COLOUR}},
+                                     legendrank=_RANK[point], **_hover(value_words(rows["value"], indicator, lang),
+                                                                       name)))
     if not actual.empty:
-        fig.add_trace(go.Scatter(x=actual["date"], y=actual["value"], name=t("ind.actual", lang),
-                                 mode="lines+markers", line={"color": ACTUAL_COLOUR, "width": 3},
-                                 text=actual["period_label"], hovertemplate="%{text}: %{y}<extra></extra>"))
-    for target in indicator.targets:
-        fig.add_trace(go.Scatter(x=[target.date], y=[target.value], name=t("ind.target", lang), mode="markers",
-                                 marker={"symbol": "star", "size": 14, "color": "#8a5a00"}, showlegend=False))
+        name = t("ind.actual", lang)
+        words = value_words(actual["value"], indicator, lang)
+        fig.add_trace(go.Scatter(
+            x=actual["date"], y=actual["value"], name=name, mode="lines+markers", legendrank=_RANK["actual"],
+            line={"color": style.ACTUAL_COLOUR, "width": 3, "shape": shape}, marker={"size": 7},
+            customdata=words or None, text=actual["period_label"],
+            hovertemplate=f"%{{text}}: %{{{'customdata' if words else 'y:' + style.HOVER_NUMBER}}}<extra>{name}</extra>"))
+    for i, target in enumerate(indicator.targets):
+        name = t("ind.target", lang)
+        fig.add_trace(go.Scatter(x=[target.date], y=[target.value], name=name, mode="markers",
+                                 legendgroup="target", showlegend=i == 0, legendrank=_RANK["target"],
+                                 marker={"symbol": "star", "size": 15, "color": style.TARGET_COLOUR},
+                                 **_hover(value_words(pd.Series([target.value]), indicator, lang), name)))
     if expected is not None and not pd.isna(expected):
-        fig.add_trace(go.Scatter(x=[as_of], y=[expected], name=t("ind.expected_now", lang), mode="markers",
-                                 marker={"symbol": "diamond-open", "size": 14, "color": "#c0392b",
-                                         "line": {"width": 2}}))
-    fig.add_shape(type="line", x0=as_of, x1=as_of, y0=0, y1=1, yref="paper",
-                  line={"color": "#c0392b", "dash": "dot", "width": 1})
-    unit = f" ({indicator.unit.get(lang)})" if indicator.unit else ""
-    fig.update_yaxes(title=unit.strip(" ()") or None, rangemode="tozero")
-    return _layout(fig, t("ind.chart_title", lang, code=indicator.code))
+        name = t("ind.expected_now", lang)
+        fig.add_trace(go.Scatter(x=[as_of], y=[expected], name=name, mode="markers", legendrank=_RANK["expected"],
+                                 marker={"symbol": "diamond-open", "size": 14, "color": style.EXPECTED_COLOUR,
+                                         "line": {"width": 2}},
+                                 **_hover(value_words(pd.Series([expected]), indicator, lang), name)))
+    fig.add_shape(type="line", x0=as_of, x1=as_of, y0=0, y1=1, yref="paper", showlegend=True,
+                  name=t("chart.as_of_line", lang, date=f"{as_of:%Y-%m-%d}"), legendrank=_RANK["as_of"],
+                  line={"color": style.AS_OF_COLOUR, "dash": "dot", "width": 1.5})
+    fig.update_yaxes(**value_axis(indicator, lang))
+    style.date_axis(fig, [*series["date"], *(target.date for target in indicator.targets), as_of])
+    style.apply_layout(fig, t("ind.chart_title", lang, code=indicator.code), subtitle=indicator.text.get(lang),
+                       lang=lang)
+    fig.update_layout(hovermode="x unified")
+    return fig
 
 
-def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str) -> go.Figure:
-    """Latest value per disaggregation cell, coloured by its own status."""
-    fig = go.Figure(go.Bar(
-        x=cells[dimension], y=cells["actual"],
-        marker_color=[STATUS_COLOURS.get(s, "#7f8c8d") for s in cells["status"]],
-        text=[t(f"status.{s}", lang) for s in cells["status"]], textposition="auto"))
-    return _layout(fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period))
+def _status_word(status: str, lang: str) -> str:
+    try:
+        return t(f"status.{status}", lang)
+    except KeyError:  # a status the catalogs have no words for yet
+        return status.replace("_", " ")
+
+
+def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
+                    indicator: Indicator | None = None) -> go.Figure:
+    """Latest value per disaggregation cell as horizontal bars coloured by the cell's own status.
+
+    Horizontal, so long oblast and ministry names read as written (wrapped, never cropped); the
+    status words are in the legend and each bar carries its value. With ``indicator`` the value
+    axis shows its unit (or done / not done)."""
+    labels = ["<br>".join(style.wrap(str(name), style.FONT_SIZE, width=260)) for name in cells[dimension]]
+    values = cells["actual"].astype(float).reset_index(drop=True)
+    words = value_words(values, indicator, lang)
+    axis = value_axis(indicator, lang)
+    number = f"%{{x:{style.NUMBER}}}{axis.get('ticksuffix', '')}"  # plotly formats it in the chart's language
+    shown = words or [number if pd.notna(v) else "–" for v in values]
+    fig = go.Figure()
+    for status in dict.fromkeys([*style.STATUS_COLOURS, *cells["status"]]):
+        mine = [i for i, s in enumerate(cells["status"]) if s == status]
+        if mine:
+            fig.add_trace(go.Bar(
+                y=[labels[i] for i in mine], x=[values[i] if pd.notna(values[i]) else 0 for i in mine],
+                orientation="h", name=_status_word(status, lang), textposition="outside", cliponaxis=False,
+                marker_color=style.STATUS_COLOURS.get(status, style.STATUS_COLOURS["no_data"]),
+                texttemplate=[shown[i] for i in mine],
+                hovertemplate=[f"%{{y}}: {shown[i]}<extra></extra>" for i in mine]))
+    axis.pop("rangemode", None)
+    if words:  # bars from 0 to the level reached, with room for the word after each bar
+        axis["range"] = [0, 1.45 * (axis["tickvals"][-1])]
+    else:
+        low, high = min(0.0, values.min()), max(0.0, values.max())
+        room = 0.22 * ((high - low) or 1.0)  # for the value written after each bar's end
+        axis["range"] = [low - (room if low < 0 else 0), high + room]
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed",
+                     showgrid=False)
+    lines = sum(label.count("<br>") + 1 for label in labels)
+    style.apply_layout(fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period),
+                       subtitle=indicator.text.get(lang) if indicator is not None else None, lang=lang,
+                       height=max(300, 150 + 20 * lines + 14 * len(labels)))
+    fig.update_layout(barmode="overlay", bargap=0.3)
+    return fig

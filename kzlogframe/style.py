@@ -1,0 +1,123 @@
+"""One look for every chart and status colour: fonts, palette, tints, layout and date axis.
+
+Charts leave the app as PNG, SVG, HTML and inside the report, where nothing may be cut and no
+word may be English in a Kazakh or Russian chart. So margins come from the content (plotly's
+automargin), the title and legend reserve their own space, long titles are wrapped here, and date
+axes get our own language-neutral tick labels instead of d3's English month names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Noto Sans first: it has every Kazakh letter (ә ғ қ ң ө ұ ү һ і); the rest are fallbacks.
+FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+FONT_SIZE = 13
+TITLE_SIZE = 17
+SUBTITLE_SIZE = 13
+TEXT_COLOUR = "#1f2933"
+GRID_COLOUR = "#e4e7eb"
+AXIS_COLOUR = "#9aa5b1"
+
+STATUS_COLOURS = {"above_plan": "#2471a3", "on_track": "#1e8449", "at_risk": "#d68910", "off_track": "#c0392b",
+                  "no_data": "#7f8c8d", "not_due": "#95a5a6", "not_reporting": "#bdc3c7",
+                  "insufficient_data": "#8e7cab"}
+# Light backgrounds for table cells (report PDF/DOCX/XLSX, pages), one per status.
+STATUS_TINTS = {"above_plan": "#E2EEF8", "on_track": "#E3F4E8", "at_risk": "#FDF1DC", "off_track": "#FBE3E0",
+                "no_data": "#F1F3F5", "not_due": "#F1F3F5", "not_reporting": "#F1F3F5",
+                "insufficient_data": "#EEEAF4"}
+NEUTRAL_TINT = "#F1F3F5"
+
+ACTUAL_COLOUR = "#1f3b5a"
+PLANNED_COLOUR = "#7f9cc0"
+CRITICAL_COLOUR = "#c0392b"
+TARGET_COLOUR = "#8a5a00"
+EXPECTED_COLOUR = "#c0392b"
+AS_OF_COLOUR = "#c0392b"
+BASELINE_COLOUR = "#5d6d7e"
+MUTED_COLOUR = "#555555"
+
+WIDTH = 1000  # exported width in CSS pixels (PNG is rendered at twice this)
+WRAP_WIDTH = 720  # wrap titles for the narrowest place a chart is shown (a page column), not just the file
+_CHAR_EM = 0.6  # a generous average glyph width of Noto Sans, Cyrillic included, in em
+_LINE = 1.35  # line height in em
+
+# Decimal and thousands separators: 1,250,000.5 in English, 1 250 000,5 in Kazakh and Russian.
+SEPARATORS = {"en": ".,", "kk": ",\u00a0", "ru": ",\u00a0"}
+NUMBER = ",~f"  # d3 format: grouped thousands, no trailing zeros (12, 0.8, 1 250 000, -3.5)
+HOVER_NUMBER = ",.2~f"
+HOVER_DATE = "%Y-%m-%d"
+
+
+def wrap(text: str, size: int, width: int = WRAP_WIDTH, max_lines: int | None = None) -> list[str]:
+    """``text`` in lines that fit ``width`` px at font ``size``, the last one ending in … if cut."""
+    chars = max(12, int(width / (size * _CHAR_EM)))
+    lines = textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+    if max_lines and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = textwrap.shorten(lines[-1] + " …", chars, placeholder=" …")
+    return lines
+
+
+def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lang: str = "en",
+                 height: int = 420) -> go.Figure:
+    """Fonts, colours, a wrapped title, the legend under the plot and margins from the content.
+
+    The title and the legend sit in container coordinates, so plotly reserves their room before it
+    lays out the axes; the axes' automargin then grows the margins to fit their tick labels and
+    titles. ``height`` is the plot's; the figure grows by every extra title line."""
+    lines = wrap(title, TITLE_SIZE)
+    sub = wrap(subtitle, SUBTITLE_SIZE, max_lines=3) if subtitle else []
+    extra = (len(lines) - 1) * TITLE_SIZE * _LINE + len(sub) * SUBTITLE_SIZE * _LINE
+    fig.update_layout(
+        title={"text": "<br>".join(lines), "font": {"size": TITLE_SIZE}, "x": 0, "xref": "container",
+               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": True,
+               "pad": {"t": 14, "l": 16, "b": 10},
+               "subtitle": {"text": "<br>".join(sub), "font": {"size": SUBTITLE_SIZE, "color": MUTED_COLOUR}}},
+        font={"family": FONT, "size": FONT_SIZE, "color": TEXT_COLOUR}, separators=SEPARATORS.get(lang, ".,"),
+        paper_bgcolor="white", plot_bgcolor="white", height=round(height + extra),
+        margin={"l": 16, "r": 28, "t": 16, "b": 12, "autoexpand": True},
+        legend={"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
+                "y": 0.01, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1}, "title": {"text": ""},
+                "traceorder": "normal"},
+        hoverlabel={"font": {"family": FONT}})
+    axis = {"automargin": True, "gridcolor": GRID_COLOUR, "linecolor": AXIS_COLOUR, "zerolinecolor": AXIS_COLOUR,
+            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": 12}}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    return fig
+
+
+def date_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]:
+    """Tick dates and their labels between two dates: years (``2014``) over longer spans, months as
+    ``2014-07`` over short ones. Digits only, so no language ever reads English month names."""
+    first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
+    years = (last - first).days / 365.25
+    if years >= 2.5:
+        step = max(1, math.ceil(years / 10))
+        ticks = [dt.date(y, 1, 1) for y in range(first.year, last.year + 2, step)]
+        return [d for d in ticks if first <= d <= last], [f"{d.year}" for d in ticks if first <= d <= last]
+    months = 3 if years >= 1 else 1
+    ticks, day = [], dt.date(first.year, 1, 1)
+    while day <= last:
+        if day >= first:
+            ticks.append(day)
+        month = day.month - 1 + months
+        day = dt.date(day.year + month // 12, month % 12 + 1, 1)
+    return ticks, [d.strftime("%Y-%m") for d in ticks]
+
+
+def date_axis(fig: go.Figure, dates: list) -> None:
+    """A date x axis over ``dates`` (padded so edge markers stay whole) with :func:`date_ticks`."""
+    stamps = pd.to_datetime(pd.Series(list(dates)).dropna())
+    first, last = stamps.min(), stamps.max()
+    pad = max(pd.Timedelta(days=20), (last - first) * 0.04)
+    start, end = (first - pad).date(), (last + pad).date()
+    values, labels = date_ticks(start, end)
+    fig.update_xaxes(type="date", range=[start, end], tickmode="array", tickvals=values, ticktext=labels,
+                     hoverformat=HOVER_DATE)
