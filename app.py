@@ -1,29 +1,33 @@
-"""Entry point: ``streamlit run app.py``. Signs the user in, then offers the pages their role allows;
-each page draws the shared pickers via ``ui.page_context``."""
+"""Entry point: ``streamlit run app.py``. The shell: language, sign-in, programme and (on pages that
+assess progress) reporting period are chosen here, in the sidebar, before the page runs; each
+page then starts with ``ui.require(permission)``."""
 
 import streamlit as st
 
+from kzlogframe import ui
 from kzlogframe.access import allowed
 from kzlogframe.i18n import t
-from kzlogframe.ui import current_user, lang
 
 st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
-user = current_user()
-language = lang()
+lang = ui.language_picker()
+user = ui.current_user(lang)
+logframe = ui.programme_picker(lang)
 
-PAGES = [  # (script, title key, icon, url path, permission)
-    ("views/overview.py", "page.overview", ":material/dashboard:", "overview", "view"),
-    ("views/status.py", "page.status", ":material/fact_check:", "status", "view"),
-    ("views/indicators.py", "page.indicators", ":material/monitoring:", "indicators", "view"),
-    ("views/logframe.py", "page.logframe", ":material/account_tree:", "logframe", "view"),
-    ("views/sequencing.py", "page.sequencing", ":material/event:", "sequencing", "view"),
-    ("views/report.py", "page.report", ":material/description:", "report", "download_report"),
-    ("views/export.py", "page.export", ":material/download:", "export", "export"),
-    ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload"),
-    ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit"),
+PAGES = [  # (script, title key, icon, url path, permission, assesses a reporting period)
+    ("views/overview.py", "page.overview", ":material/dashboard:", "overview", "view", True),
+    ("views/status.py", "page.status", ":material/fact_check:", "status", "view", True),
+    ("views/indicators.py", "page.indicators", ":material/monitoring:", "indicators", "view", True),
+    ("views/logframe.py", "page.logframe", ":material/account_tree:", "logframe", "view", False),
+    ("views/sequencing.py", "page.sequencing", ":material/event:", "sequencing", "view", False),
+    ("views/report.py", "page.report", ":material/description:", "report", "download_report", True),
+    ("views/export.py", "page.export", ":material/download:", "export", "export", True),
+    ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload", False),
+    ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit", False),
 ]
-navigation = st.navigation([
-    st.Page(script, title=t(title, language), icon=icon, url_path=path, default=(path == "overview"))
-    for script, title, icon, path, permission in PAGES if allowed(user.role, permission)
-])
+pages = {st.Page(script, title=t(title, lang), icon=icon, url_path=path, default=path == "overview"): assesses
+         for script, title, icon, path, permission, assesses in PAGES if allowed(user.role, permission)}
+navigation = st.navigation(list(pages))
+assesses = next(flag for page, flag in pages.items() if page.title == navigation.title)
+period, previous = ui.period_picker(logframe, lang) if assesses else (None, None)
+ui.enter(ui.PageContext(user, lang, logframe, period, previous))
 navigation.run()

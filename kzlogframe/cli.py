@@ -89,7 +89,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .commentary import assumption_statuses, narratives
     from .measurements import current_measurements
-    from .report import build_report, export_report
+    from .report import build_report
+    from .report_files import export_report
     from .tracking import current_actuals
 
     catalog = load_catalog()
@@ -103,8 +104,7 @@ def _report(args: argparse.Namespace) -> int:
                           assumption_status=assumption_statuses(args.programme, period.label, args.db))
     data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
-    print(f"{args.output}: {args.format} report for {args.programme} {period.label} "
-          f"({period.start}..{period.end}) in {args.lang}, {len(data):,} bytes")
+    print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
     return 0
 
 
@@ -123,6 +123,38 @@ def _users(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.name}: ")
     add_user(args.name, args.role, password, actor=_actor(args), db=args.db)
     print(f"{args.name}: {args.role} (stored in {users_path()}, password hashed)")
+    return 0
+
+
+def _chart(args: argparse.Namespace) -> int:
+    """One indicator's chart as on the Indicators page, assessed at --as-of (default: the end of the
+    latest data or today, never after the programme's end)."""
+    import datetime as dt
+
+    from .chart_export import to_html, to_png, to_svg
+    from .charts import indicator_chart
+    from .measurements import current_measurements, data_as_of
+    from .progress import indicator_progress, series
+
+    catalog = load_catalog()
+    if args.programme not in catalog:
+        raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
+    lf = catalog[args.programme]
+    indicator = lf.indicator(args.indicator)
+    if indicator is None:
+        raise ValueError(f"unknown indicator '{args.indicator}' in {args.programme}")
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else min(
+            data_as_of(args.programme, args.db) or dt.date.today(), dt.date.today(), lf.end_date)
+    except ValueError:
+        raise ValueError(f"--as-of '{args.as_of}' is not a date (YYYY-MM-DD)") from None
+    measured = current_measurements(args.programme, args.db)
+    expected = indicator_progress(measured, {args.programme: lf}, as_of).set_index("indicator")["expected"]
+    fig = indicator_chart(series(measured, indicator.code, lf), indicator, args.lang, as_of,
+                          expected.get(indicator.code))
+    data = to_png(fig) if args.format == "png" else to_svg(fig) if args.format == "svg" else to_html(fig).encode()
+    Path(args.output).write_bytes(data)
+    print(f"{args.output}: {args.format} chart of {indicator.code} at {as_of} in {args.lang}, {len(data):,} bytes")
     return 0
 
 
@@ -147,13 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
     batches = commands.add_parser("batches", help="list upload batches, newest first")
     batches.set_defaults(run=_batches)
 
+    audit = commands.add_parser("audit", help="check that the audit log's hash chain is unbroken; exit 1 if not")
+    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB file (as the --db before the command)")
+    audit.set_defaults(run=_audit)
+
     rollback = commands.add_parser("rollback", help="withdraw an upload batch (its rows stay in history)")
     rollback.add_argument("batch", type=int, metavar="BATCH")
     rollback.set_defaults(run=_rollback)
 
     report = commands.add_parser("report", help="the semi-annual Steering Committee report for one period")
     report.add_argument("programme", metavar="PROGRAMME")
-    report.add_argument("period", metavar="PERIOD", help="semester S1…S14 (or 2013-H2 for calendar halves)")
+    report.add_argument("period", metavar="PERIOD",
+                        help="a reporting period of the programme's calendar (2014-H2, or S7 for semesters) "
+                             "or a date it contains (2014-12-31)")
     report.add_argument("--format", choices=["html", "pdf", "docx", "xlsx"], default="pdf")
     report.add_argument("--lang", choices=["kk", "en", "ru"], default="kk")
     report.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -168,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
     demo.set_defaults(run=_demo)
+
+    chart = commands.add_parser("chart", help="one indicator's chart (actual vs planned) as PNG, SVG or HTML")
+    chart.add_argument("programme", metavar="PROGRAMME")
+    chart.add_argument("indicator", metavar="INDICATOR")
+    chart.add_argument("--format", choices=["png", "svg", "html"], default="png")
+    chart.add_argument("--lang", choices=["kk", "en", "ru"], default="kk")
+    chart.add_argument("--as-of", metavar="DATE", help="assessment date YYYY-MM-DD (default: end of the latest data)")
+    chart.add_argument("-o", "--output", required=True, metavar="FILE")
+    chart.set_defaults(run=_chart)
 
     iati = commands.add_parser("iati", help="write a programme's results as an IATI 2.03 activity XML file")
     iati.add_argument("programme", metavar="PROGRAMME")
@@ -187,6 +235,20 @@ def _iati(args: argparse.Namespace) -> int:
     data = iati_xml(lf, current_measurements(args.programme, args.db))
     Path(args.output).write_bytes(data)
     print(f"{args.output}: IATI {activity_identifier(lf)}, {len(data):,} bytes")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain; print the last hash so it can be kept elsewhere and compared."""
+    from .audit import verify_audit_chain
+
+    check = verify_audit_chain(args.db)
+    if not check.ok:
+        where = f"entry {check.first_bad_id}" if check.first_bad_id is not None else "the audit log"
+        print(f"audit log broken at {where}: {check.reason} ({check.entries} entries)", file=sys.stderr)
+        return 1
+    print(f"audit log intact: {check.entries} entries")
+    print(f"last hash: {check.last_hash}")
     return 0
 
 

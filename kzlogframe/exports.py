@@ -4,6 +4,11 @@ reads Kazakh text correctly) or as a workbook with one typed sheet per logframe 
 Every text cell leaves through :func:`neutralise`, so a comment uploaded as ``=HYPERLINK(…)``
 opens in Excel or LibreOffice as text, never as a formula (OWASP "CSV injection").
 
+Every row carries, beside the value as it was reported, the indicator's ``reporting_value`` for the
+row's reporting period and cell (the progress engine's number: the one the pages, the report and
+IATI show) and the indicator's status at the end of that period, so an export reconciles with
+every other output.
+
 Public API::
 
     export_table(logframe, measurements, lang) -> DataFrame   stored values with their definitions
@@ -20,17 +25,21 @@ import io
 import re
 from collections.abc import Collection, Iterable, Mapping
 
+import duckdb
 import pandas as pd
 import xlsxwriter
 
-from .i18n import t
+from .formatting import level_label, status_label
 from .models import Goal, Level, Logframe, Purpose, Result, SubResult
-from .progress import CELL_DIMS, cumulative_mode
+from .periods import reporting_join_sql
+from .progress import (
+    CELL_DIMS, baselines, cumulative_mode, indicator_progress, reporting_table, reporting_values)
 
 COLUMNS = ["programme", "level_kind", "level_code", "indicator", "indicator_text", "type", "cumulative", "unit",
-           "period_label", "period_start", "period_end", "sex", "oblast", "ministry", "value", "numerator",
-           "denominator", "baseline", "target", "target_date", "source", "comment", "evidence_url"]
-NUMBER_COLUMNS = ["value", "numerator", "denominator", "baseline", "target"]
+           "period_label", "period_start", "period_end", "reporting_period", "sex", "oblast", "ministry", "value",
+           "reporting_value", "status", "numerator", "denominator", "baseline", "baseline_source", "target",
+           "target_date", "source", "comment", "evidence_url"]
+NUMBER_COLUMNS = ["value", "reporting_value", "numerator", "denominator", "baseline", "target"]
 DATE_TYPE = "datetime64[ns]"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet read a formula
 LEVEL_KINDS = {Goal: "goal", Purpose: "purpose", Result: "result", SubResult: "sub_result"}
@@ -54,12 +63,11 @@ def _definitions(logframe: Logframe, lang: str) -> tuple[pd.DataFrame, pd.DataFr
     for order, (level, ind) in enumerate(logframe.indicators()):
         rows.append({"order": order, "level_kind": _level_kind(level), "level_code": level.code,
                      "indicator": ind.code, "indicator_text": ind.text.get(lang), "type": ind.type.value,
-                     "cumulative": cumulative_mode(ind), "unit": ind.unit.get(lang) if ind.unit else None,
-                     "baseline": ind.baseline.value if ind.baseline else None})
+                     "cumulative": cumulative_mode(ind), "unit": ind.unit.get(lang) if ind.unit else None})
         targets += [{"indicator": ind.code, "target_date": target.date, "target": target.value}
                     for target in ind.targets]
     definitions = pd.DataFrame(rows, columns=["order", "level_kind", "level_code", "indicator", "indicator_text",
-                                              "type", "cumulative", "unit", "baseline"]).astype({"baseline": float})
+                                              "type", "cumulative", "unit"])
     dated = pd.DataFrame(targets, columns=["indicator", "target_date", "target"])
     dated = dated.astype({"target_date": DATE_TYPE, "target": float})
     return definitions, dated.sort_values("target_date", ignore_index=True)
@@ -78,17 +86,46 @@ def _targets(rows: pd.DataFrame, dated: pd.DataFrame) -> pd.DataFrame:
     return upcoming
 
 
+def _reporting(rows: pd.DataFrame, logframe: Logframe, measurements: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Each row's reporting period (the one rule, in SQL), the reporting value of its indicator and
+    cell for that period, and the indicator's status at the period's end."""
+    catalog = {logframe.programme.code: logframe}
+    cells = ["sex", "oblast", "ministry"]
+    totals = reporting_values(measurements, catalog)
+    by_cell = reporting_values(measurements, catalog, cells=True)
+    values = pd.concat([totals.assign(sex="", oblast="", ministry=""), by_cell], ignore_index=True)
+    calendar = reporting_table(catalog)
+    ends = calendar.set_index("reporting_period")["rp_end"]
+    statuses = pd.concat([indicator_progress(measurements, catalog, ends[label].date())[["indicator", "status"]]
+                          .assign(reporting_period=label) for label in values["reporting_period"].unique()]
+                         or [pd.DataFrame(columns=["indicator", "status", "reporting_period"])])
+    with duckdb.connect() as con:
+        con.register("r", rows.assign(row_number=range(len(rows))))
+        con.register("rp", calendar)
+        placed = con.execute(f"SELECT r.row_number, rp.reporting_period FROM {reporting_join_sql('r', 'rp')}"
+                             ).df().set_index("row_number")["reporting_period"]
+    rows = rows.assign(reporting_period=placed.reindex(range(len(rows))).to_numpy())
+    rows = rows.merge(values[["indicator", *cells, "reporting_period", "value"]].rename(
+        columns={"value": "reporting_value"}), how="left", on=["indicator", *cells, "reporting_period"])
+    rows = rows.merge(statuses, how="left", on=["indicator", "reporting_period"])
+    rows["status"] = rows["status"].map(lambda s: status_label(s, lang, icon=False) if isinstance(s, str) else None)
+    base = baselines(measurements, catalog)[["indicator", "baseline", "baseline_source"]]
+    return rows.merge(base, how="left", on="indicator")
+
+
 def export_table(logframe: Logframe, measurements: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every stored value of the programme, one row per indicator, period and disaggregation cell,
-    next to its definition (level, text in ``lang``, type, unit, baseline, applicable target);
-    in logframe order, then by period. Indicators no longer in the logframe are left out."""
+    next to its definition (level, text in ``lang``, type, unit, baseline, applicable target), its
+    reporting period, reporting value and status; in logframe order, then by period. Indicators no
+    longer in the logframe are left out."""
     definitions, dated = _definitions(logframe, lang)
     mine = measurements[measurements["programme"] == logframe.programme.code]
     rows = mine.merge(definitions, on="indicator")
     rows = rows.astype({"period_start": DATE_TYPE, "period_end": DATE_TYPE})
-    rows = _targets(rows, dated).astype({"target_date": DATE_TYPE, "target": float})
     for dim in CELL_DIMS:
         rows[dim] = rows[dim].fillna("")
+    rows = _reporting(rows, logframe, mine, lang)
+    rows = _targets(rows, dated).astype({"target_date": DATE_TYPE, "target": float})
     rows = rows.sort_values(["order", "period_start", "period_end", *CELL_DIMS], ignore_index=True)
     return rows.reindex(columns=COLUMNS).astype({column: float for column in NUMBER_COLUMNS})
 
@@ -112,8 +149,7 @@ def filter_table(table: pd.DataFrame, *, levels: Collection[str] | None = None,
 
 def level_labels(logframe: Logframe, lang: str) -> dict[str, str]:
     """``{level code: label}`` top-down, named as the matrix names them ("Result R1")."""
-    return {level.code: t("level.goal", lang) if isinstance(level, Goal)
-            else f"{t(f'level.{_level_kind(level)}', lang)} {level.code}" for level in logframe.levels()}
+    return {level.code: level_label(_level_kind(level), level.code, lang) for level in logframe.levels()}
 
 
 def by_level(table: pd.DataFrame, logframe: Logframe, lang: str) -> dict[str, pd.DataFrame]:

@@ -16,12 +16,12 @@ How the logframe maps onto the standard:
   results and sub-results → output (1); each indicator keeps its code (vocabulary 99, the
   reporting organisation's own), its measure (unit 1, percentage 2, rating ordinal 4,
   milestone qualitative 5, which carries "done"/"not done" as a comment instead of a value) and
-  its direction (``ascending``); a baseline when the logframe has one;
-* one ``period`` per reporting period (``Logframe.reporting_periods``: semesters from the
-  signature, or calendar halves when the programme reports so) with a logframe target dated in
-  it or a stored value ending in it. ``actual`` is the total after the progress engine's
-  cumulative rule (a running total for summing indicators, the latest level for percentages,
-  the period's sum otherwise), followed by one ``actual`` per disaggregation cell with its
+  its direction (``ascending``); its baseline as the progress engine takes it (declared, zero for a
+  running total, or the first measurement, said so in a comment);
+* one ``period`` per reporting period of the programme's calendar (``Logframe.reporting_periods``)
+  with a logframe target dated in it or a value measured in it. ``actual`` is the progress
+  engine's reporting value (:func:`progress.reporting_values`: the same number the pages, the
+  report and the exports show), followed by one ``actual`` per disaggregation cell with its
   ``dimension``\\s. Targets are only those the logframe states, never interpolated.
 
 Every child element is written in the order of the schema's ``xsd:sequence``.
@@ -33,14 +33,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 from lxml import etree
 
 from .i18n import t
 from .models import Goal, Indicator, IndicatorType, Level, Logframe, Purpose, Target, Text
-from .periods import ReportingPeriod, add_months
-from .progress import CELL_DIMS, cumulative_mode, is_percentage, period_values
+from .periods import ReportingPeriod, add_months, period_containing
+from .progress import CELL_DIMS, baselines, cumulative_mode, is_percentage, reporting_values
 
 IATI_VERSION = "2.03"
 EC_ORG_REF = "XI-IATI-EC_DEVCO"
@@ -59,31 +58,11 @@ def activity_identifier(logframe: Logframe) -> str:
     return f"{EC_ORG_REF}-{_NOT_IN_IDENTIFIER.sub('-', logframe.programme.decision.strip())}"
 
 
-def _slot_of(periods: Sequence[ReportingPeriod], days: Iterable[dt.date] | pd.Series) -> np.ndarray:
-    """Index of the reporting period holding each date. The calendar ends the day before the
-    programme's end date, which the importer and targets may still use: such dates belong to
-    the last period."""
-    starts = np.array([p.start for p in periods], dtype="datetime64[D]")
-    slot = np.searchsorted(starts, np.asarray(list(days), dtype="datetime64[D]"), side="right") - 1
-    return slot.clip(0, len(periods) - 1)
-
-
-def _period_actuals(logframe: Logframe, measurements: pd.DataFrame, periods: Sequence[ReportingPeriod],
-                    cells: bool) -> pd.DataFrame:
-    """One row per indicator (× cell) × reporting period: the reported value.
-
-    Within a reporting period, a period-sum indicator adds its measurement periods up; every
-    other kind (running totals, levels, milestones, ratings) reports the latest."""
-    values = period_values(measurements, {logframe.programme.code: logframe}, cells=cells)
-    values["slot"] = _slot_of(periods, values["period_end"])
-    values = values.sort_values(["period_end", "period_start"])
-    keys = ["indicator", *(CELL_DIMS if cells else ()), "slot"]
-    grouped = values.groupby(keys, sort=False)["value"]
-    out = pd.concat({"last": grouped.last(), "sum": grouped.sum()}, axis=1).reset_index()
-    summed = {ind.code for _, ind in logframe.indicators()
-              if ind.type is IndicatorType.quantitative and cumulative_mode(ind) == "none"}
-    out["value"] = np.where(out["indicator"].isin(summed), out["sum"], out["last"])
-    return out.drop(columns=["last", "sum"])
+def _period_actuals(logframe: Logframe, measurements: pd.DataFrame, cells: bool) -> pd.DataFrame:
+    """One row per indicator (× cell) × reporting period: the reporting value, ``slot`` its
+    position in the calendar (0-based)."""
+    values = reporting_values(measurements, {logframe.programme.code: logframe}, cells=cells)
+    return values.assign(slot=values["rp_index"] - 1)
 
 
 def _number(value: float) -> str:
@@ -181,8 +160,8 @@ def _target_comment(ind: Indicator, target: Target, langs: Sequence[str]) -> lis
     return comment
 
 
-def _indicator(result: etree._Element, ind: Indicator, periods: Sequence[ReportingPeriod], totals: pd.DataFrame,
-               cells: pd.DataFrame, langs: Sequence[str]) -> None:
+def _indicator(result: etree._Element, ind: Indicator, base: tuple | None, periods: Sequence[ReportingPeriod],
+               totals: pd.DataFrame, cells: pd.DataFrame, langs: Sequence[str]) -> None:
     attrib = {"measure": _measure(ind)}
     if ind.type is not IndicatorType.milestone:
         attrib["ascending"] = "true" if ind.direction.value == "increase" else "false"
@@ -190,17 +169,18 @@ def _indicator(result: etree._Element, ind: Indicator, periods: Sequence[Reporti
     _element(element, "title", _texts(ind.text, langs))
     _element(element, "description", [(lang, _indicator_note(ind, lang)) for lang in langs])
     etree.SubElement(element, "reference", {"vocabulary": VOCABULARY_OWN, "code": ind.code})
-    if ind.baseline:
-        base = ind.baseline
-        baseline = etree.SubElement(element, "baseline", {
-            "year": str(base.date.year), "iso-date": base.date.isoformat(),
-            **({} if ind.type is IndicatorType.milestone else {"value": _number(base.value)})})
-        if base.note:
-            _element(baseline, "comment", _texts(base.note, langs))
+    if base is not None:
+        day = pd.Timestamp(base.baseline_date).date()
+        baseline = etree.SubElement(element, "baseline", {"year": str(day.year), "iso-date": day.isoformat(),
+                                                          "value": _number(base.baseline)})
+        if base.baseline_source == "declared" and ind.baseline.note:
+            _element(baseline, "comment", _texts(ind.baseline.note, langs))
+        elif base.baseline_source in ("first_measurement", "zero_start"):
+            _element(baseline, "comment", _messages(f"iati.baseline.{base.baseline_source}", langs,
+                                                    period=base.baseline_period))
 
     dated = sorted(ind.targets, key=lambda target: target.date)
-    slots = _slot_of(periods, [target.date for target in dated])
-    targets = {int(slot): target for slot, target in zip(slots, dated)}  # the latest one per period
+    targets = {period_containing(periods, target.date).index - 1: target for target in dated}  # latest per period
     actual = totals[totals["indicator"] == ind.code].set_index("slot")["value"]
     by_cell = cells[cells["indicator"] == ind.code]
     for slot in sorted(set(targets) | set(actual.index)):
@@ -233,8 +213,10 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
     langs = list(lang_order)
     mine = measurements[measurements["programme"] == programme.code]
     periods = logframe.reporting_periods()
-    totals = _period_actuals(logframe, mine, periods, cells=False)
-    cells = _period_actuals(logframe, mine, periods, cells=True)
+    totals = _period_actuals(logframe, mine, cells=False)
+    cells = _period_actuals(logframe, mine, cells=True)
+    base = {row.indicator: row for row in baselines(mine, {programme.code: logframe}).itertuples()
+            if not pd.isna(row.baseline)}
 
     root = etree.Element("iati-activities", version=IATI_VERSION)
     activity = etree.SubElement(root, "iati-activity", {XML_LANG: langs[0], "default-currency": "EUR"})
@@ -272,5 +254,5 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
         result = etree.SubElement(activity, "result", type=_result_type(level))
         _element(result, "title", _texts(level.text, langs))
         for ind in level.indicators:
-            _indicator(result, ind, periods, totals, cells, langs)
+            _indicator(result, ind, base.get(ind.code), periods, totals, cells, langs)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -24,7 +24,9 @@ import pandas as pd
 
 from .access import User, authorize
 from .models import Logframe
-from .periods import PERIOD_FORMS, period_end_sql, period_form_sql, period_label_sql, period_start_sql
+from .periods import (
+    PERIOD_FORMS, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql, period_start_sql,
+    reporting_join_sql, reporting_rows)
 from .store import audit, connect, transaction, writing
 
 REQUIRED = ("programme", "indicator", "period", "value")
@@ -270,6 +272,23 @@ _KEY_PERIOD = f"""
            {period_label_sql('period_text', 'period_form', 'period_start')} AS period_label
     FROM p"""
 
+# A period that runs over two reporting periods of its programme (periods.reporting_period_of, in SQL):
+# one row per programme and straddling period key, with the reporting periods it spans.
+_KEY_STRADDLE = f"""
+    CREATE TEMP TABLE key_straddle AS
+    WITH pk AS (
+        SELECT p.programme, kp.kp, kp.period_start, kp.period_end
+        FROM (SELECT DISTINCT programme FROM rp) p CROSS JOIN key_period kp WHERE kp.period_start IS NOT NULL
+    ), held AS (
+        SELECT pk.*, rp.reporting_period, rp.rp_start, rp.rp_end FROM {reporting_join_sql('pk', 'rp')}
+    )
+    SELECT held.programme, held.kp,
+           f.reporting_period || ' (' || strftime(f.rp_start, '%Y-%m-%d') || ' – ' || strftime(f.rp_end, '%Y-%m-%d')
+           || ') … ' || held.reporting_period || ' (' || strftime(held.rp_start, '%Y-%m-%d') || ' – '
+           || strftime(held.rp_end, '%Y-%m-%d') || ')' AS spans
+    FROM held ASOF JOIN rp f ON f.programme = held.programme AND held.period_start >= f.rp_start
+    WHERE held.period_start < held.rp_start"""
+
 _KEY_DIMENSIONS = f"""
     CREATE TEMP TABLE key_dims AS
     WITH k AS (
@@ -293,6 +312,7 @@ _KEY_DIMENSIONS = f"""
 # The key-table columns a row check reads, under the names the checks use.
 _KEYED = """ki.ind_id, ki.kind, ki.scale_max, ki.programme, ki.by_sex, ki.by_oblast, ki.by_ministry, ki.window_start,
             ki.window_end, ki.reason AS key_reason, kp.period_text, kp.period_start, kp.period_end, kp.period_label,
+            ks.spans,
             kd.dims_id, kd.sex_raw, kd.sex, kd.oblast_raw, kd.oblast, kd.ministry_raw, kd.ministry"""
 
 
@@ -312,7 +332,9 @@ _ROW_CHECKS: tuple[tuple[tuple[str, str], ...], ...] = (
      ("period_start IS NULL", f"'period ''' || period_text || ''' is not one of {PERIOD_FORMS}'"),
      ("kind IS NOT NULL AND (period_end < window_start OR period_start > window_end)",
       "'period ' || period_label || ' is outside the programme window ' || strftime(window_start, '%Y-%m-%d') "
-      "|| '..' || strftime(window_end, '%Y-%m-%d')")),
+      "|| '..' || strftime(window_end, '%Y-%m-%d')"),
+     ("kind IS NOT NULL AND spans IS NOT NULL",
+      "'period ' || period_label || ' spans the reporting periods ' || spans || ': give one value per reporting period'")),
     (("kind IS NOT NULL AND value_raw IS NULL", "'value is empty'"),
      ("kind = 'milestone' AND value IS NULL",
       "'value ''' || value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'"),
@@ -346,6 +368,7 @@ _CHECKED = f"""
         JOIN key_indicator ki ON ki.programme_key IS NOT DISTINCT FROM r.programme
                              AND ki.indicator_key_text IS NOT DISTINCT FROM r.indicator
         JOIN key_period kp ON kp.period_key IS NOT DISTINCT FROM r.period
+        LEFT JOIN key_straddle ks ON ks.programme = ki.programme AND ks.kp = kp.kp
         JOIN key_dims kd ON kd.programme_key IS NOT DISTINCT FROM r.programme AND kd.sex_key IS NOT DISTINCT FROM r.sex
                         AND kd.oblast_key IS NOT DISTINCT FROM r.oblast
                         AND kd.ministry_key IS NOT DISTINCT FROM r.ministry
@@ -431,14 +454,19 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: M
     columns = canonical_header(header, delimiter, file_name)
     con.register("ind_df", _indicator_frame(catalog))
     con.register("allowed_df", _allowed_values(catalog))
+    con.register("rp_df", pd.DataFrame([row for code, lf in catalog.items()
+                                        for row in reporting_rows(code, lf.reporting_periods())],
+                                       columns=REPORTING_COLUMNS))
     try:
         con.execute("CREATE TEMP TABLE ind AS SELECT * FROM ind_df")
         con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
+        con.execute("CREATE TEMP TABLE rp AS SELECT * FROM rp_df")
     finally:
         con.unregister("ind_df")
         con.unregister("allowed_df")
+        con.unregister("rp_df")
     encoding = _read_records(con, path, file_name, columns, delimiter, encoding)
-    for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_DIMENSIONS, _CHECKED):
+    for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS, _CHECKED):
         con.execute(sql)
     con.execute("DROP TABLE records")
     # DuckDB numbers records (header = 1); a record it could not parse shifts the ordinals after it.
@@ -460,7 +488,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: M
                     FROM lines l
                     JOIN key_indicator ki ON ki.ki = l.ki
                     JOIN key_period kp ON kp.kp = l.kp
-                    JOIN key_dims kd ON kd.kd = l.kd""")
+                    JOIN key_dims kd ON kd.kd = l.kd
+                    LEFT JOIN key_straddle ks ON ks.programme = ki.programme AND ks.kp = kp.kp""")
     con.execute("""CREATE TEMP VIEW accepted AS
                    SELECT line, line_ord, programme, indicator, period_label, period_start, period_end, value,
                           value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .formatting import level_label, number
 from .i18n import t
+from .templating import environment
 from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
 
 
@@ -39,10 +38,6 @@ class MatrixRow:
     means: str | None = None
 
 
-def format_number(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f")
-
-
 def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
     unit = f" {ind.unit.get(lang)}" if ind.unit else ""
     tags = [t(f"type.{ind.type.value}", lang)]
@@ -53,7 +48,7 @@ def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
         tags.append(t("indicator.by", lang, dims=dims))
     baseline = None
     if ind.baseline:
-        baseline = t("indicator.baseline", lang, value=format_number(ind.baseline.value) + unit,
+        baseline = t("indicator.baseline", lang, value=number(ind.baseline.value, lang) + unit,
                      date=ind.baseline.date.isoformat())
     targets = []
     for target in ind.targets:
@@ -63,7 +58,7 @@ def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
             position = int(target.value)
             line = t("indicator.target", lang, value=ind.scale[position - 1].get(lang), date=target.date.isoformat())
         else:
-            line = t("indicator.target", lang, value=format_number(target.value) + unit, date=target.date.isoformat())
+            line = t("indicator.target", lang, value=number(target.value, lang) + unit, date=target.date.isoformat())
         if target.note:
             line += f" ({target.note.get(lang)})"
         targets.append(line)
@@ -71,11 +66,11 @@ def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
     return MatrixIndicator(ind.code, ind.text.get(lang), tags, baseline, targets, not ind.targets, note)
 
 
-def _row(kind: str, label: str, level: Level, lang: str) -> MatrixRow:
+def _row(kind: str, level: Level, lang: str) -> MatrixRow:
     return MatrixRow(
         kind=kind,
         code=level.code,
-        label=label,
+        label=level_label(kind, level.code, lang),
         text=level.text.get(lang),
         indicators=[indicator_line(i, lang) for i in level.indicators],
         sources=[s.get(lang) for s in level.sources],
@@ -86,33 +81,27 @@ def _row(kind: str, label: str, level: Level, lang: str) -> MatrixRow:
 def matrix_rows(lf: Logframe, lang: str) -> list[MatrixRow]:
     """Goal, purposes, then per result: the result, its sub-results, its activities."""
     contracts = {c.id: c.title.get(lang) for c in lf.contracts}
-    rows = [_row("goal", t("level.goal", lang), lf.goal, lang)]
+    rows = [_row("goal", lf.goal, lang)]
     for purpose in lf.purposes:
-        rows.append(_row("purpose", f"{t('level.purpose', lang)} {purpose.code}", purpose, lang))
+        rows.append(_row("purpose", purpose, lang))
     for result in lf.results:
-        rows.append(_row("result", f"{t('level.result', lang)} {result.code}", result, lang))
+        rows.append(_row("result", result, lang))
         for sub in result.sub_results:
-            rows.append(_row("sub_result", f"{t('level.sub_result', lang)} {sub.code}", sub, lang))
+            rows.append(_row("sub_result", sub, lang))
         for activity in result.activities:
             rows.append(MatrixRow(
                 kind="activity",
                 code=activity.code,
-                label=f"{t('level.activity', lang)} {activity.code}",
+                label=level_label("activity", activity.code, lang),
                 text=activity.text.get(lang),
                 means=contracts.get(activity.contract) if activity.contract else None,
             ))
     return rows
 
 
-@cache
-def _templates() -> Environment:
-    return Environment(loader=PackageLoader("kzlogframe", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
-
-
 def render_matrix_html(lf: Logframe, lang: str) -> str:
     columns = {k: t(f"logframe.col.{k}", lang) for k in ("logic", "indicators", "sources", "assumptions", "means")}
-    html = _templates().get_template("matrix.html.j2").render(
+    html = environment().get_template("matrix.html.j2").render(
         rows=matrix_rows(lf, lang), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
     # One line: Markdown passes an HTML block through untouched only up to the first blank line.
     return re.sub(r">\s+<", "><", html).replace("\n", " ")
@@ -125,7 +114,7 @@ def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:
         signed += f" ({t('logframe.fa_assumed', lang)})"
     return {
         t("logframe.decision", lang): p.decision,
-        t("logframe.eu_contribution", lang): f"EUR {format_number(p.eu_contribution_eur)}",
+        t("logframe.eu_contribution", lang): f"EUR {number(p.eu_contribution_eur, lang)}",
         t("logframe.fa_signature", lang): signed,
         t("logframe.contracting_deadline", lang):
             add_months(impl.fa_signature, impl.contracting_deadline_months).isoformat(),

@@ -28,6 +28,15 @@ def measurement_history(programme: str, indicator: str, db: Path | str | None = 
             ORDER BY period_start DESC, sex, oblast, ministry, revision""", [programme, indicator]).df()
 
 
+def measured_period_ends(programme: str, db: Path | str | None = None) -> list[dt.date]:
+    """The distinct last days of the programme's measured periods: enough to tell which reporting
+    periods hold data without reading the values."""
+    with connect(db, write=False) as con:
+        rows = con.execute("SELECT DISTINCT period_end FROM measurement_current WHERE programme = ? ORDER BY 1",
+                           [programme]).fetchall()
+    return [row[0] for row in rows]
+
+
 def data_as_of(programme: str, db: Path | str | None = None) -> dt.date | None:
     """End of the latest period with data: the natural date to assess a programme at."""
     with connect(db, write=False) as con:

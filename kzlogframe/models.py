@@ -13,7 +13,7 @@ from typing import Annotated, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .periods import ReportingPeriod, add_months, reporting_periods
+from .periods import ReportingPeriod, add_months, calendar_halves, period_containing, semesters
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -55,6 +55,18 @@ class Cumulative(str, Enum):
     non_summing = "non_summing"
 
 
+class CellRule(str, Enum):
+    """How an indicator's disaggregated cells (by sex, oblast, ministry) make its total, when no
+    total is reported: ``sum`` (counts), ``mean``, ``pooled`` (Σ numerator / Σ denominator, a mean
+    when the data carry none), or ``none``: the cells are not combined at all (a growth rate per
+    oblast is not added up), so only a reported total counts and pages show the cells."""
+
+    sum = "sum"
+    mean = "mean"
+    pooled = "pooled"
+    none = "none"
+
+
 class Dimension(str, Enum):
     sex = "sex"
     oblast = "oblast"
@@ -89,6 +101,7 @@ class Indicator(YamlModel):
     baseline: Baseline | None = None
     targets: list[Target] = Field(default_factory=list)
     disaggregation: list[Dimension] = Field(default_factory=list)
+    combine_cells: CellRule | None = None  # default: pooled for percentages, sum for other quantities
     source: Text | None = None
     weight: float = Field(default=1.0, gt=0)
     scale: list[Text] = Field(default_factory=list)
@@ -195,8 +208,10 @@ class Contract(YamlModel):
 
 
 class Reporting(str, Enum):
-    semester = "semester"
+    """The reporting calendar: calendar halves (Jan–Jun, Jul–Dec), or semesters from an anchor date."""
+
     calendar_half = "calendar_half"
+    semester = "semester"
 
 
 class Implementation(YamlModel):
@@ -208,7 +223,16 @@ class Implementation(YamlModel):
     closure_months: int = Field(default=24, ge=0)
     contracting_deadline_months: int = Field(default=36, gt=0)
     inception_months: int = Field(default=6, gt=0)
-    reporting: Reporting = Reporting.semester
+    reporting: Reporting = Reporting.calendar_half
+    reporting_anchor: dt.date | None = None  # semesters only: the first semester's first day (default: FA signature)
+
+    @model_validator(mode="after")
+    def _anchor_fits(self) -> "Implementation":
+        if self.reporting_anchor and self.reporting is not Reporting.semester:
+            raise ValueError("reporting_anchor is only for reporting: semester")
+        if self.reporting_anchor and self.reporting_anchor > self.fa_signature:
+            raise ValueError(f"reporting_anchor {self.reporting_anchor} is after the FA signature {self.fa_signature}")
+        return self
 
 
 class Monitoring(YamlModel):
@@ -312,17 +336,29 @@ class Logframe(YamlModel):
         return next((ind for _, ind in self.indicators() if ind.code == code), None)
 
     def reporting_periods(self) -> list[ReportingPeriod]:
-        """The Steering Committee's six-month reporting windows (semesters or calendar halves)."""
+        """The programme's reporting calendar, from FA signature to the end of the closure phase:
+        the windows every output (pages, report, exports, IATI) counts in."""
         impl = self.programme.implementation
-        return reporting_periods(impl.fa_signature, impl.operational_months + impl.closure_months,
-                                 impl.reporting is Reporting.calendar_half)
+        last_day = self.end_date - dt.timedelta(days=1)
+        if impl.reporting is Reporting.semester:
+            return semesters(impl.reporting_anchor or impl.fa_signature, last_day)
+        return calendar_halves(impl.fa_signature, last_day)
 
-    def reporting_period(self, label: str) -> ReportingPeriod:
+    def reporting_period(self, text: str) -> ReportingPeriod:
+        """A reporting period by its label (``2014-H2``, ``S7``) or by a date it contains (``2014-12-31``)."""
         periods = self.reporting_periods()
-        found = next((p for p in periods if p.label.upper() == label.strip().upper()), None)
+        wanted = text.strip().upper()
+        found = next((p for p in periods if p.label.upper() == wanted), None)
         if found is None:
-            raise ValueError(f"unknown reporting period '{label}' for {self.programme.code}: "
-                             f"use {periods[0].label}…{periods[-1].label}")
+            try:
+                day = dt.date.fromisoformat(text.strip())
+            except ValueError:
+                day = None
+            if day is not None and periods[0].start <= day <= periods[-1].end:
+                found = period_containing(periods, day)
+        if found is None:
+            raise ValueError(f"unknown reporting period '{text}' for {self.programme.code}: use a label "
+                             f"{periods[0].label}…{periods[-1].label} or a date {periods[0].start}…{periods[-1].end}")
         return found
 
     @property

@@ -1,15 +1,17 @@
-"""The period calendar: how a label such as ``2012-H1`` or ``30.06.2012`` becomes a date range.
+"""The period calendar: how a measurement period label such as ``2012-H1`` or ``30.06.2012`` becomes
+a date range, and how each measurement period falls into one reporting period of a programme.
 
-The rule is written once, as SQL, because the importer applies it to millions of rows inside
-DuckDB; :func:`parse_period` runs the same SQL for a single label.
+The label rule is written once, as SQL, because the importer applies it to millions of rows
+inside DuckDB. The reporting rule is :func:`reporting_period_of`, with its SQL twin
+:func:`reporting_join_sql` (tests check that they agree on every day of a calendar).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import duckdb
 
 PERIOD_FORMS = "2012-H1, 2012-Q3, 2012-06, 2012, 2012-06-30 or 30.06.2012"
 
@@ -67,48 +69,90 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 @dataclass(frozen=True)
-class Period:
-    label: str
-    start: dt.date
-    end: dt.date
-
-
-def parse_period(text: str) -> Period | None:
-    """The period a label names, or None when it is none of :data:`PERIOD_FORMS`."""
-    sql = f"""
-        WITH p AS (SELECT upper(trim(?)) AS t),
-             f AS (SELECT t, {period_form_sql('t')} AS form FROM p),
-             s AS (SELECT t, form, {period_start_sql('t', 'form')} AS start FROM f)
-        SELECT {period_label_sql('t', 'form', 'start')}, start, {period_end_sql('form', 'start')} FROM s"""
-    with duckdb.connect() as con:
-        label, start, end = con.execute(sql, [text]).fetchone()
-    return Period(label, start, end) if start is not None else None
-
-
-@dataclass(frozen=True)
 class ReportingPeriod:
-    """A six-month reporting window: semester ``S3`` counted from FA signature, or half ``2013-H2``."""
+    """A six-month window of the Steering Committee's reporting calendar: a calendar half
+    (``2013-H2``) or a semester counted from an anchor date (``S3``)."""
 
     label: str
     start: dt.date
     end: dt.date
     index: int
 
+    def __str__(self) -> str:
+        return f"{self.label} ({self.start.isoformat()} – {self.end.isoformat()})"
 
-def reporting_periods(fa_signature: dt.date, total_months: int, calendar_halves: bool) -> list[ReportingPeriod]:
-    """Every reporting window from FA signature to the programme's end, in order."""
+
+def calendar_halves(first: dt.date, last: dt.date) -> list[ReportingPeriod]:
+    """Every calendar half from the one holding ``first`` to the one holding ``last``."""
     periods: list[ReportingPeriod] = []
-    if calendar_halves:
-        year, half = fa_signature.year, 1 if fa_signature.month <= 6 else 2
-        end = add_months(fa_signature, total_months)
-        while dt.date(year, 1 if half == 1 else 7, 1) <= end:
-            start = dt.date(year, 1 if half == 1 else 7, 1)
-            stop = dt.date(year, 6, 30) if half == 1 else dt.date(year, 12, 31)
-            periods.append(ReportingPeriod(f"{year}-H{half}", start, stop, len(periods) + 1))
-            year, half = (year, 2) if half == 1 else (year + 1, 1)
-        return periods
-    for k in range(total_months // 6):
-        start = add_months(fa_signature, 6 * k)
-        stop = add_months(fa_signature, 6 * (k + 1)) - dt.timedelta(days=1)
-        periods.append(ReportingPeriod(f"S{k + 1}", start, stop, k + 1))
+    year, half = first.year, 1 if first.month <= 6 else 2
+    while (year, half) <= (last.year, 1 if last.month <= 6 else 2):
+        start = dt.date(year, 1 if half == 1 else 7, 1)
+        end = dt.date(year, 6, 30) if half == 1 else dt.date(year, 12, 31)
+        periods.append(ReportingPeriod(f"{year}-H{half}", start, end, len(periods) + 1))
+        year, half = (year, 2) if half == 1 else (year + 1, 1)
     return periods
+
+
+def semesters(anchor: dt.date, last: dt.date) -> list[ReportingPeriod]:
+    """Six-month windows S1, S2, … from ``anchor`` until the one holding ``last``."""
+    periods: list[ReportingPeriod] = []
+    while not periods or periods[-1].end < last:
+        k = len(periods)
+        start = add_months(anchor, 6 * k)
+        end = add_months(anchor, 6 * (k + 1)) - dt.timedelta(days=1)
+        periods.append(ReportingPeriod(f"S{k + 1}", start, end, k + 1))
+    return periods
+
+
+class StraddlesPeriods(ValueError):
+    """A measurement period that runs over two or more reporting periods."""
+
+
+def reporting_period_of(periods: Sequence[ReportingPeriod], start: dt.date, end: dt.date) -> ReportingPeriod:
+    """THE rule that places a measurement in the reporting calendar: it belongs to the reporting
+    period that holds its last day, the day its value is known. One that starts in an earlier
+    reporting period straddles two and is refused (:class:`StraddlesPeriods`), because its value
+    cannot be split between them. Days after the calendar's last period belong to that period.
+
+    The importer and the progress engine apply the same rule in SQL (:func:`reporting_join_sql`)."""
+    position = bisect.bisect_right([p.start for p in periods], end) - 1
+    if position < 0:
+        raise StraddlesPeriods(f"{end.isoformat()} is before the first reporting period {periods[0]}")
+    holder = periods[position]
+    if start < holder.start:
+        first = max(bisect.bisect_right([p.start for p in periods], start) - 1, 0)
+        spanned = " … ".join(str(p) for p in (periods[first], holder))
+        raise StraddlesPeriods(f"spans the reporting periods {spanned}: give one value per reporting period")
+    return holder
+
+
+def period_containing(periods: Sequence[ReportingPeriod], day: dt.date) -> ReportingPeriod:
+    """The reporting period that holds ``day`` (a one-day measurement period)."""
+    return reporting_period_of(periods, day, day)
+
+
+def reporting_join_sql(left: str, right: str) -> str:
+    """SQL of :func:`reporting_period_of` for whole tables: ``{left} ASOF LEFT JOIN {right}``,
+    where ``left`` has ``programme`` and ``period_end`` and ``right`` (a table of
+    :func:`reporting_frame` rows) ``programme`` and ``rp_start``. ``period_start < rp_start``
+    then marks a measurement that straddles two reporting periods."""
+    return (f"{left} ASOF LEFT JOIN {right} ON {right}.programme = {left}.programme "
+            f"AND {left}.period_end >= {right}.rp_start")
+
+
+REPORTING_COLUMNS = ["programme", "reporting_period", "rp_index", "rp_start", "rp_end"]
+
+
+def reporting_rows(programme: str, periods: Sequence[ReportingPeriod]) -> list[tuple]:
+    """Rows of the reporting calendar table SQL joins against (columns :data:`REPORTING_COLUMNS`)."""
+    return [(programme, p.label, p.index, p.start, p.end) for p in periods]
+
+
+def latest_finished_with_data(periods: Sequence[ReportingPeriod], measured_ends: Sequence[dt.date],
+                              today: dt.date) -> ReportingPeriod:
+    """The period a report or a page should open on: the last one that has ended by ``today`` and
+    holds a measurement (by :func:`reporting_period_of`); else the last one ended; else the first."""
+    ended = [p for p in periods if p.end < today] or periods[:1]
+    with_data = {period_containing(periods, day).index for day in measured_ends}
+    return next((p for p in reversed(ended) if p.index in with_data), ended[-1])

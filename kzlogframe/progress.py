@@ -2,48 +2,56 @@
 
 Public API (``logframes`` is a catalog ``{code: Logframe}`` as returned by ``load_catalog``;
 ``measurements`` is a DataFrame shaped like the store's ``measurement_current`` view, of which
-``programme, indicator, period_start, period_end, value`` are required and ``period_label,
-numerator, denominator, sex, oblast, ministry`` optional)::
+``programme, indicator, period_start, period_end, value`` are required and ``numerator,
+denominator, sex, oblast, ministry`` optional)::
 
-    Thresholds(on_track=.85, at_risk=.60, above_plan=1.15, cap=1.5)   the single configuration
+    Thresholds(on_track=.85, at_risk=.60, above_plan=1.15, cap=1.5, min_coverage=.5)  the configuration
     legend(thresholds) -> list[LegendRow]                  status, label key, icon, band (UI legend)
     round_ratio(x) / classify(ratio, thresholds)           rounding and banding, rounding first
     capped(x, thresholds)                                  an indicator's share of a mean: [0, cap]
     achievement(actual, baseline, target, decrease)        the progress formula
     indicator_table(logframes) -> DataFrame                one row per indicator: level chain, definition
-    planned_path(logframes) -> DataFrame                   dated points of each planned path
-    period_values(measurements, logframes, cells=, as_of=) period values with the cumulative rule applied
+    reporting_values(measurements, logframes, cells=, as_of=)  one value per reporting period
+    target_table(logframes) -> DataFrame                   every dated target
+    baselines(measurements, logframes) -> DataFrame        declared, first-measurement or zero-start baselines
+    planned_path(logframes, baselines) -> DataFrame        dated points of each planned path
     indicator_progress(measurements, logframes, as_of, thresholds) -> DataFrame   one row per indicator
     disaggregated_progress(measurements, logframes, as_of, thresholds) -> DataFrame  one row per cell
-    level_progress(progress, logframes, thresholds) -> DataFrame   score + coverage per level
-    series(measurements, indicator, logframe) -> DataFrame  actual and planned points for a chart
-    quality_warnings(logframe, as_of) -> list[QualityWarning]
+    level_progress(progress, logframes, thresholds) -> DataFrame   score, coverage and counts per level
 
 The rules, and why:
 
+* Every value is counted in the programme's reporting calendar (``Logframe.reporting_periods``):
+  a measurement belongs to the reporting period holding its last day (:func:`periods.reporting_period_of`).
+  Within a reporting period, ``none`` and ``summing`` indicators add their measurements up, every
+  other kind takes the latest; across periods ``summing`` keeps a running total (``none`` does not,
+  ``non_summing`` values are already cumulative). Percentages and ratings are never summed. So the
+  pages, the report, the exports and IATI all show the same number for an indicator and period.
+* Disaggregated cells make the total by the indicator's cell rule (``Indicator.combine_cells``):
+  counts are added, percentages pooled as Σ numerator / Σ denominator when the data carry them (a
+  mean otherwise), ratings take the median position, milestones are done when any cell is; with
+  ``none`` cells are never combined. A reported total (a row with no disaggregation) always wins.
 * Achievement is "distance travelled", ``(actual − baseline) / (target − baseline)``: the sign of the
   denominator carries the direction, so one formula serves increase and decrease. Without a baseline
-  there is no distance, so it is ``actual / target`` (increase) or ``target / actual`` (decrease).
-  A target equal to the baseline, a zero target without baseline, or no target at all cannot be
-  travelled towards: the indicator is *not reporting*, never red.
-* Against time: the planned path starts at the baseline (at its date); without a baseline a summing
-  indicator starts from 0 at FA signature, and any other indicator has no known start, so its path
-  starts at its first target. The path runs linearly through the dated targets and stays at the last
-  one. ``vs_expected`` is achievement(actual) / achievement(expected at ``as_of``), i.e. the share of
-  the distance expected by now that was travelled. Before the path starts, or while nothing is
-  expected yet, the indicator is *not due*; with no measurement up to ``as_of`` it has *no data*.
-* Cumulative modes turn measurements into a period value: ``none`` sums within the period,
-  ``summing`` is the running sum to the period end, ``non_summing`` is the period's (latest) value.
-  Percentages and ratings are always non-summing. Disaggregated cells are added up, except
-  percentages, which are pooled as Σ numerator / Σ denominator when the data carry them (never an
-  average of percentages) and averaged only when they do not, and ratings (median position).
-  A reported total (a row with no disaggregation) wins over the sum of its cells.
+  it is ``actual / target`` (increase) or ``target / actual`` (decrease). A target equal to the
+  baseline, a zero target without baseline, or no target at all cannot be travelled towards: the
+  indicator is *not reporting*, never red.
+* The baseline is the declared one; otherwise a running total (``summing``) starts from 0 at FA
+  signature, and any other quantity or rating takes its first measured reporting period as
+  baseline (the seeds benchmark indicators in the inception phase), labelled ``first_measurement``
+  wherever it is shown. An indicator measured only at that baseline has *no data* since; one never
+  measured has *no data* once the inception phase is over (its baseline is missing), *not due* before.
+* Against time: the planned path runs linearly from the baseline (at its date) through the dated
+  targets and stays at the last one. ``vs_expected`` is achievement(actual) / achievement(expected at
+  ``as_of``): the share of the distance expected by now that was travelled. While nothing is
+  expected yet the indicator is *not due*; with no measurement up to ``as_of`` it has *no data*.
 * Milestones (value 1 = done) are done once any period ending by ``as_of`` says so; done is on
-  track, due and not done is off track, not yet due is not due. Ratings are positions on the scale,
-  scored with the same formula as quantities.
+  track, due and not done is off track, not yet due is not due.
 * ``vs_expected`` is rounded to whole percent *before* it is classified, so the shown 85 % is
   never amber; the bands are continuous on that grid. Aggregation up the tree is a weighted mean of
-  ``vs_expected`` clipped to [0, cap], always next to its coverage.
+  ``vs_expected`` clipped to [0, cap], led by how many indicators were assessed: ``coverage`` is the
+  weighted share of the indicators due by ``as_of`` (all but *not due*) that could be assessed, and
+  below ``min_coverage`` a level's status is *insufficient data*, never a colour of progress.
 
 All work on measurement rows runs in DuckDB; Python loops only over indicator definitions.
 """
@@ -59,14 +67,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
+from .models import CellRule, Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
+from .periods import REPORTING_COLUMNS, reporting_join_sql, reporting_rows
 
 Catalog = Mapping[str, Logframe]
 
 SCORED = ("above_plan", "on_track", "at_risk", "off_track")
 STATUSES = SCORED + ("no_data", "not_due", "not_reporting")
+LEVEL_STATUSES = STATUSES + ("insufficient_data",)  # a level scored on too few of its indicators
 ICONS = {"above_plan": "⬆️", "on_track": "✅", "at_risk": "⚠️", "off_track": "⛔",
-         "no_data": "∅", "not_due": "⏳", "not_reporting": "—"}
+         "no_data": "∅", "not_due": "⏳", "not_reporting": "—", "insufficient_data": "❔"}
 CELL_DIMS = ("sex", "oblast", "ministry")
 
 
@@ -75,21 +85,27 @@ CELL_DIMS = ("sex", "oblast", "ministry")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The status bands, as shares of the expected progress, and the aggregation cap.
+    """The status bands, as shares of the expected progress, the aggregation cap and the coverage
+    a level needs before it is given a status of progress.
 
     on track ≥ ``on_track``; at risk from ``at_risk`` up to ``on_track``; off track below
     ``at_risk``; above plan beyond ``above_plan`` (a target to revisit). Compared on values rounded
-    to whole percent. ``cap`` bounds one indicator's weight in a mean (DESIGN §4: 1.5).
+    to whole percent. ``cap`` bounds one indicator's weight in a mean (DESIGN §4: 1.5). A level whose
+    coverage is below ``min_coverage`` reads *insufficient data*: half of what is due must be
+    assessed before a score speaks for the level (our product decision, shown in the legend).
     """
 
     on_track: float = 0.85
     at_risk: float = 0.60
     above_plan: float = 1.15
     cap: float = 1.5
+    min_coverage: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0 <= self.at_risk < self.on_track <= 1 <= self.above_plan <= self.cap:
             raise ValueError("thresholds must satisfy 0 ≤ at_risk < on_track ≤ 1 ≤ above_plan ≤ cap")
+        if not 0 <= self.min_coverage <= 1:
+            raise ValueError("min_coverage is a share between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,7 @@ def legend(thresholds: Thresholds = Thresholds()) -> list[LegendRow]:
              "on_track": (thresholds.on_track, thresholds.above_plan),
              "at_risk": (thresholds.at_risk, round(thresholds.on_track - step, 2)),
              "off_track": (None, round(thresholds.at_risk - step, 2))}
-    return [LegendRow(s, f"status.{s}", ICONS[s], *bands.get(s, (None, None))) for s in STATUSES]
+    return [LegendRow(s, f"status.{s}", ICONS[s], *bands.get(s, (None, None))) for s in LEVEL_STATUSES]
 
 
 def round_ratio(x: np.ndarray | pd.Series | float) -> np.ndarray:
@@ -184,10 +200,22 @@ def cumulative_mode(ind: Indicator) -> str:
     return ind.cumulative.value
 
 
+def cell_rule(ind: Indicator) -> str:
+    """How cells make a total: the declared rule, else ``max`` for milestones (done when any cell
+    is), ``median`` for ratings, ``pooled`` for percentages and ``sum`` for other quantities."""
+    if ind.combine_cells is not None:
+        return ind.combine_cells.value
+    if ind.type is IndicatorType.milestone:
+        return "max"
+    if ind.type is IndicatorType.rating:
+        return "median"
+    return CellRule.pooled.value if is_percentage(ind) else CellRule.sum.value
+
+
 TABLE_COLUMNS = ["programme", "indicator", "level_kind", "level_code", "purpose", "result", "order", "type",
-                 "direction", "cumulative", "percentage", "weight", "baseline", "baseline_date", "target",
-                 "target_date", "first_target_date", "n_targets", "scale_size", "dims", "n_sex", "n_oblast",
-                 "n_ministry", "fa_signature"]
+                 "direction", "cumulative", "cells", "percentage", "weight", "declared_baseline",
+                 "declared_baseline_date", "target", "target_date", "first_target_date", "n_targets", "dims", "n_sex",
+                 "n_oblast", "n_ministry", "fa_signature", "inception_end"]
 
 
 def indicator_table(logframes: Catalog) -> pd.DataFrame:
@@ -199,6 +227,7 @@ def indicator_table(logframes: Catalog) -> pd.DataFrame:
     rows = []
     for code, lf in logframes.items():
         declared = lf.programme.disaggregation_values
+        impl = lf.programme.implementation
         for order, (kind, level, purpose, result) in enumerate(_chain(lf)):
             for ind in level.indicators:
                 targets = sorted(ind.targets, key=lambda t: t.date)
@@ -206,52 +235,46 @@ def indicator_table(logframes: Catalog) -> pd.DataFrame:
                 rows.append({
                     "programme": code, "indicator": ind.code, "level_kind": kind, "level_code": level.code,
                     "purpose": purpose, "result": result, "order": order, "type": ind.type.value,
-                    "direction": ind.direction.value, "cumulative": cumulative_mode(ind),
+                    "direction": ind.direction.value, "cumulative": cumulative_mode(ind), "cells": cell_rule(ind),
                     "percentage": is_percentage(ind), "weight": ind.weight,
-                    "baseline": ind.baseline.value if ind.baseline else np.nan,
-                    "baseline_date": ind.baseline.date if ind.baseline else None,
+                    "declared_baseline": ind.baseline.value if ind.baseline else np.nan,
+                    "declared_baseline_date": ind.baseline.date if ind.baseline else None,
                     "target": targets[-1].value if targets else np.nan,
                     "target_date": targets[-1].date if targets else None,
                     "first_target_date": targets[0].date if targets else None,
-                    "n_targets": len(targets), "scale_size": len(ind.scale), "dims": ",".join(dims),
+                    "n_targets": len(targets), "dims": ",".join(dims),
                     **{f"n_{d}": max(1, len(getattr(declared, d))) if d in dims else 1 for d in CELL_DIMS},
-                    "fa_signature": lf.programme.implementation.fa_signature,
+                    "fa_signature": impl.fa_signature,
+                    "inception_end": add_months(impl.fa_signature, impl.inception_months),
                 })
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    for col in ("baseline_date", "target_date", "first_target_date", "fa_signature"):
+    for col in ("declared_baseline_date", "target_date", "first_target_date", "fa_signature", "inception_end"):
         table[col] = pd.to_datetime(table[col])
-    return table.astype({"baseline": float, "target": float, "weight": float})
+    return table.astype({"declared_baseline": float, "target": float, "weight": float})
 
 
-def planned_path(logframes: Catalog) -> pd.DataFrame:
-    """Dated points of every planned path: its start (``baseline``, or ``start`` = 0 at FA
-    signature for a summing indicator without baseline), then each ``target``. Milestones have
-    only their targets (the due date)."""
-    rows = []
-    for code, lf in logframes.items():
-        fa = lf.programme.implementation.fa_signature
-        for _, ind in lf.indicators():
-            if not ind.targets:
-                continue
-            if ind.type is not IndicatorType.milestone and ind.baseline:
-                rows.append((code, ind.code, ind.baseline.date, ind.baseline.value, "baseline"))
-            elif ind.type is not IndicatorType.milestone and cumulative_mode(ind) == "summing":
-                rows.append((code, ind.code, fa, 0.0, "start"))
-            rows += [(code, ind.code, t.date, t.value, "target") for t in sorted(ind.targets, key=lambda t: t.date)]
-    path = pd.DataFrame(rows, columns=["programme", "indicator", "date", "value", "point"])
-    path["date"] = pd.to_datetime(path["date"])
-    return path.astype({"value": float})
+def reporting_table(logframes: Catalog) -> pd.DataFrame:
+    """Every programme's reporting calendar as rows (:data:`periods.REPORTING_COLUMNS`)."""
+    rows = [row for code, lf in logframes.items() for row in reporting_rows(code, lf.reporting_periods())]
+    table = pd.DataFrame(rows, columns=REPORTING_COLUMNS)
+    return table.astype({"rp_start": "datetime64[ns]", "rp_end": "datetime64[ns]"})
 
 
-# ---------------------------------------------------------------- measurements → period values
+def target_table(logframes: Catalog) -> pd.DataFrame:
+    """Every dated target: programme, indicator, date, value."""
+    rows = [(code, ind.code, t.date, t.value) for code, lf in logframes.items() for _, ind in lf.indicators()
+            for t in ind.targets]
+    targets = pd.DataFrame(rows, columns=["programme", "indicator", "date", "value"])
+    return targets.astype({"date": "datetime64[ns]", "value": float})
+
+
+# ---------------------------------------------------------------- measurements → reporting values
 
 
 def _measurement_frame(measurements: pd.DataFrame) -> pd.DataFrame:
     """Add the optional columns a hand-made frame may lack (the store always has them)."""
     missing = {c: "" for c in CELL_DIMS if c not in measurements}
     missing |= {c: np.nan for c in ("numerator", "denominator") if c not in measurements}
-    if "period_label" not in measurements:
-        missing["period_label"] = pd.to_datetime(measurements["period_end"]).dt.strftime("%Y-%m-%d")
     return measurements.assign(**missing) if missing else measurements
 
 
@@ -259,64 +282,126 @@ def _keys(cells: bool) -> str:
     return "programme, indicator" + (", sex, oblast, ministry" if cells else "")
 
 
-def _period_sql(cells: bool, until: bool) -> str:
-    """SQL: one row per period (and cell) with ``value`` after the cumulative rule.
-
-    Reads relations ``m`` (measurements) and ``ind`` (indicator_table); ``$as_of`` when ``until``."""
+def _values_sql(cells: bool, until: bool) -> str:
+    """SQL: one row per reporting period (and cell when ``cells``) with ``reported`` (the period's
+    own value) and ``value`` (after the cumulative rule). Reads relations ``m`` (measurements),
+    ``ind`` (:func:`indicator_table`) and ``rp`` (:func:`reporting_table`); ``$as_of`` when ``until``."""
     keys = _keys(cells)
     cell_cols = "coalesce(sex, '') AS sex, coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, " \
         if cells else ""
     total = "(coalesce(sex, '') = '' AND coalesce(oblast, '') = '' AND coalesce(ministry, '') = '')"
     where = ["value IS NOT NULL"] + (["period_end <= $as_of"] if until else []) + ([f"NOT {total}"] if cells else [])
-    pick_total = "" if cells else \
-        "QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"
+    # A total of the whole indicator: a reported total wins; cells of a 'none' indicator never add up.
+    pick_total = "" if cells else """WHERE is_total OR cells <> 'none'
+        QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"""
     return f"""
     WITH g AS (
         SELECT programme, indicator, {cell_cols}period_start, period_end, {total} AS is_total,
-               min(period_label) AS period_label, sum(value) AS v_sum, avg(value) AS v_mean,
-               max(value) AS v_max, quantile_disc(value, 0.5) AS v_median,
-               sum(value * denominator) / sum(denominator) AS v_pooled,
+               sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max,
+               quantile_disc(value, 0.5) AS v_median, sum(value * denominator) / sum(denominator) AS v_pooled,
                count(denominator) = count(*) AS pooled
         FROM m WHERE {' AND '.join(where)}
         GROUP BY ALL
     ), t AS (
-        SELECT g.*, i.type, i.cumulative, i.percentage FROM g JOIN ind i USING (programme, indicator)
+        SELECT g.*, i.type, i.cumulative, i.cells FROM g JOIN ind i USING (programme, indicator)
         {pick_total}
     ), v AS (
-        SELECT t.*, CASE WHEN type = 'milestone' THEN v_max
-                         WHEN type = 'rating' THEN v_median
-                         WHEN percentage AND pooled THEN v_pooled
-                         WHEN percentage THEN v_mean
-                         ELSE v_sum END AS period_value
+        SELECT t.*, CASE cells WHEN 'max' THEN v_max WHEN 'median' THEN v_median WHEN 'mean' THEN v_mean
+                               WHEN 'pooled' THEN CASE WHEN pooled THEN v_pooled ELSE v_mean END
+                               ELSE v_sum END AS period_value
         FROM t
+    ), r AS (
+        SELECT v.*, rp.reporting_period, rp.rp_index, rp.rp_start, rp.rp_end
+        FROM {reporting_join_sql('v', 'rp')}
+        WHERE rp.rp_index IS NOT NULL
+    ), w AS (
+        SELECT {keys}, reporting_period, rp_index, rp_start, rp_end, any_value(type) AS type,
+               any_value(cumulative) AS cumulative, count(*) AS measurements,
+               CASE WHEN any_value(type) = 'milestone' THEN max(period_value)
+                    WHEN any_value(cumulative) IN ('none', 'summing') THEN sum(period_value)
+                    ELSE arg_max(period_value, epoch(period_end) * 1e6 + epoch(period_start)) END AS reported
+        FROM r GROUP BY {keys}, reporting_period, rp_index, rp_start, rp_end
     )
-    SELECT {keys}, period_label, period_start, period_end, period_value,
-           CASE WHEN type = 'milestone' THEN max(period_value) OVER run
-                WHEN cumulative = 'summing' THEN sum(period_value) OVER run
-                ELSE period_value END AS value,
+    SELECT {keys}, reporting_period, rp_index, rp_start, rp_end, measurements, reported,
+           CASE WHEN type = 'milestone' THEN max(reported) OVER run
+                WHEN cumulative = 'summing' THEN sum(reported) OVER run
+                ELSE reported END AS value,
            cumulative
-    FROM v
-    WINDOW run AS (PARTITION BY {keys} ORDER BY period_end, period_start ROWS UNBOUNDED PRECEDING)
+    FROM w
+    WINDOW run AS (PARTITION BY {keys} ORDER BY rp_index ROWS UNBOUNDED PRECEDING)
     """
 
 
-def _duck(measurements: pd.DataFrame, table: pd.DataFrame, path: pd.DataFrame | None = None,
-          ) -> duckdb.DuckDBPyConnection:
+def _duck(measurements: pd.DataFrame, logframes: Catalog, table: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.register("m", _measurement_frame(measurements))
     con.register("ind", table)
-    if path is not None:
-        con.register("path", path)
+    con.register("rp", reporting_table(logframes))
     return con
 
 
-def period_values(measurements: pd.DataFrame, logframes: Catalog, *, cells: bool = False,
-                  as_of: dt.date | None = None) -> pd.DataFrame:
-    """Per programme×indicator (×cell when ``cells``) and period: ``period_value`` (the period's
-    own value after combining cells) and ``value`` (after the cumulative rule), oldest first."""
-    with _duck(measurements, indicator_table(logframes)) as con:
-        sql = _period_sql(cells, as_of is not None) + f" ORDER BY {_keys(cells)}, period_end, period_start"
+def reporting_values(measurements: pd.DataFrame, logframes: Catalog, *, cells: bool = False,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """Per programme×indicator (×cell when ``cells``) and reporting period, oldest first:
+    ``reported`` (the period's own value) and ``value`` (after the cumulative rule: what every
+    output shows as the indicator's value for that period), from measurements ending by ``as_of``."""
+    with _duck(measurements, logframes, indicator_table(logframes)) as con:
+        sql = _values_sql(cells, as_of is not None) + f" ORDER BY {_keys(cells)}, rp_index"
         return con.execute(sql, {"as_of": as_of} if as_of is not None else {}).df()
+
+
+# ---------------------------------------------------------------- baselines and the planned path
+
+BASELINE_COLUMNS = ["programme", "indicator", "baseline", "baseline_date", "baseline_source", "baseline_period"]
+
+_BASELINES_SQL = f"""
+    WITH first AS (
+        SELECT programme, indicator, arg_min(value, rp_index) AS value, min(rp_end) AS day,
+               arg_min(reporting_period, rp_index) AS period
+        FROM ({_values_sql(False, False)}) GROUP BY programme, indicator
+    ), i AS (
+        SELECT *, coalesce(NOT isnan(declared_baseline), false) AS declared FROM ind
+    )
+    SELECT i.programme, i.indicator,
+           CASE WHEN i.type = 'milestone' THEN NULL WHEN declared THEN declared_baseline
+                WHEN cumulative = 'summing' THEN 0.0 ELSE f.value END AS baseline,
+           CASE WHEN i.type = 'milestone' THEN NULL WHEN declared THEN declared_baseline_date
+                WHEN cumulative = 'summing' THEN fa_signature ELSE f.day END AS baseline_date,
+           CASE WHEN i.type = 'milestone' THEN NULL WHEN declared THEN 'declared'
+                WHEN cumulative = 'summing' THEN 'zero_start'
+                WHEN f.value IS NOT NULL THEN 'first_measurement' END AS baseline_source,
+           CASE WHEN i.type <> 'milestone' AND NOT declared AND cumulative <> 'summing' THEN f.period END
+               AS baseline_period
+    FROM i LEFT JOIN first f USING (programme, indicator)
+"""
+
+
+def _baselines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    frame = con.execute(_BASELINES_SQL).df().reindex(columns=BASELINE_COLUMNS)
+    return frame.astype({"baseline": float, "baseline_date": "datetime64[ns]"})
+
+
+def baselines(measurements: pd.DataFrame, logframes: Catalog) -> pd.DataFrame:
+    """Each indicator's baseline (columns :data:`BASELINE_COLUMNS`): ``declared`` in the logframe;
+    ``zero_start`` for a running total without one (0 at FA signature); ``first_measurement`` (the
+    value of the first reporting period measured, dated at its end) for any other quantity or
+    rating; none for milestones and for what has never been measured."""
+    with _duck(measurements, logframes, indicator_table(logframes)) as con:
+        return _baselines(con)
+
+
+def planned_path(logframes: Catalog, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Dated points of every planned path: its baseline (``point`` = the baseline's source), then
+    each target after it (``target``). Milestones have only their targets (the due dates)."""
+    targets = target_table(logframes).assign(point="target")
+    start = baseline.dropna(subset=["baseline"]).rename(columns={"baseline_date": "date", "baseline": "value",
+                                                                  "baseline_source": "point"})
+    start = start[start["indicator"].isin(targets["indicator"])][["programme", "indicator", "date", "value", "point"]]
+    targets = targets.merge(start[["programme", "indicator", "date"]].rename(columns={"date": "from"}), how="left",
+                            on=["programme", "indicator"])
+    targets = targets[targets["from"].isna() | (targets["date"] > targets["from"])].drop(columns="from")
+    path = pd.concat([start, targets], ignore_index=True) if len(start) else targets
+    return path.sort_values(["programme", "indicator", "date"], ignore_index=True).astype({"value": float})
 
 
 # ---------------------------------------------------------------- progress
@@ -335,12 +420,14 @@ _EXPECTED_SQL = """
 
 
 def _latest(con: duckdb.DuckDBPyConnection, cells: bool, as_of: dt.date) -> pd.DataFrame:
+    """The latest reporting value by ``as_of`` per indicator (×cell), with the number of reporting
+    periods measured (``n_points``)."""
     keys = _keys(cells)
     return con.execute(f"""
-        WITH s AS ({_period_sql(cells, True)})
-        SELECT {keys}, value AS actual, period_label AS last_period, period_end AS last_period_end, n_points
+        WITH s AS ({_values_sql(cells, True)})
+        SELECT {keys}, value AS actual, reporting_period AS last_period, rp_end AS last_period_end, n_points
         FROM (SELECT s.*, count(*) OVER (PARTITION BY {keys}) AS n_points,
-                     row_number() OVER (PARTITION BY {keys} ORDER BY period_end DESC, period_start DESC) AS rn
+                     row_number() OVER (PARTITION BY {keys} ORDER BY rp_index DESC) AS rn
               FROM s)
         WHERE rn = 1""", {"as_of": as_of}).df()
 
@@ -351,6 +438,10 @@ def _assess(df: pd.DataFrame, as_of: dt.date, thresholds: Thresholds) -> pd.Data
     decrease = df["direction"].eq("decrease").to_numpy()
     actual, baseline, target, expected = (df[c].to_numpy(dtype=float) for c in ("actual", "baseline", "target", "expected"))
     has_data = df["n_points"].fillna(0).to_numpy() > 0
+    derived = df["baseline_source"].eq("first_measurement").to_numpy()
+    only_baseline = derived & (pd.to_datetime(df["last_period_end"]) <= df["baseline_date"]).to_numpy()
+    no_baseline = ~milestone & np.isnan(baseline)
+    inception_over = (df["inception_end"] < pd.Timestamp(as_of)).to_numpy()
     done = milestone & (actual >= 1)
     due = milestone & (df["first_target_date"] <= pd.Timestamp(as_of)).to_numpy()
     raw = achievement(actual, baseline, target, decrease)
@@ -361,11 +452,12 @@ def _assess(df: pd.DataFrame, as_of: dt.date, thresholds: Thresholds) -> pd.Data
     ratio = np.where(milestone, np.where(done, 1.0, np.where(due & has_data, 0.0, np.nan)), ratio)
     problem = np.where(milestone, np.where(np.isnan(target), "target_to_be_set", ""), target_problem(baseline, target))
     path_not_started = ~milestone & (np.isnan(expected) | (expected_achievement == 0))
-    special = [done, problem != "", milestone & ~due, path_not_started, ~has_data]
-    status = np.select(special, [classify(1.0, thresholds), "not_reporting", "not_due", "not_due", "no_data"],
-                       default=classify(ratio, thresholds))
-    reason = np.select(special + [milestone], ["done", problem, "not_yet_due", "path_not_started", "", "due_not_done"],
-                       default="")
+    special = [done, problem != "", milestone & ~due, no_baseline & inception_over, path_not_started, ~has_data,
+               only_baseline]
+    status = np.select(special, [classify(1.0, thresholds), "not_reporting", "not_due", "no_data", "not_due",
+                                 "no_data", "no_data"], default=classify(ratio, thresholds))
+    reason = np.select(special + [milestone], ["done", problem, "not_yet_due", "no_baseline", "path_not_started",
+                                               "", "only_baseline", "due_not_done"], default="")
     scored = np.isin(status, SCORED)
     return df.assign(
         n_points=df["n_points"].fillna(0).astype(int), achievement_raw=raw, achievement_capped=capped(raw, thresholds),
@@ -375,23 +467,33 @@ def _assess(df: pd.DataFrame, as_of: dt.date, thresholds: Thresholds) -> pd.Data
 
 
 PROGRESS_COLUMNS = ["programme", "indicator", "level_kind", "level_code", "purpose", "result", "order", "type",
-                    "direction", "cumulative", "percentage", "weight", "baseline", "baseline_date", "target",
-                    "target_date", "expected", "actual", "last_period", "last_period_end", "n_points",
-                    "achievement_raw", "achievement_capped", "expected_achievement", "vs_expected", "status",
-                    "reason", "icon"]
+                    "direction", "cumulative", "cells", "percentage", "weight", "baseline", "baseline_date",
+                    "baseline_source", "baseline_period", "target", "target_date", "expected", "actual",
+                    "last_period", "last_period_end", "n_points", "achievement_raw", "achievement_capped",
+                    "expected_achievement", "vs_expected", "status", "reason", "icon"]
+
+
+def _frames(con: duckdb.DuckDBPyConnection, logframes: Catalog, table: pd.DataFrame,
+            as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicator table with baselines, expected value at ``as_of``) inside an open connection."""
+    base = _baselines(con)
+    con.register("path", planned_path(logframes, base))
+    expected = con.execute(_EXPECTED_SQL, {"as_of": as_of}).df()
+    return table.merge(base, how="left", on=["programme", "indicator"]), expected
 
 
 def indicator_progress(measurements: pd.DataFrame, logframes: Catalog, as_of: dt.date,
                        thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
     """One row per programme×indicator of ``logframes``, with or without data (see module doc).
 
-    ``vs_expected`` is the rounded ratio to the expected progress (NaN unless scored);
+    ``actual`` is the reporting value of ``last_period`` (the latest reporting period measured by
+    ``as_of``); ``vs_expected`` the rounded ratio to the expected progress (NaN unless scored);
     ``achievement_raw`` is against the last target, uncapped; ``achievement_capped`` is clipped to
     [0, cap] for aggregation; ``reason`` explains a status that is not a band."""
-    table, path = indicator_table(logframes), planned_path(logframes)
-    with _duck(measurements, table, path) as con:
+    table = indicator_table(logframes)
+    with _duck(measurements, logframes, table) as con:
+        table, expected = _frames(con, logframes, table, as_of)
         latest = _latest(con, False, as_of)
-        expected = con.execute(_EXPECTED_SQL, {"as_of": as_of}).df()
     df = table.merge(latest, how="left", on=["programme", "indicator"]) \
               .merge(expected, how="left", on=["programme", "indicator"])
     return _assess(df, as_of, thresholds)[PROGRESS_COLUMNS]
@@ -418,15 +520,15 @@ def disaggregated_progress(measurements: pd.DataFrame, logframes: Catalog, as_of
     The logframe sets targets for totals only, so a cell's baseline, target and expected value
     are the total's share: divided by the number of cells of the dimensions it names for additive
     indicators (counts), unchanged for levels (percentages, ratings, milestones)."""
-    table, path = indicator_table(logframes), planned_path(logframes)
-    with _duck(measurements, table, path) as con:
+    table = indicator_table(logframes)
+    with _duck(measurements, logframes, table) as con:
+        table, expected = _frames(con, logframes, table, as_of)
         latest = _latest(con, True, as_of)
-        expected = con.execute(_EXPECTED_SQL, {"as_of": as_of}).df()
     keys = ["programme", "indicator", *CELL_DIMS]
     cells = pd.concat([_declared_cells(logframes), latest[keys]]).drop_duplicates()
     df = cells.merge(table, on=["programme", "indicator"]).merge(latest, how="left", on=keys) \
               .merge(expected, how="left", on=["programme", "indicator"])
-    additive = df["type"].eq("quantitative") & ~df["percentage"]
+    additive = df["type"].eq("quantitative") & df["cells"].eq("sum")
     n = np.prod([np.where(df[d].ne(""), df[f"n_{d}"], 1) for d in CELL_DIMS], axis=0)
     share = np.where(additive, 1.0 / n, 1.0)
     df = df.assign(baseline=df["baseline"] * share, target=df["target"] * share, expected=df["expected"] * share)
@@ -455,32 +557,35 @@ def level_progress(progress: pd.DataFrame, logframes: Catalog,
                    thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
     """Per programme×level (goal, purposes, results, sub-results, and the whole programme):
 
+    ``n_assessed`` of ``n_indicators`` were scored, ``n_<status>`` say what the others are;
     ``score`` = weighted mean of ``vs_expected`` clipped to [0, cap] over the scored indicators;
     ``achievement`` the same over ``achievement_capped`` (progress to the final targets);
-    ``coverage`` = weight of scored indicators / weight of indicators due for assessment (scored
-    or no data), so not-due and not-reporting indicators neither hide nor fake missing data;
-    ``n_<status>`` counts; ``status`` from the rounded score, else what keeps it from a score."""
+    ``coverage`` = weight scored / weight due (every indicator but the not yet due ones), so missing
+    data and missing targets count against it; ``status`` from the rounded score when coverage
+    reaches ``min_coverage``, *insufficient data* below it, else what keeps the level from a score."""
     cols = ["programme", "indicator", "weight", "status", "vs_expected", "achievement_capped"]
     df = _members(logframes).merge(progress[cols], how="left", on=["programme", "indicator"])
     scored = df["status"].isin(SCORED)
     w = df["weight"].fillna(0.0)
     df = df.assign(
-        w_scored=np.where(scored, w, 0.0), w_due=np.where(scored | df["status"].eq("no_data"), w, 0.0),
+        w_scored=np.where(scored, w, 0.0), w_due=np.where(df["status"].notna() & df["status"].ne("not_due"), w, 0.0),
         w_score=np.where(scored, w * capped(df["vs_expected"], thresholds), 0.0),
         w_achievement=np.where(scored, w * df["achievement_capped"].fillna(0.0), 0.0),
-        n_indicators=df["indicator"].notna(), **{f"n_{s}": df["status"].eq(s) for s in STATUSES})
+        n_indicators=df["indicator"].notna(), n_assessed=scored, **{f"n_{s}": df["status"].eq(s) for s in STATUSES})
     keys = ["programme", "level_kind", "level_code", "order"]
-    sums = ["w_scored", "w_due", "w_score", "w_achievement", "n_indicators"] + [f"n_{s}" for s in STATUSES]
+    sums = ["w_scored", "w_due", "w_score", "w_achievement", "n_indicators", "n_assessed"] + [f"n_{s}" for s in STATUSES]
     out = df.groupby(keys, sort=False)[sums].sum().reset_index()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["score"] = np.where(out["w_scored"] > 0, out["w_score"] / out["w_scored"], np.nan)
         out["achievement"] = np.where(out["w_scored"] > 0, out["w_achievement"] / out["w_scored"], np.nan)
         out["coverage"] = np.where(out["w_due"] > 0, out["w_scored"] / out["w_due"], np.nan)
-    out["status"] = np.select([out["w_scored"] > 0, out["n_no_data"] > 0, out["n_not_due"] > 0],
-                              [classify(out["score"], thresholds), "no_data", "not_due"], default="not_reporting")
+    enough = np.round(out["coverage"].to_numpy(dtype=float), 6) >= thresholds.min_coverage
+    out["status"] = np.select(
+        [(out["w_scored"] > 0) & enough, out["w_scored"] > 0, out["n_no_data"] > 0, out["n_not_due"] > 0],
+        [classify(out["score"], thresholds), "insufficient_data", "no_data", "not_due"], default="not_reporting")
     out["score"] = round_ratio(out["score"])
     out["icon"] = out["status"].map(ICONS)
-    return out[keys + ["n_indicators", "score", "achievement", "coverage", "status", "icon"]
+    return out[keys + ["n_indicators", "n_assessed", "score", "achievement", "coverage", "status", "icon"]
                + [f"n_{s}" for s in STATUSES]].sort_values(["programme", "order"], ignore_index=True)
 
 
@@ -488,70 +593,22 @@ def level_progress(progress: pd.DataFrame, logframes: Catalog,
 
 
 def series(measurements: pd.DataFrame, indicator: str, logframe: Logframe) -> pd.DataFrame:
-    """Chart points for one indicator's total: ``kind`` = 'actual' (x = period end, value after
-    the cumulative rule) and 'planned' (the path points: baseline/start/target)."""
+    """Chart points for one indicator's total: ``kind`` = 'actual' (x = end of the reporting
+    period, the reporting value) and 'planned' (the path points: baseline, zero start, first
+    measurement used as baseline, targets)."""
     catalog = {logframe.programme.code: logframe}
     mine = measurements[(measurements["programme"] == logframe.programme.code) & (measurements["indicator"] == indicator)]
-    actual = period_values(mine, catalog)
-    path = planned_path(catalog)
+    table = indicator_table(catalog)
+    with _duck(mine, catalog, table) as con:
+        actual = con.execute(_values_sql(False, False) + " ORDER BY rp_index").df()
+        path = planned_path(catalog, _baselines(con))
     path = path[path["indicator"] == indicator]
     parts = [
-        pd.DataFrame({"kind": "actual", "date": actual["period_end"], "value": actual["value"],
-                      "period_label": actual["period_label"], "point": "measurement"}),
+        pd.DataFrame({"kind": "actual", "date": actual["rp_end"], "value": actual["value"],
+                      "period_label": actual["reporting_period"], "point": "measurement"}),
         pd.DataFrame({"kind": "planned", "date": path["date"], "value": path["value"],
-                      "period_label": None, "point": path["point"]}),
+                      "period_label": None, "point": path["point"].replace({"declared": "baseline",
+                                                                            "zero_start": "start"})}),
     ]
     columns = list(parts[0].columns)
     return pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=columns)], ignore_index=True)
-
-
-# ---------------------------------------------------------------- logframe quality
-
-
-@dataclass(frozen=True)
-class QualityWarning:
-    """A weakness of the logframe itself; ``rule`` is stable (a translation key suffix)."""
-
-    rule: str
-    programme: str
-    level_code: str
-    indicator: str | None
-    message: str
-
-
-def quality_warnings(logframe: Logframe, as_of: dt.date) -> list[QualityWarning]:
-    """DESIGN §4 checks no open system enforces, as warnings for the Logframe page:
-
-    * ``result_without_indicator``: a result (with its sub-results) has no OVI at all;
-    * ``target_to_be_set``: an OVI has no target yet (the seed set none), so it is never scored;
-    * ``no_target_by_report``: reporting has started by ``as_of`` (FA signature + the Steering
-      Committee's reporting interval) but no baseline, start or target dates the path by then, so
-      the indicator stays "not due" in this report: it needs a baseline or an interim target;
-    * ``no_unit``: a quantitative OVI states no unit, so its quantity is unclear;
-    * ``direction_mismatch``: the last target lies on the wrong side of the baseline for the
-      declared direction (distance travelled would reward moving the wrong way).
-    """
-    code = logframe.programme.code
-    reporting = add_months(logframe.programme.implementation.fa_signature,
-                           logframe.steering_committee.report_every_months)
-    path = planned_path({code: logframe})
-    path_start = path.groupby("indicator")["date"].min()
-    warnings = [QualityWarning("result_without_indicator", code, r.code, None, f"result {r.code} has no indicator")
-                for r in logframe.results if not r.indicators and not any(s.indicators for s in r.sub_results)]
-    for level, ind in logframe.indicators():
-        def warn(rule: str, message: str) -> None:
-            warnings.append(QualityWarning(rule, code, level.code, ind.code, f"{ind.code}: {message}"))
-
-        if not ind.targets:
-            warn("target_to_be_set", "target to be set")
-        elif (ind.type is not IndicatorType.milestone and as_of >= reporting
-              and path_start[ind.code] > pd.Timestamp(as_of)):
-            warn("no_target_by_report", f"no baseline or target dated by {as_of}; progress cannot be judged yet")
-        if ind.type is IndicatorType.quantitative and ind.unit is None:
-            warn("no_unit", "no unit stated")
-        if ind.baseline and ind.targets:
-            last = max(ind.targets, key=lambda t: t.date).value
-            if last < ind.baseline.value if ind.direction.value == "increase" else last > ind.baseline.value:
-                warn("direction_mismatch", f"target {last:g} is on the wrong side of baseline "
-                                           f"{ind.baseline.value:g} for direction {ind.direction.value}")
-    return warnings

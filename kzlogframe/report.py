@@ -1,5 +1,9 @@
-"""The semi-annual Steering Committee report: one model per programme, period and language, built
-from plain inputs; the renderers (HTML here, PDF/DOCX/XLSX in ``report_formats.py``) only lay it out.
+"""The semi-annual Steering Committee report as a model: numbers, dates and codes for one programme
+and reporting period, judged at the period's last day and compared with the previous period.
+
+The renderers (``report_html``, ``report_docx``, ``report_xlsx``, ``report_pdf``, registered in
+``report_files``) lay it out and put it into words through ``formatting`` and ``report_text``;
+nothing here is a display string except the logframe's own texts in the chosen language.
 """
 
 from __future__ import annotations
@@ -7,16 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 
 import pandas as pd
-import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .charts import indicator_chart
-from .dashboard import number, percent, status_label
-from .i18n import t
-from .models import Logframe, add_months
+from .models import Indicator, Logframe, add_months
 from .periods import ReportingPeriod
 from .progress import STATUSES, indicator_progress, level_progress, series
 from .schedule import Actual, plan, violations
@@ -24,60 +22,130 @@ from .schedule import Actual, plan, violations
 LATE_UPLOAD_DAYS = 45  # data for a period arriving this long after its end is reported as late
 
 
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 @dataclass(frozen=True)
-class IndicatorLine:
+class IndicatorRow:
+    """One indicator at the report's period: ``actual`` is the reporting value of ``period`` (the
+    latest reporting period measured), ``trend`` compares it with the previous report's:
+    'up', 'down', 'flat' or '' (nothing to compare)."""
+
     code: str
     text: str
-    unit: str
-    baseline: str
-    target: str
-    actual: str
-    achievement: str
+    kind: str
+    unit: str | None
+    baseline: float | None
+    baseline_source: str | None
+    baseline_period: str | None
+    target: float | None
+    target_date: dt.date | None
+    actual: float | None
+    period: str | None
+    expected: float | None
+    vs_expected: float | None
     status: str
-    status_label: str
+    reason: str
     trend: str
-    period: str
 
 
-@dataclass
+@dataclass(frozen=True)
+class Counts:
+    """How many indicators of a level were assessed, and what the others are (level_progress's n_*)."""
+
+    n_indicators: int
+    n_assessed: int
+    by_status: dict[str, int]
+
+    def as_dict(self) -> dict[str, int]:
+        return {"n_indicators": self.n_indicators, "n_assessed": self.n_assessed,
+                **{f"n_{s}": n for s, n in self.by_status.items()}}
+
+
+@dataclass(frozen=True)
 class LevelSection:
+    kind: str
     code: str
-    label: str
     text: str
     status: str
-    status_label: str
-    score: str
-    coverage: str
-    indicators: list[IndicatorLine]
+    score: float | None
+    coverage: float | None
+    counts: Counts
+    indicators: list[IndicatorRow]
     narrative: str | None = None
     chart_indicator: str | None = None
 
 
 @dataclass(frozen=True)
-class ActivityLine:
+class StatusChange:
+    kind: str
     code: str
-    text: str
-    planned: str
-    actual: str
-    note: str
+    before: str
+    after: str
 
 
 @dataclass(frozen=True)
-class AssumptionLine:
+class ActivityRow:
+    """An activity with its planned and actual dates; ``problems`` are violation kinds at the
+    period's end (late_start, late_finish, missed_deadline, started_before_predecessor)."""
+
+    code: str
+    text: str
+    planned_start: dt.date
+    planned_end: dt.date | None
+    actual_start: dt.date | None
+    actual_end: dt.date | None
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Activities:
+    """What changed this period, and the older backlog in one line (its codes)."""
+
+    started: list[ActivityRow]
+    finished: list[ActivityRow]
+    new_slippage: list[ActivityRow]
+    backlog: list[str]
+    upcoming: list[ActivityRow]
+
+
+@dataclass(frozen=True)
+class AssumptionRow:
     id: str
     level: str
     text: str
     status: str
-    comment: str
+    comment: str | None
 
 
 @dataclass(frozen=True)
-class BudgetLine:
-    code: str
+class BudgetRow:
+    number: int | None  # position in the table; None for the total
     label: str
-    eu: str
-    cofinancing: str
-    total: str
+    eu: float
+    cofinancing: float
+    total: float
+
+
+@dataclass(frozen=True)
+class DataQualityNote:
+    """``kind``: no_data (nothing up to the period's end), missing_period (nothing in this period
+    although due), late (uploaded more than ``days`` after the period ended)."""
+
+    kind: str
+    codes: tuple[str, ...]
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a chart of one indicator shows: its points (``progress.series``) and the value the plan
+    expects at the end of the period."""
+
+    indicator: Indicator
+    points: pd.DataFrame
+    expected: float | None
 
 
 @dataclass
@@ -89,49 +157,50 @@ class Report:
     period: ReportingPeriod
     previous: ReportingPeriod | None
     generated: dt.date
-    overall_status: str
-    overall_label: str
-    score: str
-    coverage: str
-    assessment: str
-    counts: list[tuple[str, int]]
+    overall: LevelSection
     top_levels: list[LevelSection]
     results: list[LevelSection]
-    changes: list[tuple[str, str, str]]
-    activities_done: list[ActivityLine]
-    activities_delayed: list[ActivityLine]
-    activities_next: list[ActivityLine]
-    assumptions: list[AssumptionLine]
+    changes: list[StatusChange]
+    activities: Activities
+    assumptions: list[AssumptionRow]
     budget_unit: str
-    budget: list[BudgetLine]
-    budget_total: BudgetLine
-    data_quality: list[str]
-    annex: list[IndicatorLine]
-    charts: dict[str, go.Figure] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    budget: list[BudgetRow]
+    budget_total: BudgetRow
+    data_quality: list[DataQualityNote]
+    annex: list[IndicatorRow]
+    charts: dict[str, ChartData] = field(default_factory=dict)
+
+    @property
+    def levels(self) -> list[LevelSection]:
+        return self.top_levels + self.results
 
 
-def _trend(now: float, before: float) -> str:
-    if pd.isna(now) or pd.isna(before):
-        return "–"
-    return "↑" if now > before else "↓" if now < before else "→"
+def _trend(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    return "up" if now > before else "down" if now < before else "flat"
 
 
-def _indicator_lines(lf: Logframe, now: pd.DataFrame, before: pd.DataFrame, lang: str,
-                     codes: list[str]) -> list[IndicatorLine]:
+def _indicator_rows(lf: Logframe, now: pd.DataFrame, before: pd.DataFrame, lang: str,
+                    codes: list[str]) -> list[IndicatorRow]:
     by_code = now.set_index("indicator")
     previous = before.set_index("indicator")["actual"]
-    lines = []
+    rows = []
     for code in codes:
         ind, row = lf.indicator(code), by_code.loc[code]
-        lines.append(IndicatorLine(
-            code=code, text=ind.text.get(lang), unit=ind.unit.get(lang) if ind.unit else "",
-            baseline=number(ind.baseline.value) if ind.baseline else "–",
-            target=number(row["target"]) if not pd.isna(row["target"]) else t("indicator.target_to_be_set", lang),
-            actual=number(row["actual"]), achievement=percent(row["vs_expected"]), status=row["status"],
-            status_label=status_label(row["status"], lang), trend=_trend(row["actual"], previous.get(code)),
-            period=row["last_period"] if isinstance(row["last_period"], str) else "–"))
-    return lines
+        rows.append(IndicatorRow(
+            code=code, text=ind.text.get(lang), kind=ind.type.value, unit=ind.unit.get(lang) if ind.unit else None,
+            baseline=_number(row["baseline"]), baseline_source=row["baseline_source"],
+            baseline_period=row["baseline_period"], target=_number(row["target"]),
+            target_date=None if pd.isna(row["target_date"]) else row["target_date"].date(),
+            actual=_number(row["actual"]), period=row["last_period"] if isinstance(row["last_period"], str) else None,
+            expected=_number(row["expected"]), vs_expected=_number(row["vs_expected"]), status=row["status"],
+            reason=row["reason"], trend=_trend(_number(row["actual"]), _number(previous.get(code)))))
+    return rows
+
+
+def _counts(row: pd.Series) -> Counts:
+    return Counts(int(row["n_indicators"]), int(row["n_assessed"]), {s: int(row[f"n_{s}"]) for s in STATUSES})
 
 
 def _level_section(lf: Logframe, levels: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame, lang: str,
@@ -139,49 +208,62 @@ def _level_section(lf: Logframe, levels: pd.DataFrame, now: pd.DataFrame, before
     row = levels[(levels["level_kind"] == kind) & (levels["level_code"] == level.code)].iloc[0]
     codes = [i.code for i in level.indicators] + [i.code for s in getattr(level, "sub_results", []) for i in s.indicators]
     with_data = [c for c in codes if now.set_index("indicator").loc[c, "n_points"] > 0]
-    label = t("level.goal", lang) if kind == "goal" else f"{t(f'level.{kind}', lang)} {level.code}"
-    return LevelSection(
-        code=level.code, label=label, text=level.text.get(lang), status=row["status"],
-        status_label=status_label(row["status"], lang), score=percent(row["score"]), coverage=percent(row["coverage"]),
-        indicators=_indicator_lines(lf, now, before, lang, codes), narrative=narrative,
-        chart_indicator=with_data[0] if with_data else None)
+    return LevelSection(kind=kind, code=level.code, text=level.text.get(lang), status=row["status"],
+                        score=_number(row["score"]), coverage=_number(row["coverage"]), counts=_counts(row),
+                        indicators=_indicator_rows(lf, now, before, lang, codes), narrative=narrative,
+                        chart_indicator=with_data[0] if with_data else None)
 
 
-def _activity_lines(lf: Logframe, measured_plan, actuals: Mapping[str, Actual], period: ReportingPeriod,
-                    lang: str) -> tuple[list[ActivityLine], list[ActivityLine], list[ActivityLine]]:
+def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPeriod,
+                previous: ReportingPeriod | None, lang: str) -> Activities:
+    """Started and finished in the period, problems that are new since the previous period's end,
+    the older ones as a backlog, and what is planned to start in the next six months."""
+    scheduled = plan(lf)
     texts = {a.code: a.text.get(lang) for r in lf.results for a in r.activities}
-    late = {}
-    for v in violations(lf, measured_plan, dict(actuals), period.end):
-        late.setdefault(v.activity, []).append(t(f"violation.{v.kind}", lang))
-    done, delayed, upcoming = [], [], []
+    problems: dict[str, list[str]] = {}
+    for v in violations(lf, scheduled, dict(actuals), period.end):
+        problems.setdefault(v.activity, []).append(v.kind)
+    earlier = {(v.activity, v.kind) for v in violations(lf, scheduled, dict(actuals), previous.end)} \
+        if previous else set()
+    started, finished, slipped, upcoming = [], [], [], []
+    backlog = []
     horizon = add_months(period.end, 6)
-    for code, p in measured_plan.activities.items():
-        start, end = measured_plan.date(p.start_month), measured_plan.date(p.end_month)
+    for code, p in scheduled.activities.items():
         actual = actuals.get(code)
-        planned = f"{start} – {end}" if not p.throughout else f"{start} –"
-        shown = f"{actual.start or '…'} – {actual.end or '…'}" if actual and actual.start else "–"
-        line = ActivityLine(code, texts[code], planned, shown, ", ".join(late.get(code, [])))
+        row = ActivityRow(code, texts[code], scheduled.date(p.start_month),
+                          None if p.throughout else scheduled.date(p.end_month),
+                          actual.start if actual else None, actual.end if actual else None,
+                          tuple(dict.fromkeys(problems.get(code, []))))
+        if actual and actual.start and period.start <= actual.start <= period.end:
+            started.append(row)
         if actual and actual.end and period.start <= actual.end <= period.end:
-            done.append(line)
-        if code in late:
-            delayed.append(line)
-        if period.end < start <= horizon:
-            upcoming.append(line)
-    return done, delayed, upcoming
+            finished.append(row)
+        if any((code, kind) not in earlier for kind in row.problems):
+            slipped.append(row)
+        elif row.problems:
+            backlog.append(code)
+        if period.end < row.planned_start <= horizon:
+            upcoming.append(row)
+    return Activities(started, finished, slipped, backlog, upcoming)
 
 
-def _data_quality(lf: Logframe, now: pd.DataFrame, measured: pd.DataFrame, period: ReportingPeriod,
-                  lang: str) -> list[str]:
-    notes = [t("report.dq.no_data", lang, code=c) for c in now.loc[now["status"] == "no_data", "indicator"]]
+def _data_quality(now: pd.DataFrame, measured: pd.DataFrame, period: ReportingPeriod) -> list[DataQualityNote]:
+    notes = []
+    no_data = tuple(now.loc[now["status"] == "no_data", "indicator"])
+    if no_data:
+        notes.append(DataQualityNote("no_data", no_data))
     in_period = measured[(pd.to_datetime(measured["period_end"]) >= pd.Timestamp(period.start))
-                         & (pd.to_datetime(measured["period_start"]) <= pd.Timestamp(period.end))]
-    due = now[now["target"].notna() & (now["status"] != "not_reporting")]["indicator"]
-    notes += [t("report.dq.missing_period", lang, code=c) for c in due if c not in set(in_period["indicator"])]
+                         & (pd.to_datetime(measured["period_end"]) <= pd.Timestamp(period.end))]
+    measured_now = set(in_period["indicator"])
+    due = now[now["target"].notna() & ~now["status"].isin(["not_reporting", "not_due", "no_data"])]["indicator"]
+    missing = tuple(c for c in due if c not in measured_now)
+    if missing:
+        notes.append(DataQualityNote("missing_period", missing))
     if "recorded_at" in in_period:
         cutoff = pd.Timestamp(period.end) + pd.Timedelta(days=LATE_UPLOAD_DAYS)
-        late = sorted(set(in_period.loc[pd.to_datetime(in_period["recorded_at"]) > cutoff, "indicator"]))
-        if late:  # one line: on a late upload every indicator of the file is late together
-            notes.append(t("report.dq.late", lang, code=", ".join(late), days=LATE_UPLOAD_DAYS))
+        late = tuple(sorted(set(in_period.loc[pd.to_datetime(in_period["recorded_at"]) > cutoff, "indicator"])))
+        if late:  # one note: on a late upload every indicator of the file is late together
+            notes.append(DataQualityNote("late", late, LATE_UPLOAD_DAYS))
     return notes
 
 
@@ -189,117 +271,50 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
                  actuals: Mapping[str, Actual] | None = None, narratives: Mapping[str, str] | None = None,
                  assumption_status: Mapping[str, tuple[str, str | None]] | None = None,
                  generated: dt.date | None = None) -> Report:
-    """The report for ``period``, judged at its last day, compared with the previous period."""
+    """The report for ``period``, judged at its last day, compared with the previous period
+    (the first period of the calendar compares with nothing)."""
     code = lf.programme.code
     catalog = {code: lf}
     periods = lf.reporting_periods()
     previous = periods[period.index - 2] if period.index > 1 else None
     measured = measured[measured["programme"] == code]
-    until = measured[pd.to_datetime(measured["period_start"]) <= pd.Timestamp(period.end)]
+    until = measured[pd.to_datetime(measured["period_end"]) <= pd.Timestamp(period.end)]
     now = indicator_progress(until, catalog, period.end)
     before_date = previous.end if previous else lf.programme.implementation.fa_signature
-    before = indicator_progress(until[pd.to_datetime(until["period_start"]) <= pd.Timestamp(before_date)], catalog,
-                                before_date)
+    before = indicator_progress(until, catalog, before_date)
     levels, levels_before = level_progress(now, catalog), level_progress(before, catalog)
     narratives = narratives or {}
-    overall = levels[levels["level_kind"] == "programme"].iloc[0]
-    counts = now["status"].value_counts()
 
+    overall_row = levels[levels["level_kind"] == "programme"].iloc[0]
+    overall = LevelSection("programme", code, lf.programme.title.get(lang), overall_row["status"],
+                           _number(overall_row["score"]), _number(overall_row["coverage"]), _counts(overall_row), [])
     top = [_level_section(lf, levels, now, before, lang, "goal", lf.goal, narratives.get(lf.goal.code))]
     top += [_level_section(lf, levels, now, before, lang, "purpose", p, narratives.get(p.code)) for p in lf.purposes]
     results = [_level_section(lf, levels, now, before, lang, "result", r, narratives.get(r.code)) for r in lf.results]
 
     changes = []
-    for section in (top + results) if previous else []:  # the first report has nothing to compare with
-        kind = "goal" if section.code == lf.goal.code else "purpose" if section in top else "result"
-        was = levels_before[(levels_before["level_kind"] == kind) & (levels_before["level_code"] == section.code)]
-        old = was["status"].iloc[0] if len(was) else "no_data"
+    for section in (top + results) if previous else []:
+        was = levels_before[(levels_before["level_kind"] == section.kind)
+                            & (levels_before["level_code"] == section.code)]["status"]
+        old = was.iloc[0] if len(was) else "no_data"
         if old != section.status:
-            changes.append((section.label, status_label(old, lang), section.status_label))
+            changes.append(StatusChange(section.kind, section.code, old, section.status))
 
-    done, delayed, upcoming = _activity_lines(lf, plan(lf), actuals or {}, period, lang)
     statuses = assumption_status or {}
-    assumptions = []
-    for level in lf.levels():
-        for a in level.assumptions:
-            status, comment = statuses.get(a.id, ("not_assessed", None))
-            assumptions.append(AssumptionLine(a.id, level.code, a.text.get(lang), t(f"assumption.{status}", lang),
-                                              comment or ""))
-    budget = [BudgetLine(b.code, b.label.get(lang), number(b.eu), number(b.cofinancing), number(b.total))
-              for b in lf.budget.lines]
+    assumptions = [AssumptionRow(a.id, level.code, a.text.get(lang), *statuses.get(a.id, ("not_assessed", None)))
+                   for level in lf.levels() for a in level.assumptions]
+    budget = [BudgetRow(n, b.label.get(lang), b.eu, b.cofinancing, b.total)
+              for n, b in enumerate(lf.budget.lines, start=1)]
     total = lf.budget.total
-    expected = now.set_index("indicator")["expected"]
-    charts = {s.chart_indicator: indicator_chart(series(until, s.chart_indicator, lf), lf.indicator(s.chart_indicator),
-                                                 lang, period.end, expected[s.chart_indicator])
-              for s in top + results if s.chart_indicator}
+    charted = [s.chart_indicator for s in top + results if s.chart_indicator]
     return Report(
         programme=code, title=lf.programme.title.get(lang), decision=lf.programme.decision, lang=lang,
-        period=period, previous=previous, generated=generated or dt.date.today(),
-        overall_status=overall["status"], overall_label=status_label(overall["status"], lang),
-        score=percent(overall["score"]), coverage=percent(overall["coverage"]),
-        assessment=t("report.assessment", lang, status=status_label(overall["status"], lang),
-                     score=percent(overall["score"]), coverage=percent(overall["coverage"]),
-                     scored=int(counts[[s for s in counts.index if s in STATUSES[:4]]].sum()), total=len(now)),
-        counts=[(status_label(s, lang), int(counts.get(s, 0))) for s in STATUSES],
+        period=period, previous=previous, generated=generated or dt.date.today(), overall=overall,
         top_levels=top, results=results, changes=changes,
-        activities_done=done, activities_delayed=delayed, activities_next=upcoming, assumptions=assumptions,
+        activities=_activities(lf, actuals or {}, period, previous, lang), assumptions=assumptions,
         budget_unit=lf.budget.unit, budget=budget,
-        budget_total=BudgetLine("", t("logframe.budget.grand_total", lang), number(total.eu),
-                                number(total.cofinancing), number(total.total)),
-        data_quality=_data_quality(lf, now, until, period, lang),
-        annex=_indicator_lines(lf, now, before, lang, [i.code for _, i in lf.indicators()]),
-        charts=charts, labels=report_labels(lang))
-
-
-REPORT_LABEL_KEYS = (
-    "report.cover", "report.summary", "report.progress", "report.changes", "report.no_changes",
-    "report.activities", "report.done", "report.delayed", "report.next", "report.none", "report.assumptions",
-    "report.budget", "report.budget_recorded", "report.data_quality", "report.dq_none", "report.narrative",
-    "report.no_narrative", "report.annex", "report.period", "report.previous", "report.generated",
-    "report.status_counts", "col.code", "col.indicator", "col.baseline", "col.target", "col.actual",
-    "col.achievement", "col.status", "report.trend", "col.period", "col.level", "col.from", "col.to",
-    "report.planned", "report.actual_dates", "report.note", "report.assumption", "report.comment",
-    "logframe.budget.code", "logframe.budget.line", "logframe.budget.eu", "logframe.budget.cofinancing",
-    "logframe.budget.total", "progress.score", "progress.coverage", "report.synthetic_note", "report.unit",
-)
-
-
-def report_labels(lang: str) -> dict[str, str]:
-    return {key.replace(".", "_"): t(key, lang) for key in REPORT_LABEL_KEYS}
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(loader=PackageLoader("kzlogframe", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
-
-
-def render_html(report: Report, charts_svg: Mapping[str, str] | None = None) -> str:
-    """Self-contained HTML: styles inline, charts as inline SVG (omitted with a note when no browser)."""
-    return _templates().get_template("report.html.j2").render(r=report, L=report.labels, charts=charts_svg or {})
-
-
-REPORT_FORMATS: dict[str, tuple[str, str]] = {
-    "html": ("text/html", "html"),
-    "pdf": ("application/pdf", "pdf"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-
-
-def export_report(report: Report, fmt: str) -> bytes:
-    """The report as a file. Charts need Chromium (through kaleido); without it they are left out,
-    and the PDF, which Chromium prints, raises a RuntimeError saying so."""
-    from . import chart_export, report_formats
-
-    if fmt not in REPORT_FORMATS:
-        raise ValueError(f"unknown report format '{fmt}' (use {', '.join(REPORT_FORMATS)})")
-    browser = chart_export.browser_available()
-    if fmt == "xlsx":
-        return report_formats.to_xlsx(report)
-    if fmt == "docx":
-        pngs = {code: chart_export.to_png(fig) for code, fig in report.charts.items()} if browser else {}
-        return report_formats.to_docx(report, pngs)
-    svgs = {code: chart_export.to_svg(fig).decode("utf-8") for code, fig in report.charts.items()} if browser else {}
-    html = render_html(report, svgs)
-    return html.encode("utf-8") if fmt == "html" else report_formats.to_pdf(html)
+        budget_total=BudgetRow(None, "", total.eu, total.cofinancing, total.total),
+        data_quality=_data_quality(now, until, period),
+        annex=_indicator_rows(lf, now, before, lang, [i.code for _, i in lf.indicators()]),
+        charts={c: ChartData(lf.indicator(c), series(until, c, lf), _number(now.set_index("indicator").loc[c, "expected"]))
+                for c in charted})

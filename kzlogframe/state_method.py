@@ -25,8 +25,8 @@ Mapping of our logframe onto the seed (a product decision, documented here once)
 * the plan value for the period ↔ a target dated inside the evaluated period (the latest if
   several). Interpolated path values are *not* plan values, so an indicator without a target in the
   period is excluded, exactly as the seed says.
-* the fact ↔ the indicator's total at the last period ending inside the evaluated period, after
-  the cumulative rule of :mod:`progress`. The store does not tag values as official statistics or
+* the fact ↔ the indicator's total in the last reporting period ending inside the evaluated period,
+  after the cumulative rule of :mod:`progress`. The store does not tag values as official statistics or
   operational data: the value recorded is the best available one (a later upload supersedes an
   earlier one, history kept), which is the seed's "operational data stand in for missing official
   statistics"; an indicator with neither is excluded, as the seed says.
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .progress import Catalog, achievement, indicator_table, period_values, planned_path, target_problem
+from .progress import Catalog, achievement, indicator_table, reporting_values, target_problem, target_table
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,13 @@ def indicator_scores(measurements: pd.DataFrame, logframes: Catalog, period_star
     fact, ``raw`` (RECONSTRUCTED distance formula, shared with :func:`progress.achievement`) and
     ``score`` = raw clamped to [0, 1] (VERBATIM); or ``excluded`` with the reason: no plan or no
     data (VERBATIM), plan = baseline or zero plan (RECONSTRUCTED guard), overall objective (mapping)."""
-    table = indicator_table(logframes)
+    table = indicator_table(logframes).rename(columns={"declared_baseline": "baseline"})
     start, end = pd.Timestamp(period_start), pd.Timestamp(period_end)
-    path = planned_path(logframes)
-    plans = path[(path["point"] == "target") & path["date"].between(start, end)] \
+    targets = target_table(logframes)
+    plans = targets[targets["date"].between(start, end)] \
         .sort_values("date").groupby(["programme", "indicator"], as_index=False).last()[["programme", "indicator", "value"]]
-    values = period_values(measurements, logframes, as_of=period_end)
-    facts = values[values["period_end"] >= start].groupby(["programme", "indicator"], as_index=False).last()
+    values = reporting_values(measurements, logframes, as_of=period_end)
+    facts = values[values["rp_end"] >= start].groupby(["programme", "indicator"], as_index=False).last()
     df = table.merge(plans.rename(columns={"value": "plan"}), how="left", on=["programme", "indicator"]) \
               .merge(facts[["programme", "indicator", "value"]].rename(columns={"value": "fact"}),
                      how="left", on=["programme", "indicator"])

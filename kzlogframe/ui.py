@@ -1,4 +1,5 @@
-"""Streamlit glue shared by the pages: the chosen programme and language, and cached loading.
+"""Streamlit glue: the shell's widgets (language, login, programme, reporting period) that ``app.py``
+draws before any page runs, the one call every page starts with, and cached loading.
 
 The only module besides the pages that imports streamlit; everything it returns is plain data.
 """
@@ -6,6 +7,7 @@ The only module besides the pages that imports streamlit; everything it returns 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -15,92 +17,75 @@ import streamlit as st
 from .access import LOCAL_USER, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
-from .store import db_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from .measurements import current_measurements, data_as_of, store_version
+from .measurements import current_measurements, data_as_of, measured_period_ends, store_version
 from .models import Logframe
+from .periods import ReportingPeriod, latest_finished_with_data
 from .progress import indicator_progress, level_progress
+from .store import db_path
 from .validation import LogframeError
 
-
-@st.cache_resource(show_spinner=False)
-def _catalog(directory: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, Logframe]:
-    return load_catalog(Path(directory))
+_CONTEXT = "_page_context"
 
 
-def catalog() -> dict[str, Logframe]:
-    """The bundled logframes, re-read whenever a YAML file changes on disk."""
-    directory = logframes_dir()
-    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml")))
-    return _catalog(str(directory), stamp)
+@dataclass(frozen=True)
+class PageContext:
+    """What the shell settled before the page runs: who, in which language, which programme and,
+    on pages that assess progress, which reporting period (``as_of`` its last day, or today)."""
+
+    user: User
+    lang: str
+    logframe: Logframe
+    period: ReportingPeriod | None = None
+    previous: ReportingPeriod | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        if self.period is None:
+            return latest_data_day(self.logframe)
+        return min(self.period.end, dt.date.today())
 
 
-def lang() -> str:
-    return st.session_state.get("_lang", DEFAULT_LANGUAGE)
+# ---------------------------------------------------------------- the shell (called by app.py)
 
 
-def _remembered(widget_key: str, store_key: str, default: str, allowed: list[str]) -> None:
-    """Re-seed a widget from a plain session key, because Streamlit drops widget state on page change."""
-    value = st.session_state.get(widget_key, st.session_state.get(store_key, default))
-    st.session_state[widget_key] = value if value in allowed else default
+def language_picker() -> str:
+    """The language selectbox; drawn before anything else, so every label of this run uses it."""
+    current = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    return st.sidebar.selectbox(t("sidebar.language", current), list(LANGUAGES), key="lang",
+                                format_func=LANGUAGES.__getitem__)
 
 
-def page_context() -> tuple[Logframe, str]:
-    """Log in, draw the language and programme pickers, and return what the page should show.
-
-    Every page calls this first, so the choice follows the user from page to page.
-    """
-    _remembered("lang", "_lang", DEFAULT_LANGUAGE, list(LANGUAGES))
-    st.sidebar.selectbox(t("sidebar.language", st.session_state["lang"]), list(LANGUAGES), key="lang",
-                         format_func=LANGUAGES.__getitem__)
-    current = st.session_state["_lang"] = st.session_state["lang"]
-    user = current_user()
-    if user.name == LOCAL_USER:
-        st.sidebar.caption(t("access.local_mode", current))
-    else:
-        st.sidebar.caption(t("access.signed_in", current, name=user.name, role=user.role))
-        if st.sidebar.button(t("access.logout", current), key="logout"):
-            st.session_state.pop("_user", None)
-            st.rerun()
-    try:
-        programmes = catalog()
-    except LogframeError as exc:
-        st.error(t("error.logframes", current))
-        st.code("\n".join(str(p) for p in exc.problems), language=None)
-        st.stop()
-    codes = list(programmes)
-    _remembered("programme", "_programme", codes[0], codes)
-    st.sidebar.selectbox(t("sidebar.programme", current), codes, key="programme",
-                         format_func=lambda c: programme_label(programmes[c], current))
-    st.session_state["_programme"] = st.session_state["programme"]
-    return programmes[st.session_state["programme"]], current
-
-
-def programme_label(lf: Logframe, lang_code: str) -> str:
-    short = lf.programme.short_title
-    title = (short if short and short.en.upper() != lf.programme.code.upper() else lf.programme.title).get(lang_code)
-    return f"{lf.programme.code.upper()} — {title}"
-
-
-def current_user() -> User:
-    """The logged-in user; draws the login form and stops the page until there is one.
+def current_user(lang: str) -> User:
+    """The signed-in user; otherwise draws the login form and stops the run.
 
     Without a users file: local single-user mode, the one user administers (with a banner)."""
     users = load_users()
     if _oidc_configured():
-        return _oidc_user(users or {})
-    if users is None:
-        return User(LOCAL_USER, "admin")
-    user = st.session_state.get("_user")
-    if user is not None and user.name in users and users[user.name][0] == user.role:
-        return user
-    st.session_state.pop("_user", None)
-    language = lang()
-    st.title(t("login.title", language))
+        user = _oidc_user(users or {}, lang)
+    elif users is None:
+        user = User(LOCAL_USER, "admin")
+    else:
+        user = st.session_state.get("_user")
+        if user is None or user.name not in users or users[user.name][0] != user.role:
+            st.session_state.pop("_user", None)
+            _login_form(users, lang)
+    if user.name == LOCAL_USER:
+        st.sidebar.caption(t("access.local_mode", lang))
+    else:
+        st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=user.role))
+        if st.sidebar.button(t("access.logout", lang), key="logout"):
+            st.session_state.pop("_user", None)
+            st.rerun()
+    return user
+
+
+def _login_form(users: dict[str, tuple[str, str]], lang: str) -> None:
+    st.title(t("login.title", lang))
     with st.form("login"):
-        name = st.text_input(t("login.name", language), key="login_name")
-        password = st.text_input(t("login.password", language), type="password", key="login_password")
-        if st.form_submit_button(t("login.submit", language), type="primary"):
+        name = st.text_input(t("login.name", lang), key="login_name")
+        password = st.text_input(t("login.password", lang), type="password", key="login_password")
+        if st.form_submit_button(t("login.submit", lang), type="primary"):
             try:
                 st.session_state["_user"] = login(name.strip(), password, users)
                 st.rerun()
@@ -117,34 +102,96 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _oidc_user(users: dict[str, tuple[str, str]]) -> User:
+def _oidc_user(users: dict[str, tuple[str, str]], lang: str) -> User:
     """The identity provider says who; the users file (by e-mail) says which role, else viewer."""
     if not st.user.get("is_logged_in", False):
-        st.title(t("login.title", lang()))
-        st.button(t("login.sso", lang()), on_click=st.login, type="primary")
+        st.title(t("login.title", lang))
+        st.button(t("login.sso", lang), on_click=st.login, type="primary")
         st.stop()
     name = str(st.user.get("email") or st.user.get("name"))
     return User(name, users[name][0] if name in users else "viewer")
 
 
-def require(permission: str) -> User:
-    """The current user if allowed; otherwise say so and stop the page."""
-    user = current_user()
-    if not allowed(user.role, permission):
-        st.error(t("access.denied", lang(), role=user.role))
+def programme_picker(lang: str) -> Logframe:
+    """The programme selectbox over the bundled logframes; stops with the problems when a file is broken."""
+    try:
+        programmes = catalog()
+    except LogframeError as exc:
+        st.error(t("error.logframes", lang))
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
         st.stop()
-    return user
+    code = st.sidebar.selectbox(t("sidebar.programme", lang), list(programmes), key="programme",
+                                format_func=lambda c: programme_label(programmes[c], lang))
+    return programmes[code]
 
 
-def default_as_of(lf: Logframe) -> dt.date:
-    """Assess at the end of the latest data, or today, never after the programme's end."""
-    return min(data_as_of(lf.programme.code) or dt.date.today(), dt.date.today(), lf.end_date)
+def period_picker(lf: Logframe, lang: str) -> tuple[ReportingPeriod, ReportingPeriod | None]:
+    """The reporting period the progress pages assess (and the one before it, to compare with).
+
+    It opens on the last finished period that has data; when new data arrive, it opens on theirs
+    again (a period the user chose stays until then)."""
+    periods = [p for p in lf.reporting_periods() if p.start <= dt.date.today()]
+    default = _default_period(lf.programme.code, _stamp())
+    chosen = st.sidebar.selectbox(t("sidebar.period", lang), periods, index=periods.index(default),
+                                  format_func=str, help=t("sidebar.period_help", lang),
+                                  key=f"period_{lf.programme.code}_{default.label}")
+    return chosen, periods[chosen.index - 2] if chosen.index > 1 else None
+
+
+def enter(context: PageContext) -> None:
+    """Hand the shell's choices to the page that runs next."""
+    st.session_state[_CONTEXT] = context
+
+
+def require(permission: str) -> PageContext:
+    """Every page's first call: the shell's choices, if the user's role allows ``permission``;
+    otherwise say so and stop the page."""
+    context = st.session_state.get(_CONTEXT)
+    if context is None:
+        raise RuntimeError("a page ran without app.py's shell; start the app with `streamlit run app.py`")
+    if not allowed(context.user.role, permission):
+        st.error(t("access.denied", context.lang, role=context.user.role))
+        st.stop()
+    return context
+
+
+def programme_label(lf: Logframe, lang_code: str) -> str:
+    short = lf.programme.short_title
+    title = (short if short and short.en.upper() != lf.programme.code.upper() else lf.programme.title).get(lang_code)
+    return f"{lf.programme.code.upper()} — {title}"
+
+
+# ---------------------------------------------------------------- cached loading
+
+
+@st.cache_resource(show_spinner=False)
+def _catalog(directory: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, Logframe]:
+    return load_catalog(Path(directory))
+
+
+def catalog() -> dict[str, Logframe]:
+    """The bundled logframes, re-read whenever a YAML file changes on disk."""
+    directory = logframes_dir()
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml")))
+    return _catalog(str(directory), stamp)
 
 
 def _stamp() -> tuple:
     directory = logframes_dir()
     return (str(db_path()), store_version(),
             tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml"))))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _default_period(programme: str, stamp: tuple) -> ReportingPeriod:
+    lf = catalog()[programme]
+    return latest_finished_with_data(lf.reporting_periods(), measured_period_ends(programme), dt.date.today())
+
+
+def latest_data_day(lf: Logframe) -> dt.date:
+    """The end of the latest data, or today, never after the programme's end: a natural "today"
+    for pages that do not assess a reporting period (the Sequencing page)."""
+    return min(data_as_of(lf.programme.code) or dt.date.today(), dt.date.today(), lf.end_date)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -173,18 +220,7 @@ def progress_frames(as_of: dt.date, programme: str | None = None) -> tuple[pd.Da
     return _progress(codes, as_of, _stamp())
 
 
-def as_of_picker(lf: Logframe, key: str = "as_of") -> dt.date:
-    """The assessment date, shared by the progress pages. Its default follows the data: when new
-    data arrive, the picker starts again from their end (a date the user chose stays until then)."""
-    lang_code = lang()
-    default = default_as_of(lf)
-    return st.sidebar.date_input(t("progress.as_of", lang_code), value=default,
-                                 min_value=lf.programme.implementation.fa_signature, max_value=lf.end_date,
-                                 help=t("progress.as_of_help", lang_code),
-                                 key=f"{key}_{lf.programme.code}_{default.isoformat()}")
-
-
-def chart(fig: go.Figure, name: str, key: str) -> None:
+def chart(fig: go.Figure, name: str, key: str, lang: str) -> None:
     """A plotly chart with its export buttons: PNG and SVG (through Chromium) and standalone HTML."""
     st.plotly_chart(fig, width="stretch", key=key)
     formats = export_formats(fig)
@@ -193,4 +229,4 @@ def chart(fig: go.Figure, name: str, key: str) -> None:
         column.download_button(extension.upper(), data=data, file_name=f"{name}.{extension}", mime=mime,
                                key=f"{key}_{extension}", icon=":material/download:")
     if "png" not in formats:
-        columns[-1].caption(t("chart.no_browser", lang()))
+        columns[-1].caption(t("chart.no_browser", lang))

@@ -4,10 +4,9 @@ import streamlit as st
 
 from kzlogframe.i18n import t
 from kzlogframe.store import audit_entries
-from kzlogframe.ui import page_context, require
+from kzlogframe.ui import require
 
-logframe, lang = page_context()
-require("audit")
+lang = require("audit").lang
 
 st.title(t("page.audit", lang))
 st.caption(t("audit.intro", lang))

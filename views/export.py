@@ -12,11 +12,10 @@ from kzlogframe.exports import (
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.progress import CELL_DIMS, series
-from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames, require
+from kzlogframe.ui import measurements, progress_frames, require
 
-logframe, lang = page_context()
-require("export")
-as_of = as_of_picker(logframe)
+context = require("export")
+logframe, lang, as_of = context.logframe, context.lang, context.as_of
 code = logframe.programme.code
 measured = measurements(code)
 table = export_table(logframe, measured, lang)

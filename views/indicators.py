@@ -1,63 +1,75 @@
-"""One indicator: definition, status, actuals against the planned path, disaggregation, and the
-measurement history with who uploaded what."""
+"""One indicator: definition, status at the chosen reporting period, actuals against the planned
+path, disaggregation, and the measurement history with who uploaded what."""
 
 import streamlit as st
 
 from kzlogframe.charts import breakdown_chart, indicator_chart
-from kzlogframe.dashboard import number, percent, status_label
+from kzlogframe.formatting import measured_value, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
 from kzlogframe.measurements import measurement_history
 from kzlogframe.progress import disaggregated_progress, series
-from kzlogframe.ui import as_of_picker, chart, measurements, page_context, progress_frames
+from kzlogframe.ui import chart, measurements, progress_frames, require
 
-logframe, lang = page_context()
-as_of = as_of_picker(logframe)
+context = require("view")
+logframe, lang, as_of = context.logframe, context.lang, context.as_of
 code = logframe.programme.code
-texts = {ind.code: ind.text.get(lang) for _, ind in logframe.indicators()}
+indicators = {ind.code: ind for _, ind in logframe.indicators()}
 
 measured = measurements(code)
+progress, _ = progress_frames(as_of, code)
 st.title(t("page.indicators", lang))
-if st.session_state.get("indicator_code") not in texts:
-    with_data = [c for c in texts if c in set(measured["indicator"])]
-    st.session_state["indicator_code"] = (with_data or list(texts))[0]
-indicator_code = st.selectbox(t("ind.select", lang), list(texts), key="indicator_code",
-                              format_func=lambda c: f"{c} — {texts[c][:110]}")
-indicator = logframe.indicator(indicator_code)
-indicators, _ = progress_frames(as_of, code)
-row = indicators[(indicators["programme"] == code) & (indicators["indicator"] == indicator_code)].iloc[0]
+if st.session_state.get("indicator_code") not in indicators:
+    # Open on something worth reading: an indicator with data and a unit, else with data, else the first.
+    with_data = set(progress.loc[progress["n_points"] > 0, "indicator"])
+    ranked = sorted(indicators, key=lambda c: (c not in with_data, indicators[c].unit is None))
+    st.session_state["indicator_code"] = ranked[0]
+indicator_code = st.selectbox(t("ind.select", lang), list(indicators), key="indicator_code",
+                              format_func=lambda c: f"{c} — {indicators[c].text.get(lang)[:110]}")
+indicator = indicators[indicator_code]
+unit = indicator.unit.get(lang) if indicator.unit else None
+row = progress[progress["indicator"] == indicator_code].iloc[0]
+
+
+def shown(value: float) -> str:
+    return measured_value(value, indicator.type.value, lang, unit)
+
 
 line = indicator_line(indicator, lang)
 st.markdown(f"**{line.text}**")
-st.caption(" · ".join(line.tags + ([line.baseline] if line.baseline else []) + line.targets
-                      + ([t("indicator.target_to_be_set", lang)] if line.to_be_set else [])))
+facts = ([t("ind.unit", lang, unit=unit)] if unit else []) + line.tags + ([line.baseline] if line.baseline else [])
+st.caption(" · ".join(facts + line.targets + ([t("indicator.target_to_be_set", lang)] if line.to_be_set else [])))
 if line.note:
     st.caption(line.note)
+if row["baseline_source"] == "first_measurement":
+    st.caption(t("ind.baseline_first", lang, value=shown(row["baseline"]), period=row["baseline_period"]))
 
 note = t("reason." + row["reason"], lang) if row["reason"] else ""
-st.markdown(f"#### {t('col.status', lang)}: {status_label(row['status'], lang)}"
-            + (f" ({note})" if note else ""))
+st.markdown(f"#### {t('col.status', lang)}: {status_label(row['status'], lang)}" + (f" ({note})" if note else ""))
+st.caption(t("ind.assessed_at", lang, period=str(context.period)))
 b, c, d = st.columns(3)
-b.metric(t("col.score", lang), percent(row["vs_expected"]))
-c.metric(t("col.actual", lang), number(row["actual"]),
+b.metric(t("col.score", lang), percent(row["vs_expected"], lang))
+c.metric(t("col.actual", lang), shown(row["actual"]),
          help=row["last_period"] if isinstance(row["last_period"], str) else None)
-d.metric(t("col.expected", lang), number(row["expected"]))
+d.metric(t("col.expected", lang), shown(row["expected"]))
+if indicator.combine_cells is not None and indicator.combine_cells.value == "none" and row["n_points"] == 0:
+    st.info(t("ind.cells_not_combined", lang))
 
 points = series(measured, indicator_code, logframe)
 if points[points["kind"] == "actual"].empty:
     st.info(t("ind.no_data", lang))
 if not points.empty:
     chart(indicator_chart(points, indicator, lang, as_of, row["expected"]), f"{indicator_code}-{as_of}",
-          key="indicator_chart")
+          key="indicator_chart", lang=lang)
 
 if indicator.disaggregation:
     cells = disaggregated_progress(measured[measured["indicator"] == indicator_code], {code: logframe}, as_of)
     cells = cells[cells["indicator"] == indicator_code]
     for dimension in (d.value for d in indicator.disaggregation):
         by = cells[cells[dimension] != ""].groupby(dimension, as_index=False).first()
-        if not by.empty:
-            chart(breakdown_chart(by, dimension, lang, str(row["last_period"])),
-                  f"{indicator_code}-{dimension}-{as_of}", key=f"breakdown_{dimension}")
+        if not by.empty and by["n_points"].sum():
+            chart(breakdown_chart(by, dimension, lang, str(by["last_period"].dropna().max()), indicator),
+                  f"{indicator_code}-{dimension}-{as_of}", key=f"breakdown_{dimension}", lang=lang)
 else:
     st.caption(t("ind.no_breakdown", lang))
 

@@ -4,9 +4,10 @@ import streamlit as st
 
 from kzlogframe.i18n import t
 from kzlogframe.matrix import budget_table, programme_facts, render_matrix_html, structure_counts
-from kzlogframe.ui import page_context
+from kzlogframe.ui import require
 
-logframe, lang = page_context()
+context = require("view")
+logframe, lang = context.logframe, context.lang
 programme = logframe.programme
 
 st.title(programme.title.get(lang))

@@ -7,37 +7,35 @@ from kzlogframe.chart_export import browser_available
 from kzlogframe.commentary import (
     ASSUMPTION_STATUSES, assumption_statuses, commentary_history, narratives, save_assumption_status, save_narrative)
 from kzlogframe.i18n import LANGUAGES, t
-from kzlogframe.report import REPORT_FORMATS, build_report, export_report, render_html
+from kzlogframe.formatting import level_label
+from kzlogframe.report import build_report
+from kzlogframe.report_files import RENDERERS, export_report
+from kzlogframe.report_html import render_html
 from kzlogframe.tracking import current_actuals
 from kzlogframe.access import allowed
-from kzlogframe.ui import current_user, default_as_of, measurements, page_context
+from kzlogframe.ui import measurements, require
 
-logframe, lang = page_context()
-user = current_user()
+context = require("download_report")
+logframe, lang, user, period = context.logframe, context.lang, context.user, context.period
 code = logframe.programme.code
-periods = logframe.reporting_periods()
 
 st.title(t("page.report", lang))
-left, right = st.columns(2)
-as_of = default_as_of(logframe)
-default = next((i for i, p in enumerate(periods) if p.start <= as_of <= p.end), 0)
-period = left.selectbox(t("report.choose_period", lang), periods, index=default, key=f"report_period_{code}",
-                        format_func=lambda p: f"{p.label} ({p.start} – {p.end})")
-report_lang = right.selectbox(t("report.choose_lang", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
-                              format_func=LANGUAGES.__getitem__, key="report_lang")
+st.caption(t("report.for_period", lang, period=str(period)))
+report_lang = st.selectbox(t("report.choose_lang", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
+                           format_func=LANGUAGES.__getitem__, key="report_lang")
 
 report = build_report(logframe, measurements(code), period, report_lang, actuals=current_actuals(code),
                       narratives=narratives(code, period.label, report_lang),
                       assumption_status=assumption_statuses(code, period.label))
 
 # Files are generated when a button is clicked (deferred), so the page itself stays fast.
-formats = {f: v for f, v in REPORT_FORMATS.items() if f != "pdf" or browser_available()}
-if len(formats) < len(REPORT_FORMATS):
+formats = {f: r for f, r in RENDERERS.items() if not r.needs_browser or browser_available()}
+if len(formats) < len(RENDERERS) or not browser_available():
     st.warning(t("report.no_browser", lang))
-for column, (fmt, (mime, extension)) in zip(st.columns(len(REPORT_FORMATS)), formats.items()):
+for column, (fmt, renderer) in zip(st.columns(len(RENDERERS)), formats.items()):
     column.download_button(t("report.download", lang, format=fmt.upper()),
                            data=lambda fmt=fmt: export_report(report, fmt),
-                           file_name=f"{code}-{period.label}-{report_lang}.{extension}", mime=mime,
+                           file_name=f"{code}-{period.label}-{report_lang}.{renderer.extension}", mime=renderer.mime,
                            key=f"download_{fmt}")
 
 with st.expander(t("report.preview", lang), expanded=True):
@@ -46,14 +44,15 @@ with st.expander(t("report.preview", lang), expanded=True):
 
 if allowed(user.role, "record"):
     st.subheader(t("report.narratives_title", lang))
-    for section in report.top_levels + report.results:
+    for section in report.levels:
+        name = level_label(section.kind, section.code, lang)
         with st.form(f"narrative_{section.code}"):
-            body = st.text_area(section.label, value=section.narrative or "", height=120,
+            body = st.text_area(name, value=section.narrative or "", height=120,
                                 key=f"narrative_text_{code}_{period.label}_{report_lang}_{section.code}")
-            if st.form_submit_button(t("report.save_narrative", lang, level=section.label)):
+            if st.form_submit_button(t("report.save_narrative", lang, level=name)):
                 try:
                     save_narrative(code, section.code, period.label, report_lang, body, actor=user)
-                    st.success(t("report.narrative_saved", lang, level=section.label))
+                    st.success(t("report.narrative_saved", lang, level=name))
                 except ValueError as exc:
                     st.error(str(exc))
 

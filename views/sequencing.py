@@ -8,10 +8,10 @@ from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
 from kzlogframe.tracking import activity_history, current_actuals, record_activity
 from kzlogframe.access import allowed
-from kzlogframe.ui import chart, current_user, default_as_of, page_context
+from kzlogframe.ui import chart, latest_data_day, require
 
-logframe, lang = page_context()
-user = current_user()
+context = require("view")
+logframe, lang, user = context.logframe, context.lang, context.user
 code = logframe.programme.code
 
 st.title(t("page.sequencing", lang))
@@ -24,12 +24,12 @@ st.caption(t("seq.intro", lang))
 left, right = st.columns([3, 1])
 results = left.multiselect(t("seq.results", lang), [r.code for r in logframe.results if r.activities],
                            key="seq_results")
-today = right.date_input(t("seq.today", lang), value=default_as_of(logframe),
+today = right.date_input(t("seq.today", lang), value=latest_data_day(logframe),
                          min_value=logframe.programme.implementation.fa_signature, max_value=logframe.end_date,
                          key=f"seq_today_{code}")
 actuals = current_actuals(code)
 chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None), f"{code}-gantt-{today}",
-      key="gantt")
+      key="gantt", lang=lang)
 
 st.subheader(t("seq.violations", lang))
 found = [v for v in violations(logframe, programme_plan, actuals, today)

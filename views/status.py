@@ -6,15 +6,16 @@ import datetime as dt
 
 import streamlit as st
 
-from kzlogframe.charts import STATUS_COLOURS
-from kzlogframe.dashboard import indicator_rows, legend_lines, level_table, number, state_tables
+from kzlogframe.dashboard import headline, indicator_rows, legend_lines, level_table, programme_row, state_tables
+from kzlogframe.formatting import number
 from kzlogframe.i18n import t
-from kzlogframe.progress import quality_warnings
+from kzlogframe.logframe_quality import quality_warnings
 from kzlogframe.state_method import RULES, state_scores
-from kzlogframe.ui import as_of_picker, measurements, page_context, progress_frames
+from kzlogframe.style import STATUS_COLOURS
+from kzlogframe.ui import measurements, progress_frames, require
 
-logframe, lang = page_context()
-as_of = as_of_picker(logframe)
+context = require("view")
+logframe, lang, as_of = context.logframe, context.lang, context.as_of
 indicators, levels = progress_frames(as_of, logframe.programme.code)
 status_column = t("col.status", lang)
 labels = {t(f"status.{s}", lang): s for s in STATUS_COLOURS}
@@ -37,7 +38,7 @@ if rule == "state":
     tables = state_tables(logframe, scores, lang)
     d = scores.programmes["D"]
     if d.notna().any():
-        st.subheader(t("state.d", lang, value=number(d.iloc[0])))
+        st.subheader(t("state.d", lang, value=number(d.iloc[0], lang)))
     else:
         st.info(t("state.none", lang, year=year))
     for name in ("goals", "tasks", "indicators"):
@@ -49,6 +50,7 @@ if rule == "state":
                      hide_index=True, width="stretch")
     st.stop()
 st.caption(t("status_page.intro", lang))
+st.markdown(f"**{headline(programme_row(levels, logframe.programme.code), lang)}**")
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
 
@@ -68,7 +70,7 @@ if rows:
             st.session_state["indicator_code"] = code
             st.switch_page("views/indicators.py")
 
-warnings = quality_warnings(logframe, as_of)
+warnings = quality_warnings(logframe)
 with st.expander(f"{t('status_page.quality', lang)} ({len(warnings)})"):
     st.dataframe([{t("col.code", lang): w.indicator or w.level_code, "": t(f"quality.{w.rule}", lang),
                    " ": w.message} for w in warnings], hide_index=True, width="stretch")

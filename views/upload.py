@@ -6,10 +6,10 @@ from kzlogframe.i18n import t
 from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
 from kzlogframe.store import StoreLocked
 from kzlogframe.access import allowed
-from kzlogframe.ui import catalog, page_context, require
+from kzlogframe.ui import catalog, require
 
-logframe, lang = page_context()
-user = require("upload")
+context = require("upload")
+logframe, lang, user = context.logframe, context.lang, context.user
 code = logframe.programme.code
 
 st.title(t("page.upload", lang))

@@ -1,0 +1,86 @@
+"""How numbers, shares, dates, statuses and level names read in each language: every text a user
+sees of a value is made here, at render time, so the pages, the report files and the exports'
+text columns write the same value the same way. Models and frames hold numbers, dates and codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from .i18n import t
+from .periods import ReportingPeriod
+from .progress import ICONS, round_ratio
+
+DASH = "–"  # an empty value: shown, never blank, never "None"
+GROUP = "\u202f"  # narrow no-break space: groups digits in every language and never breaks a number
+DECIMAL = {"en": ".", "kk": ",", "ru": ","}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | None, lang: str = "en", digits: int = 2) -> str:
+    """``1 250.5`` in English, ``1 250,5`` in Kazakh and Russian; at most ``digits`` decimals."""
+    if _missing(value):
+        return DASH
+    text = f"{value:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    text = "0" if text == "-0" else text
+    return text.replace(",", GROUP).replace(".", DECIMAL.get(lang, "."))
+
+
+def percent(share: float | None, lang: str = "en") -> str:
+    """A share as whole percent, rounded as the status bands round it (so 84.5 % reads 85 %)."""
+    if _missing(share):
+        return DASH
+    return f"{float(round_ratio(share)) * 100:.0f}{GROUP}%"
+
+
+def date(day: dt.date | None) -> str:
+    """ISO dates (2014-12-31): unambiguous in all three languages."""
+    if day is None or (not isinstance(day, dt.date) and _missing(day)):
+        return DASH
+    return (day.date() if isinstance(day, dt.datetime) else day).isoformat()
+
+
+def period(p: ReportingPeriod) -> str:
+    """A reporting period is always shown with its dates: ``2014-H2 (2014-07-01 – 2014-12-31)``."""
+    return str(p)
+
+
+def status_label(status: str, lang: str, icon: bool = True) -> str:
+    """The status in words, with its icon in front when ``icon``: colour is never the only signal."""
+    words = t(f"status.{status}", lang)
+    return f"{ICONS[status]} {words}" if icon and status in ICONS else words
+
+
+def level_label(kind: str, code: str, lang: str) -> str:
+    """"Overall objective", "Result R2", "Sub-result R2.1", "Purpose P1", or the programme's code."""
+    if kind == "goal":
+        return t("level.goal", lang)
+    if kind == "programme":
+        return code.upper()
+    return f"{t(f'level.{kind}', lang)} {code}"
+
+
+def measured_value(value: float | None, kind: str, lang: str, unit: str | None = None) -> str:
+    """A measured or planned value as a reader expects it: done / not done for a milestone, the
+    number with its unit for a quantity."""
+    if _missing(value):
+        return DASH
+    if kind == "milestone":
+        return t("value.done" if value >= 1 else "value.not_done", lang)
+    return f"{number(value, lang)} {unit}" if unit else number(value, lang)
+
+
+def assessed_summary(counts: dict[str, int], lang: str) -> str:
+    """The sentence every aggregate leads with: "18 of 50 indicators assessed; of the others:
+    24 without a usable target, 7 not yet due, 1 without data" (``counts`` holds ``n_indicators``,
+    ``n_assessed`` and ``n_<status>``)."""
+    head = t("headline.assessed", lang, n=counts["n_assessed"], m=counts["n_indicators"])
+    others = [t(f"headline.{status}", lang, n=counts[f"n_{status}"])
+              for status in ("not_reporting", "not_due", "no_data") if counts.get(f"n_{status}", 0)]
+    return head + (t("headline.others", lang, others=", ".join(others)) if others else "")

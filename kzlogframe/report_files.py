@@ -1,0 +1,67 @@
+"""The report's file formats in one table, as datasette registers its renderers: each renderer
+takes the numeric :class:`~kzlogframe.report.Report` and returns bytes. Charts are drawn here, in
+the report's language, and rendered in one batch (one browser session) for the whole report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from . import chart_export
+from .charts import indicator_chart
+from .report import Report
+from .report_docx import to_docx
+from .report_html import render_html
+from .report_pdf import to_pdf
+from .report_xlsx import to_xlsx
+
+
+def _figures(report: Report) -> dict[str, go.Figure]:
+    return {code: indicator_chart(c.points, c.indicator, report.lang, report.period.end, c.expected)
+            for code, c in report.charts.items()}
+
+
+def _svgs(report: Report) -> dict[str, str]:
+    """Charts as inline SVG; none without a browser (the HTML says nothing is missing, it just has no charts)."""
+    if not chart_export.browser_available() or not report.charts:
+        return {}
+    return {code: svg.decode("utf-8") for code, svg in chart_export.render_many(_figures(report), "svg").items()}
+
+
+def _html(report: Report) -> bytes:
+    return render_html(report, _svgs(report)).encode("utf-8")
+
+
+def _pdf(report: Report) -> bytes:
+    return to_pdf(render_html(report, _svgs(report)))
+
+
+def _docx(report: Report) -> bytes:
+    browser = chart_export.browser_available() and report.charts
+    return to_docx(report, chart_export.render_many(_figures(report), "png") if browser else {})
+
+
+@dataclass(frozen=True)
+class Renderer:
+    mime: str
+    extension: str
+    render: Callable[[Report], bytes]
+    needs_browser: bool = False
+
+
+RENDERERS: dict[str, Renderer] = {
+    "html": Renderer("text/html", "html", _html),
+    "pdf": Renderer("application/pdf", "pdf", _pdf, needs_browser=True),
+    "docx": Renderer("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", _docx),
+    "xlsx": Renderer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", to_xlsx),
+}
+
+
+def export_report(report: Report, fmt: str) -> bytes:
+    """The report as a file. Charts need Chromium (through kaleido); without it they are left out,
+    and the PDF, which Chromium prints, raises a RuntimeError saying so."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown report format '{fmt}' (use {', '.join(RENDERERS)})")
+    return RENDERERS[fmt].render(report)

@@ -1,0 +1,120 @@
+"""The report's words in one language: section titles, column headers and the text of every cell,
+so that the HTML (and the PDF printed from it) and the DOCX say exactly the same thing. Built from
+the numeric model at render time with ``formatting``."""
+
+from __future__ import annotations
+
+from .formatting import (
+    DASH, assessed_summary, date, level_label, measured_value, number, percent, status_label)
+from .i18n import t
+from .report import ActivityRow, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
+
+TREND = {"up": "↑", "down": "↓", "flat": "→", "": DASH}
+
+
+def label(key: str, lang: str, **values: object) -> str:
+    return t(key, lang, **values)
+
+
+def status(code: str, lang: str) -> str:
+    """A status in a printed document: the word, coloured by the renderer; no icon on its own."""
+    return status_label(code, lang, icon=False)
+
+
+def level_heading(section: LevelSection, lang: str) -> str:
+    return f"{level_label(section.kind, section.code, lang)}: {status(section.status, lang)}"
+
+
+def level_facts(section: LevelSection, lang: str) -> str:
+    """"Progress vs plan 87 % · coverage 75 % · 3 of 4 indicators assessed; of the others: …"."""
+    return " · ".join([f"{t('progress.score', lang)} {percent(section.score, lang)}",
+                       f"{t('progress.coverage', lang)} {percent(section.coverage, lang)}",
+                       assessed_summary(section.counts.as_dict(), lang)])
+
+
+def baseline(row: IndicatorRow, lang: str) -> str:
+    text = measured_value(row.baseline, row.kind, lang)
+    if row.baseline_source == "first_measurement":
+        return f"{text} ({t('report.baseline_first', lang, period=row.baseline_period)})"
+    return text
+
+
+def target(row: IndicatorRow, lang: str) -> str:
+    if row.target is None:
+        return t("indicator.target_to_be_set", lang)
+    return f"{measured_value(row.target, row.kind, lang)} ({date(row.target_date)})"
+
+
+def actual(row: IndicatorRow, lang: str) -> str:
+    return measured_value(row.actual, row.kind, lang)
+
+
+def indicator_text(row: IndicatorRow) -> str:
+    return f"{row.text} ({row.unit})" if row.unit else row.text
+
+
+def indicator_cells(row: IndicatorRow, lang: str, annex: bool = False) -> list[str]:
+    """Code, indicator, baseline, target, latest actual, [its period,] progress vs plan, status, trend."""
+    cells = [row.code, indicator_text(row), baseline(row, lang), target(row, lang), actual(row, lang)]
+    cells += [row.period or DASH] if annex else []
+    return cells + [percent(row.vs_expected, lang), status(row.status, lang), TREND[row.trend]]
+
+
+def indicator_header(lang: str, annex: bool = False) -> list[str]:
+    keys = ["col.code", "col.indicator", "col.baseline", "col.target", "col.actual"] + (["col.period"] if annex else [])
+    return [t(k, lang) for k in keys + ["col.score", "col.status", "report.trend"]]
+
+
+def activity_cells(row: ActivityRow, lang: str) -> list[str]:
+    planned = f"{date(row.planned_start)} – {date(row.planned_end) if row.planned_end else ''}".rstrip()
+    done = f"{date(row.actual_start)} – {date(row.actual_end) if row.actual_end else '…'}" if row.actual_start else DASH
+    note = ", ".join(t(f"violation.{kind}", lang) for kind in row.problems)
+    return [row.code, row.text, planned, done, note]
+
+
+def activity_header(lang: str) -> list[str]:
+    return [t("col.code", lang), t("level.activity", lang), t("report.planned", lang), t("report.actual_dates", lang),
+            t("report.note", lang)]
+
+
+def backlog(report: Report, lang: str) -> str | None:
+    codes = report.activities.backlog
+    return t("report.backlog", lang, n=len(codes), codes=", ".join(codes)) if codes else None
+
+
+def change_cells(change: StatusChange, lang: str) -> list[str]:
+    return [level_label(change.kind, change.code, lang), status(change.before, lang), status(change.after, lang)]
+
+
+def data_quality(note: DataQualityNote, lang: str) -> str:
+    return t(f"report.dq.{note.kind}", lang, codes=", ".join(note.codes), days=note.days)
+
+
+def budget_cells(report: Report, lang: str) -> list[list[str]]:
+    rows = [[str(b.number), b.label, number(b.eu, lang), number(b.cofinancing, lang), number(b.total, lang)]
+            for b in report.budget]
+    total = report.budget_total
+    return rows + [["", t("logframe.budget.grand_total", lang), number(total.eu, lang),
+                    number(total.cofinancing, lang), number(total.total, lang)]]
+
+
+def budget_unit(report: Report, lang: str) -> str:
+    """The logframe states amounts in "EUR thousand": said in the reader's language."""
+    return t("report.budget_unit", lang) if report.budget_unit == "EUR thousand" else report.budget_unit
+
+
+def budget_header(report: Report, lang: str) -> list[str]:
+    unit = budget_unit(report, lang)
+    return [t("report.row_number", lang), t("logframe.budget.line", lang)] + [
+        f"{t(f'logframe.budget.{k}', lang)} ({unit})" for k in ("eu", "cofinancing", "total")]
+
+
+def period_line(report: Report) -> str:
+    return str(report.period)
+
+
+def summary(report: Report, lang: str) -> str:
+    """The headline sentence: status, then how much of the programme could be assessed."""
+    o = report.overall
+    return t("report.assessment", lang, status=status(o.status, lang), score=percent(o.score, lang),
+             coverage=percent(o.coverage, lang), assessed=assessed_summary(o.counts.as_dict(), lang))

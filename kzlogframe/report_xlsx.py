@@ -1,0 +1,139 @@
+"""The report's annex as a workbook for the M&E team: numbers as numbers (taken from the model, never
+parsed back from text), dates as dates, one filterable table per sheet with a frozen header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+
+import xlsxwriter
+
+from . import report_text as T
+from .exports import neutralise, sheet_names
+from .formatting import level_label
+from .report import Report
+from .style import STATUS_TINTS
+
+Cell = str | float | int | dt.date | None
+SHEETS = ("report.summary", "report.annex", "report.activities", "report.assumptions", "report.budget")
+
+
+class _Sheet:
+    """One worksheet: a typed ``write`` and tables with a frozen header row and an autofilter."""
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str, widths: Sequence[float]):
+        self.book, self.ws, self.row = book, book.add_worksheet(name), 0
+        self.fmt: dict[tuple, object] = {}
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        self.ws.freeze_panes(1, 0)
+
+    def format(self, **props: object) -> object:
+        key = tuple(sorted(props.items()))
+        if key not in self.fmt:
+            self.fmt[key] = self.book.add_format({"valign": "top", **props})
+        return self.fmt[key]
+
+    def write(self, col: int, value: Cell, *, percent: bool = False, **props: object) -> None:
+        if value is None:
+            self.ws.write_blank(self.row, col, None, self.format(**props))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = "0%" if percent else "#,##0" if float(value).is_integer() else "#,##0.00"
+            self.ws.write_number(self.row, col, value, self.format(num_format=number, **props))
+        elif isinstance(value, dt.date):
+            self.ws.write_datetime(self.row, col, dt.datetime.combine(value, dt.time()),
+                                   self.format(num_format="yyyy-mm-dd", **props))
+        else:
+            self.ws.write_string(self.row, col, neutralise(value), self.format(text_wrap=True, **props))
+
+    def line(self, values: Sequence[Cell], **props: object) -> None:
+        for col, value in enumerate(values):
+            self.write(col, value, **props)
+        self.row += 1
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, percent: Sequence[int] = (),
+              status: Callable[[int], str | None] = lambda _: None) -> None:
+        """Header and rows from the current row, filterable; ``percent`` columns hold shares,
+        ``status(i)`` names the status of row i for its fill colour."""
+        first = self.row
+        self.line(header, bold=True, bg_color="#EEF3F9", border=1)
+        for i, values in enumerate(rows):
+            fill = status(i)
+            for col, value in enumerate(values):
+                props = {"bg_color": STATUS_TINTS[fill]} if fill else {}
+                self.write(col, value, percent=col in percent, **props)
+            self.row += 1
+        self.ws.autofilter(first, 0, max(first, self.row - 1), len(header) - 1)
+
+
+def to_xlsx(report: Report) -> bytes:
+    r, lang = report, report.lang
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    book.set_properties({"title": f"{r.programme.upper()} — {r.period.label} — {T.label('report.annex', lang)}"})
+    names = dict(zip(SHEETS, sheet_names(T.label(k, lang) for k in SHEETS)))
+
+    summary = _Sheet(book, names["report.summary"], (34, 40, 14, 14, 14, 60))
+    summary.line([T.label("report.cover", lang), f"{r.title} ({r.decision})"], bold=True)
+    facts: list[tuple[str, Cell, bool]] = [
+        (T.label("report.period", lang), str(r.period), False),
+        (T.label("report.previous", lang), str(r.previous) if r.previous else None, False),
+        (T.label("report.generated", lang), r.generated, False),
+        (T.label("col.status", lang), T.status(r.overall.status, lang), False),
+        (T.label("progress.score", lang), r.overall.score, True),
+        (T.label("progress.coverage", lang), r.overall.coverage, True),
+        (T.label("report.summary", lang), T.summary(r, lang), False)]
+    for label, value, is_share in facts:
+        summary.write(0, label, bold=True)
+        summary.write(1, value, percent=is_share)
+        summary.row += 1
+    summary.row += 1
+    levels = r.levels
+    summary.table([T.label(k, lang) for k in ("col.level", "col.status", "progress.score", "col.assessed",
+                                              "progress.coverage", "report.narrative")],
+                  [[level_label(s.kind, s.code, lang), T.status(s.status, lang), s.score,
+                    f"{s.counts.n_assessed} / {s.counts.n_indicators}", s.coverage, s.narrative] for s in levels],
+                  percent=(2, 4), status=lambda i: levels[i].status)
+    summary.row += 1
+    summary.line([T.label("report.data_quality", lang)], bold=True)
+    for note in [T.data_quality(n, lang) for n in r.data_quality] or [T.label("report.dq_none", lang)]:
+        summary.line([note])
+
+    annex = _Sheet(book, names["report.annex"], (16, 60, 14, 12, 16, 12, 12, 12, 12, 20, 8))
+    annex.table([T.label(k, lang) for k in ("col.code", "col.indicator", "col.unit", "col.baseline",
+                                            "report.baseline_source", "col.target", "report.target_date",
+                                            "col.actual", "col.period", "col.score", "col.status")]
+                + [T.label("report.trend", lang)],
+                [[i.code, i.text, i.unit, i.baseline, T.label(f"baseline.{i.baseline_source}", lang)
+                  if i.baseline_source else None, i.target, i.target_date, i.actual, i.period, i.vs_expected,
+                  T.status(i.status, lang), T.TREND[i.trend]] for i in r.annex],
+                percent=(9,), status=lambda i: r.annex[i].status)
+
+    activities = _Sheet(book, names["report.activities"], (30, 10, 60, 14, 14, 14, 14, 36))
+    groups = [("report.new_slippage", r.activities.new_slippage), ("report.started", r.activities.started),
+              ("report.finished", r.activities.finished), ("report.next", r.activities.upcoming)]
+    activities.table([T.label(k, lang) for k in ("report.activity_group", "col.code", "level.activity",
+                                                 "report.planned_start", "report.planned_end",
+                                                 "report.actual_start", "report.actual_end", "report.note")],
+                     [[T.label(key, lang), a.code, a.text, a.planned_start, a.planned_end, a.actual_start, a.actual_end,
+                       T.activity_cells(a, lang)[4] or None] for key, group in groups for a in group])
+    if T.backlog(r, lang):
+        activities.row += 1
+        activities.line([T.backlog(r, lang)])
+
+    assumptions = _Sheet(book, names["report.assumptions"], (16, 8, 60, 18, 60))
+    assumptions.table([T.label(k, lang) for k in ("col.code", "col.level", "report.assumption", "col.status",
+                                                  "report.comment")],
+                      [[a.id, a.level, a.text, T.label(f"assumption.{a.status}", lang), a.comment]
+                       for a in r.assumptions])
+
+    budget = _Sheet(book, names["report.budget"], (6, 70, 18, 20, 18))
+    budget.table(T.budget_header(r, lang), [[b.number, b.label, b.eu, b.cofinancing, b.total] for b in r.budget])
+    total = r.budget_total
+    budget.line([None, T.label("logframe.budget.grand_total", lang), total.eu, total.cofinancing, total.total],
+                bold=True)
+
+    book.close()
+    return out.getvalue()
