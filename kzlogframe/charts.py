@@ -15,15 +15,15 @@ from . import style
 from .i18n import t
 from .models import Indicator, IndicatorType
 
-# views/status.py lists a label for every key here; insufficient_data has no words in the status
-# catalog yet, so this compatibility alias leaves it out. New code imports style.STATUS_COLOURS.
-STATUS_COLOURS = {s: c for s, c in style.STATUS_COLOURS.items() if s != "insufficient_data"}
+STATUS_COLOURS = style.STATUS_COLOURS  # for views that still import it from here
 
+UNIT_WIDTH = 240  # px: a long unit is wrapped to fit along a vertical value axis of the lowest plot
+ROW_LINE, ROW_GAP = 18, 14  # px per line of a bar's label, and between bars
 _LEGEND_ORDER = ("planned", "baseline", "first_measurement", "actual", "target", "expected", "as_of")
 _RANK = {name: 100 + 10 * i for i, name in enumerate(_LEGEND_ORDER)}
 
 
-def value_axis(indicator: Indicator | None, lang: str) -> dict:
+def value_axis(indicator: Indicator | None, lang: str, unit_width: int = UNIT_WIDTH) -> dict:
     """Axis settings for an indicator's values: done / not done for milestones, the scale words for
     ratings, otherwise the unit as title, grouped numbers and a % suffix for percentages."""
     if indicator is not None and indicator.type is IndicatorType.milestone:
@@ -35,7 +35,8 @@ def value_axis(indicator: Indicator | None, lang: str) -> dict:
                 "range": [0.6, len(indicator.scale) + 0.4]}
     unit = indicator.unit.get(lang) if indicator is not None and indicator.unit else None
     suffix = ("%" if lang == "en" else "\u00a0%") if unit and "%" in unit else ""
-    return {"title": {"text": unit}, "tickformat": style.NUMBER, "ticksuffix": suffix, "rangemode": "tozero"}
+    title = "<br>".join(style.wrap(unit, style.FONT_SIZE, width=unit_width)) if unit else None
+    return {"title": {"text": title}, "tickformat": style.NUMBER, "ticksuffix": suffix, "rangemode": "tozero"}
 
 
 def value_words(values: pd.Series, indicator: Indicator | None, lang: str) -> list[str]:
@@ -111,13 +112,6 @@ def indicator_chart(series: pd.DataFrame, indicator: Indicator, lang: str, as_of
     return fig
 
 
-def _status_word(status: str, lang: str) -> str:
-    try:
-        return t(f"status.{status}", lang)
-    except KeyError:  # a status the catalogs have no words for yet
-        return status.replace("_", " ")
-
-
 def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
                     indicator: Indicator | None = None) -> go.Figure:
     """Latest value per disaggregation cell as horizontal bars coloured by the cell's own status.
@@ -128,7 +122,7 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
     labels = ["<br>".join(style.wrap(str(name), style.FONT_SIZE, width=260)) for name in cells[dimension]]
     values = cells["actual"].astype(float).reset_index(drop=True)
     words = value_words(values, indicator, lang)
-    axis = value_axis(indicator, lang)
+    axis = value_axis(indicator, lang, unit_width=3 * UNIT_WIDTH)  # along the horizontal axis
     number = f"%{{x:{style.NUMBER}}}{axis.get('ticksuffix', '')}"  # plotly formats it in the chart's language
     shown = words or [number if pd.notna(v) else "–" for v in values]
     fig = go.Figure()
@@ -137,7 +131,7 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
         if mine:
             fig.add_trace(go.Bar(
                 y=[labels[i] for i in mine], x=[values[i] if pd.notna(values[i]) else 0 for i in mine],
-                orientation="h", name=_status_word(status, lang), textposition="outside", cliponaxis=False,
+                orientation="h", name=t(f"status.{status}", lang), textposition="outside", cliponaxis=False,
                 marker_color=style.STATUS_COLOURS.get(status, style.STATUS_COLOURS["no_data"]),
                 texttemplate=[shown[i] for i in mine],
                 hovertemplate=[f"%{{y}}: {shown[i]}<extra></extra>" for i in mine]))
@@ -151,9 +145,9 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
     fig.update_xaxes(**axis)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed",
                      showgrid=False)
-    lines = sum(label.count("<br>") + 1 for label in labels)
+    band = ROW_LINE * max(label.count("<br>") + 1 for label in labels) + ROW_GAP  # rows share one height
     style.apply_layout(fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period),
                        subtitle=indicator.text.get(lang) if indicator is not None else None, lang=lang,
-                       height=max(300, 150 + 20 * lines + 14 * len(labels)))
+                       height=max(300, 190 + band * len(labels)))
     fig.update_layout(barmode="overlay", bargap=0.3)
     return fig

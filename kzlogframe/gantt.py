@@ -1,21 +1,22 @@
-"""The sequencing Gantt chart: planned and actual bars, phases, deadlines, today, dependencies."""
+"""The sequencing Gantt chart: planned and actual bars, phases, deadlines, today, dependencies.
+
+Phases, deadlines and the date lines are legend entries rather than labels on the chart, so no
+label can run off the image or over another, in any language."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
+from . import style
 from .i18n import t
 from .models import Logframe
 from .schedule import Actual, Plan
 
-PLANNED_COLOUR = "#9db4cf"
-ACTUAL_COLOUR = "#1f3b5a"
-CRITICAL_COLOUR = "#c0392b"
-PHASE_COLOURS = {"inception": "rgba(255, 200, 0, 0.10)", "closure": "rgba(120, 120, 120, 0.12)"}
+PHASE_COLOURS = {"inception": "rgba(255, 200, 0, 0.16)", "closure": "rgba(120, 120, 120, 0.16)"}
+ROW_HEIGHT = 28
 
 
 def _short(text: str, width: int = 48) -> str:
@@ -41,39 +42,55 @@ def gantt_frame(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: 
     return pd.DataFrame(rows, columns=["activity", "label", "kind", "start", "finish", "assumed"])
 
 
+def _bars(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, width: float, lang: str) -> None:
+    """Horizontal bars from start to finish, dated in the hover as ISO dates (no month names)."""
+    start, finish = pd.to_datetime(rows["start"]), pd.to_datetime(rows["finish"])
+    notes = [t("chart.assumed", lang, fields=a) if a else "" for a in rows["assumed"]]
+    fig.add_trace(go.Bar(
+        y=rows["label"], base=start.dt.strftime("%Y-%m-%d"), x=(finish - start).dt.total_seconds() * 1000,
+        orientation="h", name=name, marker_color=colour, width=width,
+        customdata=list(zip(start.dt.strftime("%Y-%m-%d"), finish.dt.strftime("%Y-%m-%d"), notes)),
+        hovertemplate="%{y}<br>%{customdata[0]} – %{customdata[1]}<br>%{customdata[2]}<extra>" + name + "</extra>"))
+
+
+def _line(fig: go.Figure, when: dt.date, name: str, colour: str, dash: str = "dot") -> None:
+    fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", showlegend=True, name=name,
+                  line={"color": colour, "dash": dash, "width": 1.5})
+
+
 def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: dt.date, lang: str,
                  results: list[str] | None = None) -> go.Figure:
     frame = gantt_frame(lf, planned, actuals, today, lang, results)
-    colours = {t("gantt.planned", lang): PLANNED_COLOUR, t("gantt.planned_critical", lang): CRITICAL_COLOUR,
-               t("gantt.actual", lang): ACTUAL_COLOUR}
-    fig = px.timeline(frame, x_start="start", x_end="finish", y="label", color="kind", color_discrete_map=colours,
-                      hover_data={"assumed": True, "label": False}, category_orders={"label": list(
-                          dict.fromkeys(frame["label"]))})
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_layout(barmode="overlay", height=max(320, 28 * frame["label"].nunique() + 160),
-                      legend_title_text="", margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"family": "Noto Sans, DejaVu Sans, sans-serif"})
-    for trace in fig.data:
-        if trace.name == t("gantt.actual", lang):
-            trace.width = 0.35
+    fig = go.Figure()
+    for key, colour, width in (("gantt.planned", style.PLANNED_COLOUR, 0.7),
+                               ("gantt.planned_critical", style.CRITICAL_COLOUR, 0.7),
+                               ("gantt.actual", style.ACTUAL_COLOUR, 0.3)):
+        rows = frame[frame["kind"] == t(key, lang)]
+        if not rows.empty:
+            _bars(fig, rows, t(key, lang), colour, width, lang)
+    dates = [*frame["start"], *frame["finish"], today]
     for phase in planned.phases:
         if phase.key in PHASE_COLOURS:
-            fig.add_vrect(x0=planned.date(phase.start_month), x1=planned.date(phase.end_month),
-                          fillcolor=PHASE_COLOURS[phase.key], line_width=0, layer="below",
-                          annotation_text=t(f"gantt.phase.{phase.key}", lang), annotation_position="top left")
+            x0, x1 = planned.date(phase.start_month), planned.date(phase.end_month)
+            fig.add_shape(type="rect", x0=x0, x1=x1, y0=0, y1=1, yref="paper", fillcolor=PHASE_COLOURS[phase.key],
+                          line_width=0, layer="below", showlegend=True, name=t(f"gantt.phase.{phase.key}", lang))
+            dates += [x0, x1]
     impl = lf.programme.implementation
-    _vline(fig, planned.date(impl.contracting_deadline_months), t("gantt.contracting_deadline", lang), "#8a5a00")
-    _vline(fig, planned.date(impl.operational_months), t("gantt.operational_end", lang), "#555")
-    _vline(fig, today, t("gantt.today", lang), "#c0392b", top=False)
-    for code, p in planned.activities.items():
-        if p.start_deadline_month and (not results or p.result in results):
-            label = frame.loc[frame["activity"] == code, "label"].iloc[0]
-            fig.add_trace(go.Scatter(x=[planned.date(p.start_deadline_month)], y=[label], mode="markers",
-                                     marker={"symbol": "line-ns-open", "size": 18, "color": "#8a5a00",
-                                             "line": {"width": 3}},
-                                     name=t("gantt.deadline", lang), showlegend=False,
-                                     hovertext=t("gantt.deadline", lang)))
+    for month, key, colour in ((impl.contracting_deadline_months, "gantt.contracting_deadline", style.TARGET_COLOUR),
+                               (impl.operational_months, "gantt.operational_end", style.MUTED_COLOUR)):
+        _line(fig, planned.date(month), t(key, lang), colour)
+        dates.append(planned.date(month))
+    _line(fig, today, f"{t('gantt.today', lang)} {today:%Y-%m-%d}", style.AS_OF_COLOUR, dash="solid")
     labels = dict(zip(frame["activity"], frame["label"]))
+    deadlines = [(labels[code], planned.date(p.start_deadline_month)) for code, p in planned.activities.items()
+                 if p.start_deadline_month and code in labels]
+    if deadlines:
+        name = t("gantt.deadline", lang)
+        fig.add_trace(go.Scatter(x=[d for _, d in deadlines], y=[label for label, _ in deadlines], mode="markers",
+                                 marker={"symbol": "line-ns-open", "size": 18, "color": style.TARGET_COLOUR,
+                                         "line": {"width": 3}}, name=name,
+                                 hovertemplate=f"%{{y}}<br>{name}: %{{x|{style.HOVER_DATE}}}<extra></extra>"))
+        dates += [d for _, d in deadlines]
     for code, p in planned.activities.items():
         for pred in p.predecessors:
             if code in labels and pred in labels:
@@ -81,11 +98,10 @@ def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today:
                                    ax=planned.date(planned.activities[pred].end_month), ay=labels[pred],
                                    xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
                                    arrowsize=1, arrowwidth=1, arrowcolor="#7f8c8d", opacity=0.7, text="")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(frame["label"])),
+                     autorange="reversed", title=None, showgrid=False)
+    style.date_axis(fig, dates)
+    style.apply_layout(fig, f"{lf.programme.code.upper()}: {t('page.sequencing', lang)}", lang=lang,
+                       height=max(320, ROW_HEIGHT * frame["label"].nunique() + 120))
+    fig.update_layout(barmode="overlay")
     return fig
-
-
-def _vline(fig: go.Figure, when: dt.date, label: str, colour: str, top: bool = True) -> None:
-    # Plotly cannot place an annotation on a date vline by itself: draw the line, then the label.
-    fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line={"color": colour, "dash": "dot"})
-    fig.add_annotation(x=when, y=1.0 if top else 0.0, yref="paper", text=label, showarrow=False,
-                       yanchor="bottom" if top else "top", font={"color": colour, "size": 11})

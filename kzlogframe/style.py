@@ -9,6 +9,7 @@ axes get our own language-neutral tick labels instead of d3's English month name
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import textwrap
 
@@ -45,7 +46,9 @@ MUTED_COLOUR = "#555555"
 WIDTH = 1000  # exported width in CSS pixels (PNG is rendered at twice this)
 WRAP_WIDTH = 720  # wrap titles for the narrowest place a chart is shown (a page column), not just the file
 _CHAR_EM = 0.6  # a generous average glyph width of Noto Sans, Cyrillic included, in em
-_LINE = 1.35  # line height in em
+_LINE_SPACING = 1.3  # plotly's line height, in em of a text's font size
+_CAP_SHIFT = 0.7  # em
+_TITLE_TOP = 12  # px from the top of the image to the title
 
 # Decimal and thousands separators: 1,250,000.5 in English, 1 250 000,5 in Kazakh and Russian.
 SEPARATORS = {"en": ".,", "kk": ",\u00a0", "ru": ",\u00a0"}
@@ -68,26 +71,29 @@ def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lan
                  height: int = 420) -> go.Figure:
     """Fonts, colours, a wrapped title, the legend under the plot and margins from the content.
 
-    The title and the legend sit in container coordinates, so plotly reserves their room before it
-    lays out the axes; the axes' automargin then grows the margins to fit their tick labels and
-    titles. ``height`` is the plot's; the figure grows by every extra title line."""
-    lines = wrap(title, TITLE_SIZE)
-    sub = wrap(subtitle, SUBTITLE_SIZE, max_lines=3) if subtitle else []
-    extra = (len(lines) - 1) * TITLE_SIZE * _LINE + len(sub) * SUBTITLE_SIZE * _LINE
+    The title (with the subtitle in smaller grey lines) is one text block whose room at the top is
+    computed here from its lines; the legend sits at the bottom in container coordinates, where
+    plotly reserves its room; the axes' automargin then fits their tick labels and titles.
+    ``height`` is for a one-line title; the figure grows by every extra line."""
+    lines = [html.escape(line, quote=False) for line in wrap(title, TITLE_SIZE)]
+    lines += [f"<span style='font-size:{SUBTITLE_SIZE}px;color:{MUTED_COLOUR}'>{html.escape(line, quote=False)}</span>"
+              for line in (wrap(subtitle, SUBTITLE_SIZE, max_lines=3) if subtitle else [])]
+    line = _LINE_SPACING * TITLE_SIZE  # plotly spaces every line of a text by its own font size
+    # Plotly moves a one-line top-anchored title down by its cap height, a multi-line one not.
+    top = _TITLE_TOP + (_CAP_SHIFT * TITLE_SIZE if len(lines) > 1 else 0)
     fig.update_layout(
         title={"text": "<br>".join(lines), "font": {"size": TITLE_SIZE}, "x": 0, "xref": "container",
-               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": True,
-               "pad": {"t": 14, "l": 16, "b": 10},
-               "subtitle": {"text": "<br>".join(sub), "font": {"size": SUBTITLE_SIZE, "color": MUTED_COLOUR}}},
+               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": False,
+               "pad": {"t": top, "l": 16}},
         font={"family": FONT, "size": FONT_SIZE, "color": TEXT_COLOUR}, separators=SEPARATORS.get(lang, ".,"),
-        paper_bgcolor="white", plot_bgcolor="white", height=round(height + extra),
-        margin={"l": 16, "r": 28, "t": 16, "b": 12, "autoexpand": True},
+        paper_bgcolor="white", plot_bgcolor="white", height=round(height + (len(lines) - 1) * line),
+        margin={"l": 16, "r": 28, "t": round(_TITLE_TOP + len(lines) * line + 24), "b": 12, "autoexpand": True},
         legend={"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
                 "y": 0.01, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1}, "title": {"text": ""},
                 "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT}})
     axis = {"automargin": True, "gridcolor": GRID_COLOUR, "linecolor": AXIS_COLOUR, "zerolinecolor": AXIS_COLOUR,
-            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": 12}}
+            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": 12, "font": {"size": FONT_SIZE}}}
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     return fig
