@@ -12,12 +12,14 @@ every stored value keeps its history and a rollback is one status change.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,8 +48,45 @@ def db_path(path: Path | str | None = None) -> Path:
     return Path(path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB)
 
 
+# The audit log is a hash chain: each entry's hash covers its content and the previous entry's hash,
+# and audit_head keeps the last entry's id and hash, so editing, deleting or appending rows around
+# audit() leaves a trace that kzlogframe.audit.verify_audit_chain finds.
+GENESIS = "0" * 64
+
+
+def entry_hash(entry_id: int, logged_at: dt.datetime, user: str, action: str, target: str | None,
+               detail: str | None, prev_hash: str) -> str:
+    """sha256 of the entry as one canonical JSON array (``detail`` as the stored JSON text)."""
+    canonical = json.dumps([entry_id, logged_at.isoformat(sep=" ", timespec="microseconds"), user, action, target,
+                            detail, prev_hash], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _chain_audit_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 2: hash columns and the head record, with the chain computed for the rows already there."""
+    con.execute("ALTER TABLE audit_log ADD COLUMN prev_hash VARCHAR")
+    con.execute("ALTER TABLE audit_log ADD COLUMN hash VARCHAR")
+    con.execute("CREATE TABLE audit_head (last_id BIGINT NOT NULL, hash VARCHAR NOT NULL)")
+    rows = con.execute("SELECT id, logged_at, user_name, action, target, detail FROM audit_log ORDER BY id").fetchall()
+    chain = {"id": [], "prev_hash": [], "hash": []}
+    last_id, prev = 0, GENESIS
+    for row in rows:
+        digest = entry_hash(*row, prev)
+        for column, value in zip(chain, (row[0], prev, digest)):
+            chain[column].append(value)
+        last_id, prev = row[0], digest
+    if rows:
+        con.register("audit_chain", pd.DataFrame(chain))
+        con.execute("""UPDATE audit_log SET prev_hash = c.prev_hash, hash = c.hash
+                       FROM audit_chain c WHERE audit_log.id = c.id""")
+        con.unregister("audit_chain")
+    con.execute("INSERT INTO audit_head VALUES (?, ?)", [last_id, prev])
+
+
 # Versioned migrations: append, never edit. Plain column types; the views use DuckDB's QUALIFY and EXCLUDE.
-MIGRATIONS: list[str] = [
+# A migration is SQL, or a function when rows already stored need computing (the audit chain).
+Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[Migration] = [
     """
     CREATE SEQUENCE batch_seq START 1;
     CREATE SEQUENCE audit_seq START 1;
@@ -142,6 +181,7 @@ MIGRATIONS: list[str] = [
         SELECT * FROM narrative
         QUALIFY row_number() OVER (PARTITION BY programme, level_code, period, lang ORDER BY recorded_at DESC) = 1;
     """,
+    _chain_audit_log,
 ]
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
@@ -156,9 +196,9 @@ def connect(path: Path | str | None = None, *, write: bool = True,
     ``wait`` seconds, then reported with the holder's PID.
     """
     target = db_path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     guard = _process_write_lock if write else _NoLock()
-    with guard:
+    with guard, _owner_only_files:
         with _handle_lock:
             con = _open_with_retry(target, wait)
         try:
@@ -177,6 +217,35 @@ class _NoLock:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+class _OwnerOnlyFiles:
+    """While any store connection is open, files the process creates are owner-only (0600).
+
+    DuckDB creates the store file, and its .wal afresh at each connection's first write, with the
+    process umask and no mode of its own; so the umask is narrowed for as long as any connection
+    (on any thread) is open, and restored when the last one closes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._saved = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._open == 0:
+                self._saved = os.umask(0o077)
+                os.umask(self._saved | 0o077)
+            self._open += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0:
+                os.umask(self._saved)
+
+
+_owner_only_files = _OwnerOnlyFiles()
 
 
 def _open_with_retry(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
@@ -227,23 +296,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     version = schema_version(con)
-    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         with transaction(con):
-            con.execute(sql)
+            if callable(step):
+                step(con)
+            else:
+                con.execute(step)
             con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
         version = number
     return version
 
 
 def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | None = None,
-          detail: dict[str, Any] | None = None) -> None:
-    """Record a write; call inside the same transaction as the write itself."""
-    con.execute(
-        "INSERT INTO audit_log VALUES (nextval('audit_seq'), now(), ?, ?, ?, ?)",
-        [user, action, target, json.dumps(detail, ensure_ascii=False) if detail else None])
+          detail: dict[str, Any] | None = None, *, os_user: str | None = None) -> None:
+    """Record a write, chained to the entry before it; call inside the same transaction as the write.
+
+    ``os_user`` is the operating-system account behind a command-line write, recorded in ``detail``
+    beside the name the command was given."""
+    if os_user is not None:
+        detail = {**(detail or {}), "os_user": os_user}
+    text = json.dumps(detail, ensure_ascii=False) if detail else None
+    prev = con.execute("SELECT hash FROM audit_head").fetchone()[0]
+    entry_id = con.execute("SELECT nextval('audit_seq')").fetchone()[0]
+    logged_at = dt.datetime.now()
+    digest = entry_hash(entry_id, logged_at, user, action, target, text, prev)
+    con.execute("""INSERT INTO audit_log (id, logged_at, user_name, action, target, detail, prev_hash, hash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [entry_id, logged_at, user, action, target, text, prev, digest])
+    con.execute("UPDATE audit_head SET last_id = ?, hash = ?", [entry_id, digest])
 
 
 def audit_entries(db: Path | str | None = None, limit: int = 5000) -> pd.DataFrame:
-    """The newest audit entries first."""
+    """The newest audit entries first (without the chain's hashes, which say nothing to a reader)."""
     with connect(db, write=False) as con:
-        return con.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]).df()
+        return con.execute("SELECT * EXCLUDE (prev_hash, hash) FROM audit_log ORDER BY id DESC LIMIT ?",
+                           [limit]).df()
