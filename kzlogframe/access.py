@@ -52,7 +52,7 @@ GLOBAL_CEILING = 30  # failed logins per GLOBAL_WINDOW across all names: beyond 
 GLOBAL_DELAY = 1.0  # seconds every check waits while over the ceiling
 UNKNOWN_CLIENT = "unknown"
 MAX_LOGGED = 64  # characters of a name or client written to the audit log
-_SCRYPT = {"n": 2**17, "r": 8, "p": 1}  # OWASP: 128 MiB and ~0.3 s per hash
+_SCRYPT = {"n": 2**17, "r": 8, "p": 1}  # OWASP: 128 MiB and 0.3–0.4 s per hash
 _scrypt_slots = threading.BoundedSemaphore(2)  # hashes computed at once: memory stays at 256 MiB
 _pair_locks = [threading.Lock() for _ in range(64)]  # one per (name, client) pair, striped
 _users_file_lock = threading.Lock()
@@ -195,7 +195,7 @@ def _upgrade_hash(name: str, old: str, password: str) -> bool:
     return True
 
 
-def logged(text: str) -> str:
+def _logged(text: str) -> str:
     """A name or client as written to the audit log: capped, so nobody writes megabytes into it."""
     return text if len(text) <= MAX_LOGGED else f"{text[:MAX_LOGGED]}…[+{len(text) - MAX_LOGGED} chars]"
 
@@ -224,7 +224,7 @@ def _failures(name: str, client: str, db: Path | str | None) -> _Failures:
                 WHERE action = 'login_failed' AND logged_at > least($since_pair, $since_global)),
             pair AS (
                 SELECT logged_at FROM failed
-                WHERE target = $name AND client = $client AND logged_at > $since_pair AND logged_at > coalesce(
+                WHERE target = $name AND client = $client AND logged_at > coalesce(
                     (SELECT max(logged_at) FROM audit_log WHERE action = 'login' AND target = $name
                        AND json_extract_string(detail, '$.client') = $client AND logged_at > $since_pair), $since_pair))
             SELECT (SELECT count(*) FROM pair), (SELECT max(logged_at) FROM pair),
@@ -250,7 +250,7 @@ def login(name: str, password: str, users: dict[str, tuple[str, str]], *, client
     ``client`` identifies the browser (its address); None is one shared unknown client. The check of
     a (name, client) pair and the record of its failure happen under one lock, so parallel attempts
     cannot all pass the check before the first failure is counted."""
-    who, where = logged(name), logged(client or UNKNOWN_CLIENT)
+    who, where = _logged(name), _logged(client or UNKNOWN_CLIENT)
     with _pair_lock(who, where):
         failures = _failures(who, where, db)
         wait = _backoff(failures.pair)
