@@ -173,12 +173,13 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_names(names: Iterable[str]) -> list[str]:
-    """Names Excel accepts: none of ``[]:*?/\\``, no leading or trailing apostrophe, not the
-    reserved "History", at most 31 characters, unique ignoring case."""
+    """Names Excel accepts, for every workbook the app writes: none of ``[]:*?/\\`` (dropped, so
+    "Annex: all indicators" reads "Annex all indicators"), no leading or trailing apostrophe, not
+    the reserved "History", at most 31 characters, unique ignoring case."""
     taken: set[str] = set()
     safe = []
     for name in names:
-        base = _SHEET_FORBIDDEN.sub("_", name).strip().strip("'").strip() or "Sheet"
+        base = " ".join(_SHEET_FORBIDDEN.sub(" ", name).split()).strip("'").strip() or "Sheet"
         base = base + "_" if base.lower() == "history" else base
         candidate, n = base[:31], 1
         while candidate.lower() in taken:

@@ -296,7 +296,8 @@ def _values_sql(cells: bool, until: bool) -> str:
         QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"""
     return f"""
     WITH g AS (
-        SELECT programme, indicator, {cell_cols}period_start, period_end, {total} AS is_total,
+        SELECT programme, indicator, {cell_cols}CAST(period_start AS DATE) AS period_start,
+               CAST(period_end AS DATE) AS period_end, {total} AS is_total,
                sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max,
                quantile_disc(value, 0.5) AS v_median, sum(value * denominator) / sum(denominator) AS v_pooled,
                count(denominator) = count(*) AS pooled

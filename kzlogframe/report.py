@@ -214,6 +214,12 @@ def _level_section(lf: Logframe, levels: pd.DataFrame, now: pd.DataFrame, before
                         chart_indicator=with_data[0] if with_data else None)
 
 
+def _known_on(actuals: Mapping[str, Actual], day: dt.date) -> dict[str, Actual]:
+    """What the TA team could have recorded by ``day``: dates after it had not happened yet."""
+    return {code: Actual(a.start if a.start and a.start <= day else None, a.end if a.end and a.end <= day else None,
+                         a.status) for code, a in actuals.items()}
+
+
 def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPeriod,
                 previous: ReportingPeriod | None, lang: str) -> Activities:
     """Started and finished in the period, problems that are new since the previous period's end,
@@ -221,15 +227,16 @@ def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPe
     scheduled = plan(lf)
     texts = {a.code: a.text.get(lang) for r in lf.results for a in r.activities}
     problems: dict[str, list[str]] = {}
-    for v in violations(lf, scheduled, dict(actuals), period.end):
+    for v in violations(lf, scheduled, _known_on(actuals, period.end), period.end):
         problems.setdefault(v.activity, []).append(v.kind)
-    earlier = {(v.activity, v.kind) for v in violations(lf, scheduled, dict(actuals), previous.end)} \
+    earlier = {(v.activity, v.kind) for v in violations(lf, scheduled, _known_on(actuals, previous.end), previous.end)} \
         if previous else set()
     started, finished, slipped, upcoming = [], [], [], []
     backlog = []
     horizon = add_months(period.end, 6)
+    known = _known_on(actuals, period.end)
     for code, p in scheduled.activities.items():
-        actual = actuals.get(code)
+        actual = known.get(code)
         row = ActivityRow(code, texts[code], scheduled.date(p.start_month),
                           None if p.throughout else scheduled.date(p.end_month),
                           actual.start if actual else None, actual.end if actual else None,

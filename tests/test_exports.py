@@ -102,6 +102,23 @@ def test_export_table_joins_each_value_with_its_definition(table):
     assert table[table["indicator"] == "DEMO.G.I1"]["value"].tolist() == [0.0, 1.0]  # "done" is stored as 1
 
 
+def test_each_row_carries_its_reporting_period_value_and_status(table):
+    """Beside the value as reported: the half it falls in, the indicator's value for that half
+    after its cumulative rule (per cell for cell rows), and the indicator's status then."""
+    rows = table.set_index(["indicator", "period_label", "sex", "oblast"])
+    r1 = rows.loc["DEMO.R1.I1"]
+    assert r1.loc[("2012-H1", "female", "Mangystau"), ["value", "reporting_value"]].tolist() == [10, 10]
+    assert r1.loc[("2012-H2", "female", "Mangystau"), ["value", "reporting_value"]].tolist() == [5, 15]  # running
+    p1 = rows.loc["DEMO.P1.I1"].reset_index().set_index("period_label")
+    assert p1["reporting_period"].tolist() == ["2012-H1", "2012-H1", "2012-H2", "2012-H2"]
+    assert p1["reporting_value"].tolist() == [36, 36, 33, 33]  # a level: the half's latest quarter
+    assert p1.loc["2012-Q1", "status"] == "Жоспар бойынша"  # 40 → 36 of the way to 20, on track then
+    p3 = rows.loc["DEMO.P1.I3"].reset_index().set_index("period_label")
+    assert p3["reporting_value"].tolist() == [4, 6, 3]
+    assert set(p3["status"]) == {"Бағаланбайды"}  # no target yet: not reporting
+    assert table.loc[table["indicator"] == "DEMO.P1.I2", "baseline_source"].eq("first_measurement").all()
+
+
 def test_each_row_carries_the_next_target_due(table):
     r1 = table[table["indicator"] == "DEMO.R1.I1"].set_index("period_label")
     assert r1.loc["2012-H1", "target"].tolist() == [100.0, 100.0]
@@ -155,7 +172,8 @@ def test_xlsx_has_typed_cells_a_frozen_header_and_one_sheet_per_level(fixture_db
     assert book.sheetnames == ["Overall objective", "Specific objective P1", "Result R1"]
     rows = []
     for sheet in book.worksheets:
-        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:W{sheet.max_row}"
+        last = openpyxl.utils.get_column_letter(len(table.columns))
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
         header = [cell.value for cell in sheet[1]]
         assert header == list(table.columns)
         for line in sheet.iter_rows(min_row=2):
@@ -173,11 +191,12 @@ def test_xlsx_has_typed_cells_a_frozen_header_and_one_sheet_per_level(fixture_db
 
 def test_sheet_names_are_what_excel_accepts():
     names = sheet_names(["Result R1: training / [pilot]?", "x" * 40, "x" * 40, "History", "'quoted'",
-                         "RESULT R1_ TRAINING _ _PILOT__"])
-    assert names[0] == "Result R1_ training _ _pilot__"
+                         "RESULT R1 TRAINING PILOT", "Annex: all indicators", "Қосымша: барлық көрсеткіштер"])
+    assert names[0] == "Result R1 training pilot"
     assert names[1] == "x" * 31 and names[2] == "x" * 27 + " (2)"
     assert names[3] == "History_" and names[4] == "quoted"
-    assert names[5] == "RESULT R1_ TRAINING _ _PILO (2)"  # clashes with the first, ignoring case
+    assert names[5] == "RESULT R1 TRAINING PILOT (2)"  # clashes with the first, ignoring case
+    assert names[6:] == ["Annex all indicators", "Қосымша барлық көрсеткіштер"]
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == len(names)
 
 

@@ -19,8 +19,10 @@ from tests.test_exports import demo_db, fixture_db, fixture_logframe  # noqa: F4
 SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "iati-2.03" / "iati-activities-schema.xsd")))
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 AS_OF = dt.date(2014, 12, 31)
+H = {label: (f"{label[:4]}-{'01-01' if label[-1] == '1' else '07-01'}", f"{label[:4]}-{'06-30' if label[-1] == '1' else '12-31'}")
+     for label in ("2012-H1", "2012-H2", "2013-H1", "2014-H1", "2016-H1")}  # the fixture's calendar: halves
 S = {2: ("2011-12-23", "2012-06-22"), 3: ("2012-06-23", "2012-12-22"), 4: ("2012-12-23", "2013-06-22"),
-     5: ("2013-06-23", "2013-12-22"), 7: ("2014-06-23", "2014-12-22"), 11: ("2016-06-23", "2016-12-22")}
+     11: ("2016-06-23", "2016-12-22")}
 
 
 def parse(data: bytes) -> etree._Element:
@@ -93,31 +95,36 @@ def test_levels_become_results_of_the_right_type(fixture_file):
     assert "sets no target" in narratives(indicators["DEMO.P1.I3"], "description")["en"]
     assert r1.find("baseline").attrib == {"year": "2011", "iso-date": "2011-06-23", "value": "0"}
     assert indicators["DEMO.P1.I1"].find("baseline").get("value") == "40"
-    assert indicators["DEMO.P1.I2"].find("baseline") is None
+    rating = indicators["DEMO.P1.I2"].find("baseline")  # none declared: the first measurement, said so
+    assert rating.attrib == {"year": "2012", "iso-date": "2012-06-30", "value": "1"}
+    assert "first measurement (2012-H1)" in narratives(rating, "comment")["en"]
 
 
-def test_actuals_are_the_stored_values_per_semester(fixture_file):
-    # Summing: running totals of the CSV rows (10+15, +5, +20, +30); targets only where the logframe dates them.
+def test_actuals_are_the_reporting_values_per_half(fixture_file):
+    # Summing: running totals of the CSV rows (10+15, +5, +20, +30), per cell too; targets only where
+    # the logframe dates them, in the half holding their date.
     assert periods(fixture_file, "DEMO.R1.I1") == {
-        S[3]: {"actual": 25.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 10.0,
-                                         (("sex", "male"), ("oblast", "Kyzylorda")): 15.0}},
-        S[4]: {"actual": 30.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 15.0}},
-        S[5]: {"target": 100.0, "actual": 50.0, "cells": {(("sex", "male"), ("oblast", "Mangystau")): 20.0}},
-        S[7]: {"actual": 80.0, "cells": {(("sex", "female"), ("oblast", "Kyzylorda")): 30.0}},
-        S[11]: {"target": 400.0, "cells": {}},
+        H["2012-H1"]: {"actual": 25.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 10.0,
+                                                 (("sex", "male"), ("oblast", "Kyzylorda")): 15.0}},
+        H["2012-H2"]: {"actual": 30.0, "cells": {(("sex", "female"), ("oblast", "Mangystau")): 15.0}},
+        H["2013-H1"]: {"target": 100.0, "actual": 50.0, "cells": {(("sex", "male"), ("oblast", "Mangystau")): 20.0}},
+        H["2014-H1"]: {"actual": 80.0, "cells": {(("sex", "female"), ("oblast", "Kyzylorda")): 30.0}},
+        H["2016-H1"]: {"target": 400.0, "cells": {}},
     }
-    # Percentage: the latest quarter of each semester (Q2 and Q3 2012 both end in S3).
+    # Percentage: the latest quarter of each half (Q1 and Q2 2012 in 2012-H1, Q3 and Q4 in 2012-H2).
     assert periods(fixture_file, "DEMO.P1.I1") == {
-        S[2]: {"actual": 38.5, "cells": {}}, S[3]: {"actual": 35.25, "cells": {}},
-        S[4]: {"actual": 33.0, "cells": {}}, S[11]: {"target": 20.0, "cells": {}}}
-    # Per-period count: the semester's sum; no target in the logframe, so none invented.
-    assert periods(fixture_file, "DEMO.P1.I3") == {S[3]: {"actual": 10.0, "cells": {}},
-                                                   S[4]: {"actual": 3.0, "cells": {}}}
+        H["2012-H1"]: {"actual": 36.0, "cells": {}}, H["2012-H2"]: {"actual": 33.0, "cells": {}},
+        H["2016-H1"]: {"target": 20.0, "cells": {}}}
+    # Per-period count: the half's sum; no target in the logframe, so none invented.
+    assert periods(fixture_file, "DEMO.P1.I3") == {H["2012-H1"]: {"actual": 4.0, "cells": {}},
+                                                   H["2012-H2"]: {"actual": 6.0, "cells": {}},
+                                                   H["2013-H1"]: {"actual": 3.0, "cells": {}}}
     assert periods(fixture_file, "DEMO.P1.I2") == {
-        S[3]: {"actual": 1.0, "cells": {}}, S[5]: {"actual": 2.0, "cells": {}}, S[11]: {"target": 3.0, "cells": {}}}
+        H["2012-H1"]: {"actual": 1.0, "cells": {}}, H["2013-H1"]: {"actual": 2.0, "cells": {}},
+        H["2016-H1"]: {"target": 3.0, "cells": {}}}
     assert periods(fixture_file, "DEMO.G.I1") == {
-        S[3]: {"actual": "Not done", "cells": {}}, S[5]: {"actual": "Done", "cells": {}},
-        S[11]: {"target": "To be done by 2016-06-23.", "cells": {}}}
+        H["2012-H1"]: {"actual": "Not done", "cells": {}}, H["2013-H1"]: {"actual": "Done", "cells": {}},
+        H["2016-H1"]: {"target": "To be done by 2016-06-23.", "cells": {}}}
 
 
 def test_qualitative_and_ordinal_values_carry_words_in_both_languages(fixture_file):
@@ -141,16 +148,17 @@ def test_kazakh_first_and_no_data(fixture_db):
     assert not root.findall(".//actual") and len(root.findall(".//target")) == 5  # the logframe's dated targets
 
 
-def test_calendar_halves(fixture_db):
+def test_semesters_from_fa_signature(fixture_db):
+    """A programme reporting in semesters: each value in the semester holding its period's last day
+    (2012-Q2 ends 30.6., in S3 with Q3; the importer would now refuse it, as it straddles S2 and S3)."""
     lf, db = fixture_db
     data = lf.model_dump()
-    data["programme"]["implementation"]["reporting"] = "calendar_half"
-    halves = Logframe.model_validate(data)
-    root = parse(iati_xml(halves, current_measurements("demo", db), as_of=AS_OF))
+    data["programme"]["implementation"]["reporting"] = "semester"
+    semesters = Logframe.model_validate(data)
+    root = parse(iati_xml(semesters, current_measurements("demo", db), as_of=AS_OF))
     assert periods(root, "DEMO.P1.I1") == {
-        ("2012-01-01", "2012-06-30"): {"actual": 36.0, "cells": {}},
-        ("2012-07-01", "2012-12-31"): {"actual": 33.0, "cells": {}},
-        ("2016-01-01", "2016-06-30"): {"target": 20.0, "cells": {}}}
+        S[2]: {"actual": 38.5, "cells": {}}, S[3]: {"actual": 35.25, "cells": {}},
+        S[4]: {"actual": 33.0, "cells": {}}, S[11]: {"target": 20.0, "cells": {}}}
 
 
 def test_identifier_is_readable_and_free_of_forbidden_characters():

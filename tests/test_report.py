@@ -25,19 +25,25 @@ import pytest
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from kzlogframe import commentary, report_pdf
+from kzlogframe import report_text as T
 from kzlogframe.access import User
-from kzlogframe import commentary, report_formats
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
-from kzlogframe.report import REPORT_FORMATS as FORMATS
-from kzlogframe.report import build_report, render_html
-from kzlogframe.report_formats import figure, sheet_name, to_docx, to_pdf, to_xlsx
+from kzlogframe.report import (
+    ActivityRow, BudgetRow, DataQualityNote, StatusChange, build_report)
+from kzlogframe.report_docx import to_docx
+from kzlogframe.report_files import RENDERERS, export_report
+from kzlogframe.report_html import render_html
+from kzlogframe.report_pdf import to_pdf
+from kzlogframe.report_xlsx import to_xlsx
 from kzlogframe.store import connect
 from kzlogframe.tracking import current_actuals, record_activity
 from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
 GENERATED = dt.date(2026, 1, 15)
+TA = User("ta", "uploader")
 HOSTILE = "<script>alert(1)</script>"
 KAZAKH = "әғқңөұүһі"
 NARRATIVE = f"- Өңірлік ұйымдар мен шаһар әкімдіктері оқытуды ұйымдастырды. {HOSTILE}\nЕкінші жол: {KAZAKH}"
@@ -67,12 +73,14 @@ def tiny(tmp_path_factory):
     (2012-12-23 – 2013-06-23); DEMO.R1.I1 counts people. Measurements of DEMO.R1.I1, four cells
     (2 oblasts × 2 sexes) each: 5 in 2012-Q1 (total 20), 12 in 2012-Q3 (48), 2 in 2013-Q1 (8); the
     milestone DEMO.G.I1 done on 2013-09-15. R1.A1 ran 2012-02-01 – 2013-02-15; R1.A2 never started.
-    Narrative of R1 and the status of DEMO.G.AS1 are stored for S4 only (the narrative in Kazakh)."""
+    Narrative of R1 and the status of DEMO.G.AS1 are stored for S4 only (the narrative in Kazakh).
+    The programme reports in semesters from FA signature, and every measured period lies inside one."""
     root = tmp_path_factory.mktemp("tiny")
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     unit = "        unit: {kk: адам, en: people, ru: человек}\n"
     text = text.replace("        contract: service\n", SCHEDULES).replace(
-        "        type: quantitative\n", "        type: quantitative\n" + unit)
+        "        type: quantitative\n", "        type: quantitative\n" + unit).replace(
+        "    fa_signature_assumed: true\n", "    fa_signature_assumed: true\n    reporting: semester\n")
     (root / "logframes").mkdir()
     (root / "logframes" / "demo.yaml").write_text(text, encoding="utf-8")
     lf = load_logframe(root / "logframes" / "demo.yaml")
@@ -85,9 +93,9 @@ def tiny(tmp_path_factory):
     (root / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert import_csv(root / "m.csv", {"demo": lf}, ADMIN, db=db).status == "committed"
     record_activity("demo", "R1.A1", status="completed", actual_start=dt.date(2012, 2, 1),
-                    actual_end=dt.date(2013, 2, 15), comment=None, db=db, actor=User("ta", 'admin'))
-    commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, db=db, actor=User("ta", 'admin'))
-    commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, db=db, actor=User("ta", 'admin'))
+                    actual_end=dt.date(2013, 2, 15), comment=None, db=db, actor=TA)
+    commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, db=db, actor=TA)
+    commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, db=db, actor=TA)
     return SimpleNamespace(lf=lf, db=db)
 
 
@@ -118,138 +126,152 @@ def empty_s1(tiny, tmp_path_factory):
     return make_report(SimpleNamespace(lf=tiny.lf, db=db), "S1")
 
 
-def lines(report):
-    return {line.code: line for line in report.annex}
+def rows(report):
+    return {row.code: row for row in report.annex}
 
 
 def sections(report):
-    return {s.code: s for s in report.top_levels + report.results}
+    return {s.code: s for s in report.levels}
 
 
 # ---------------------------------------------------------------- the model, by hand
 #
-# DEMO.R1.I1 is summing, so its value at a date is the running sum of the periods ended by then. Its
-# planned path runs 0 (2011-06-23) → 100 (2013-06-30, 738 days later) → 400 (2016-06-23, 1089 days
-# later). Progress vs plan = achievement(actual) / achievement(expected) = actual / expected here
-# (baseline 0, same last target), rounded to whole percent, then banded: ≥ 85 % on track,
-# 60–84 % at risk, < 60 % off track.
+# DEMO.R1.I1 is summing, so its value in a semester is the running sum of the periods measured by
+# its end. Its planned path runs 0 (2011-06-23) → 100 (2013-06-30, 738 days later) → 400
+# (2016-06-23, 1089 days later). Progress vs plan = achievement(actual) / achievement(expected) =
+# actual / expected here (baseline 0, same last target), rounded to whole percent, then banded:
+# ≥ 85 % on track, 60–84 % at risk, < 60 % off track.
 
 
-def test_reporting_periods_are_semesters_from_fa_signature(tiny):
+def test_the_programme_reports_in_semesters_from_fa_signature(tiny):
     # FA 2011-06-23: S4 starts 18 months later and ends the day before month 24.
     periods = {p.label: (p.start, p.end) for p in tiny.lf.reporting_periods()}
     assert periods["S4"] == (dt.date(2012, 12, 23), dt.date(2013, 6, 22))
     assert periods["S5"] == (dt.date(2013, 6, 23), dt.date(2013, 12, 22))
     assert len(periods) == 14  # 60 operational + 24 closure months
+    assert tiny.lf.reporting_period("2013-01-15").label == "S4"  # a date names the period holding it
 
 
 def test_s4_indicators_against_the_planned_path(s4):
     # S4 ends 2013-06-22, 730 days after the baseline: expected 100 × 730 / 738 = 98.92.
-    # Actual 20 + 48 + 8 = 76 (2013-Q1 is the last period), 76 / 98.92 = 0.768 → 77 % → at risk.
-    # Previous report (S3, 2012-12-22): 20 + 48 = 68 < 76 → ↑.
-    r1 = lines(s4)["DEMO.R1.I1"]
-    assert (r1.unit, r1.baseline, r1.target, r1.actual, r1.period) == ("people", "0", "400", "76", "2013-Q1")
-    assert (r1.achievement, r1.status, r1.status_label, r1.trend) == ("77 %", "at_risk", "⚠️ At risk", "↑")
+    # Actual 20 + 48 + 8 = 76 (measured last in S4), 76 / 98.92 = 0.768 → 77 % → at risk.
+    # Previous report (S3, 2012-12-22): 20 + 48 = 68 < 76 → up.
+    r1 = rows(s4)["DEMO.R1.I1"]
+    assert (r1.unit, r1.baseline, r1.baseline_source, r1.target, r1.actual, r1.period) == (
+        "people", 0, "declared", 400, 76, "S4")
+    assert r1.expected == pytest.approx(100 * 730 / 738)
+    assert (r1.vs_expected, r1.status, r1.trend) == (0.77, "at_risk", "up")
     # The milestone is due 2016-06-23: not due, no value yet, no trend.
-    g1 = lines(s4)["DEMO.G.I1"]
-    assert (g1.baseline, g1.target, g1.actual, g1.achievement, g1.status, g1.trend) == (
-        "–", "1", "–", "–", "not_due", "–")
+    g1 = rows(s4)["DEMO.G.I1"]
+    assert (g1.kind, g1.baseline, g1.target, g1.actual, g1.vs_expected, g1.status, g1.trend) == (
+        "milestone", None, 1, None, None, "not_due", "")
 
 
 def test_s4_summary_levels_and_changes(s4):
-    # Only DEMO.R1.I1 is scored: programme score 77 %; coverage = scored / (scored + no data) = 1 / 1.
-    assert (s4.overall_status, s4.score, s4.coverage) == ("at_risk", "77 %", "100 %")
-    assert dict(s4.counts) == {"⬆️ Above plan": 0, "✅ On track": 0, "⚠️ At risk": 1, "⛔ Off track": 0,
-                               "∅ No data": 0, "⏳ Not due": 1, "— Not reporting": 0}
-    assert "(1 of 2 indicators scored)" in s4.assessment
-    levels = sections(s4)
-    assert [(c, s.status, s.score, s.coverage) for c, s in levels.items()] == [
-        ("G", "not_due", "–", "–"), ("P1", "not_reporting", "–", "–"), ("R1", "at_risk", "77 %", "100 %")]
-    assert (levels["R1"].chart_indicator, levels["G"].chart_indicator) == ("DEMO.R1.I1", None)
+    # Only DEMO.R1.I1 is scored: programme score 77 %; coverage = scored / due (all but not due) = 1 / 1.
+    o = s4.overall
+    assert (o.status, o.score, o.coverage) == ("at_risk", 0.77, 1.0)
+    assert (o.counts.n_indicators, o.counts.n_assessed, o.counts.by_status["not_due"]) == (2, 1, 1)
+    assert "1 of 2 indicators assessed; of the others: 1 not yet due" in T.summary(s4, "en")
+    assert [(c, s.status, s.score, s.coverage) for c, s in sections(s4).items()] == [
+        ("G", "not_due", None, None), ("P1", "not_reporting", None, None), ("R1", "at_risk", 0.77, 1.0)]
+    assert (sections(s4)["R1"].chart_indicator, sections(s4)["G"].chart_indicator) == ("DEMO.R1.I1", None)
     # S3 had R1 at 68 / 74.25 = 92 % (on track), so R1 is the one level that changed.
-    assert s4.changes == [("Result R1", "✅ On track", "⚠️ At risk")]
+    assert s4.changes == [StatusChange("result", "R1", "on_track", "at_risk")]
     assert (s4.previous.label, s4.period.label) == ("S3", "S4")
+    assert list(s4.charts) == ["DEMO.R1.I1"] and s4.charts["DEMO.R1.I1"].expected == pytest.approx(98.92, abs=0.01)
 
 
 def test_s3_and_s5_by_hand(tiny):
     s3, s5 = make_report(tiny, "S3"), make_report(tiny, "S5")
     # S3 ends 2012-12-22, 548 days in: expected 100 × 548 / 738 = 74.25; actual 68 → 0.916 → 92 %.
     # S2 (2012-06-22, 365 days): expected 49.46, actual 20 → 40 % off track, so R1 recovered.
-    assert (lines(s3)["DEMO.R1.I1"].actual, lines(s3)["DEMO.R1.I1"].achievement) == ("68", "92 %")
-    assert lines(s3)["DEMO.R1.I1"].trend == "↑"
-    assert s3.changes == [("Result R1", "⛔ Off track", "✅ On track")]
+    assert (rows(s3)["DEMO.R1.I1"].actual, rows(s3)["DEMO.R1.I1"].vs_expected) == (68, 0.92)
+    assert rows(s3)["DEMO.R1.I1"].trend == "up"
+    assert s3.changes == [StatusChange("result", "R1", "off_track", "on_track")]
     # S5 ends 2013-12-22, 175 days after the first target: expected 100 + 300 × 175 / 1089 = 148.21;
-    # actual still 76 → 0.513 → 51 % off track, trend → (76 at S4 too).
-    r1 = lines(s5)["DEMO.R1.I1"]
-    assert (r1.actual, r1.achievement, r1.status, r1.trend) == ("76", "51 %", "off_track", "→")
+    # actual still 76 (S4's, the latest measured) → 0.513 → 51 % off track, trend flat.
+    r1 = rows(s5)["DEMO.R1.I1"]
+    assert (r1.actual, r1.period, r1.vs_expected, r1.status, r1.trend) == (76, "S4", 0.51, "off_track", "flat")
     # The milestone was done on 2013-09-15, before its due date: done counts as 100 % on track.
-    g1 = lines(s5)["DEMO.G.I1"]
-    assert (g1.actual, g1.achievement, g1.status, g1.period) == ("1", "100 %", "on_track", "2013-09-15")
-    # Programme: mean of the rounded ratios (1.00 + 0.51) / 2 = 0.755 → 76 % at risk; both scored.
-    assert (s5.score, s5.coverage, s5.overall_status) == ("76 %", "100 %", "at_risk")
-    assert "(2 of 2 indicators scored)" in s5.assessment
-    assert s5.changes == [("Overall objective", "⏳ Not due", "✅ On track"), ("Result R1", "⚠️ At risk", "⛔ Off track")]
+    g1 = rows(s5)["DEMO.G.I1"]
+    assert (g1.actual, g1.vs_expected, g1.status, g1.period) == (1, 1.0, "on_track", "S5")
+    # Programme: mean of the rounded ratios (1.00 + 0.51) / 2 = 0.755 → 76 % at risk; both assessed.
+    assert (s5.overall.score, s5.overall.coverage, s5.overall.status) == (0.76, 1.0, "at_risk")
+    assert s5.overall.counts.n_assessed == 2
+    assert s5.changes == [StatusChange("goal", "G", "not_due", "on_track"),
+                          StatusChange("result", "R1", "at_risk", "off_track")]
 
 
 def test_data_quality_notes(tiny, s4):
-    # S4: the milestone has a target, so a measurement is due every period and none came; R1.I1's
-    # 2013-Q1 data were recorded today, far more than 45 days after 2013-06-22.
-    assert s4.data_quality == ["DEMO.G.I1: no measurement for this period",
-                               "DEMO.R1.I1: data for this period uploaded more than 45 days after it ended"]
-    # S5: the roles swap (the milestone's 2013-09-15 value is the late one).
-    assert make_report(tiny, "S5").data_quality == [
-        "DEMO.R1.I1: no measurement for this period",
-        "DEMO.G.I1: data for this period uploaded more than 45 days after it ended"]
+    # S4: R1.I1's 2013-Q1 data were recorded today, far more than 45 days after 2013-06-22; the
+    # milestone is not due yet, so its silence is no gap.
+    assert s4.data_quality == [DataQualityNote("late", ("DEMO.R1.I1",), 45)]
+    # S5: R1.I1 is due and was not measured; the milestone's 2013-09-15 value is the late one.
+    assert make_report(tiny, "S5").data_quality == [DataQualityNote("missing_period", ("DEMO.R1.I1",)),
+                                                    DataQualityNote("late", ("DEMO.G.I1",), 45)]
+    assert T.data_quality(s4.data_quality[0], "en") == \
+        "Data for this period uploaded more than 45 days after it ended: DEMO.R1.I1"
 
 
-def test_activities_done_delayed_next(tiny, s4):
-    s3 = make_report(tiny, "S3")
-    # S3 (to 2012-12-22): R1.A1 started 2012-02-01, planned 2011-12-23 → late start; R1.A2 is planned to
-    # start 2012-12-23, inside the next six months.
-    assert [(a.code, a.note) for a in s3.activities_delayed] == [("R1.A1", "late start")]
-    assert [a.code for a in s3.activities_next] == ["R1.A2"] and s3.activities_done == []
-    # S4 (2012-12-23 – 2013-06-22): R1.A1 ended 2013-02-15, inside S4; R1.A2 should have started.
-    done = s4.activities_done
-    assert [(a.code, a.planned, a.actual) for a in done] == [("R1.A1", "2011-12-23 – 2012-12-23",
-                                                             "2012-02-01 – 2013-02-15")]
-    assert [(a.code, a.note) for a in s4.activities_delayed] == [("R1.A1", "late start"), ("R1.A2", "late start")]
-    assert s4.activities_next == []
+def test_activities_show_what_changed_in_the_period_and_the_backlog_in_one_line(tiny, s4):
+    """R1.A1 is planned from month 6 (2011-12-23) to 18 (2012-12-23) and ran 2012-02-01 – 2013-02-15;
+    R1.A2 follows it for 6 months from 2012-12-23 and never started. What was recorded after a
+    period's end is not known at that end."""
+    s1, s2, s3 = (make_report(tiny, label) for label in ("S1", "S2", "S3"))
+    assert s1.activities.new_slippage == [] and [a.code for a in s1.activities.upcoming] == ["R1.A1"]
+    # S2 (2011-12-23 – 2012-06-22): R1.A1 started late, inside the period: new, and started.
+    assert [(a.code, a.problems) for a in s2.activities.new_slippage] == [("R1.A1", ("late_start",))]
+    assert [a.code for a in s2.activities.started] == ["R1.A1"]
+    # S3: the same late start is old news: the backlog line, not the table; R1.A2 is coming.
+    assert s3.activities.new_slippage == [] and s3.activities.backlog == ["R1.A1"]
+    assert T.backlog(s3, "en") == "Also late since earlier periods (1): R1.A1"
+    assert [a.code for a in s3.activities.upcoming] == ["R1.A2"]
+    # S4: R1.A1 finished in the period; R1.A2 should have started: new slippage.
+    assert s4.activities.finished == [ActivityRow("R1.A1", "Training", dt.date(2011, 12, 23), dt.date(2012, 12, 23),
+                                                  dt.date(2012, 2, 1), dt.date(2013, 2, 15), ("late_start",))]
+    assert [(a.code, a.problems) for a in s4.activities.new_slippage] == [("R1.A2", ("late_start",))]
+    assert s4.activities.backlog == ["R1.A1"] and s4.activities.upcoming == []
+    assert T.activity_cells(s4.activities.finished[0], "en") == [
+        "R1.A1", "Training", "2011-12-23 – 2012-12-23", "2012-02-01 – 2013-02-15", "late start"]
 
 
 def test_assumptions_narratives_and_budget(tiny, s4, s4_kk):
     # Nothing stored for S3: not assessed. S4 has the stored status and its comment, verbatim.
     assert [(a.id, a.level, a.status, a.comment) for a in make_report(tiny, "S3").assumptions] == [
-        ("DEMO.G.AS1", "G", "not assessed", "")]
-    assert [(a.id, a.status, a.comment) for a in s4.assumptions] == [("DEMO.G.AS1", "partly holds", COMMENT)]
+        ("DEMO.G.AS1", "G", "not_assessed", None)]
+    assert [(a.id, a.status, a.comment) for a in s4.assumptions] == [("DEMO.G.AS1", "partly_holds", COMMENT)]
     # Narratives are per period and language: the Kazakh one for R1 only.
     assert commentary.narratives("demo", "S4", "kk", db=tiny.db) == {"R1": NARRATIVE}
     assert sections(s4_kk)["R1"].narrative == NARRATIVE and sections(s4)["R1"].narrative is None
-    assert [(b.code, b.label, b.eu, b.cofinancing, b.total) for b in s4.budget] == [
-        ("1", "Services", "800", "0", "800"), ("2", "Audit", "200", "0", "200")]
-    assert (s4.budget_total.label, s4.budget_total.total) == ("Total", "1\u202f000")
+    assert s4.budget == [BudgetRow(1, "Services", 800, 0, 800), BudgetRow(2, "Audit", 200, 0, 200)]
+    assert s4.budget_total == BudgetRow(None, "", 1000, 0, 1000)
+    assert T.budget_cells(s4_kk, "kk")[-1] == ["", "Жиыны", "1\u202f000", "0", "1\u202f000"]
+    assert T.budget_header(s4_kk, "kk")[2] == "ЕО қаржысы (мың евро)"  # the unit in the reader's language
 
 
 def test_a_period_without_any_data_is_a_sensible_report(empty_s1):
     # S1 ends 2011-12-22; R1.I1's path expects 100 × 182 / 738 = 24.7 by then: due, no data.
-    assert (empty_s1.overall_status, empty_s1.score, empty_s1.coverage) == ("no_data", "–", "0 %")
-    assert "(0 of 2 indicators scored)" in empty_s1.assessment
-    assert all(line.actual == "–" and line.trend == "–" for line in empty_s1.annex)
-    assert empty_s1.data_quality[0] == "DEMO.R1.I1: no data at all up to the end of the period"
-    assert empty_s1.previous is None and empty_s1.activities_done == [] and empty_s1.charts == {}
+    o = empty_s1.overall
+    assert (o.status, o.score, o.coverage, o.counts.n_assessed) == ("no_data", None, 0, 0)
+    assert all(row.actual is None and row.trend == "" for row in empty_s1.annex)
+    assert empty_s1.data_quality == [DataQualityNote("no_data", ("DEMO.R1.I1",))]
+    assert empty_s1.previous is None and empty_s1.changes == [] and empty_s1.charts == {}
 
 
-def test_same_figures_in_every_language(tiny):
+def test_the_same_figures_in_every_language(tiny):
     reports = {lang: make_report(tiny, "S4", lang) for lang in ("kk", "en", "ru")}
-    figures = {lang: [(i.code, i.baseline, i.target, i.actual, i.achievement, i.status, i.trend) for i in r.annex]
-               + [(r.score, r.coverage, r.overall_status)] for lang, r in reports.items()}
+    figures = {lang: [(i.code, i.baseline, i.target, i.actual, i.vs_expected, i.status, i.trend) for i in r.annex]
+               + [(r.overall.score, r.overall.coverage, r.overall.status)] for lang, r in reports.items()}
     assert figures["kk"] == figures["en"] == figures["ru"]
-    assert {r.labels["report_summary"] for r in reports.values()} == {"Қорытынды", "Summary", "Резюме"}
     headings = {lang: docx_headings(docx_of(r)) for lang, r in reports.items()}
     assert len({tuple(h) for h in headings.values()}) == 3
     assert len(headings["kk"]) == len(headings["en"]) == len(headings["ru"])
-    numbers = {lang: [row[3:6] + row[7:8] for row in
+    numbers = {lang: [row[3:4] + row[5:6] + row[7:8] + row[9:10] for row in
                       xlsx_of(r).worksheets[1].iter_rows(min_row=2, values_only=True)] for lang, r in reports.items()}
     assert numbers["kk"] == numbers["en"] == numbers["ru"] == [(None, 1, None, None), (0, 400, 76, 0.77)]
+    assert [T.indicator_cells(reports[lang].annex[1], lang)[4] for lang in ("en", "kk", "ru")] == ["76"] * 3
+    assert T.level_facts(sections(reports["ru"])["R1"], "ru").startswith("Прогресс к плану 77\u202f%")
 
 
 # ---------------------------------------------------------------- HTML
@@ -264,6 +286,18 @@ def test_html_has_every_section_in_order_and_escapes_user_text(s4_kk):
     text = page.text_content()
     assert NARRATIVE.splitlines()[0] in text and COMMENT in text
     assert page.xpath("//h2[@id='summary']")[0].text == "Қорытынды"
+    # Statuses are words in a tinted box, never an icon alone; codes, numbers and dates never wrap.
+    status = page.xpath("//table[@class='indicators']//td[@class='status']/span")[-1]
+    assert status.text == "Тәуекел бар" and "status-at_risk" in status.get("class")
+    assert not any(ch in text for ch in "✅⚠️⛔⏳∅⬆️❔")
+    assert {td.get("class") for td in page.xpath("//table[@class='indicators']//td[1]")} == {"code"}
+    assert "white-space: nowrap" in html and "overflow-wrap: anywhere" not in html
+
+
+def test_the_first_period_compares_with_nothing(empty_s1):
+    page = lxml.html.fromstring(render_html(empty_s1))
+    changes = page.xpath("//h2[@id='changes']/following-sibling::*[1]")[0]
+    assert changes.text_content() == "This is the first reporting period; there is nothing to compare with."
 
 
 # ---------------------------------------------------------------- PDF
@@ -294,16 +328,18 @@ def s4_pdf(s4_kk):
 def test_pdf_has_the_kazakh_text_with_its_fonts_embedded(s4_pdf, s4_kk):
     text = squeezed("".join(page.extract_text() for page in s4_pdf.pages))  # table cells wrap lines
     assert len(s4_pdf.pages) >= 2  # the annex starts a page
-    for label in ("report_summary", "report_progress", "report_activities", "report_data_quality", "report_annex"):
-        assert squeezed(s4_kk.labels[label]) in text, label
+    for key in ("report.summary", "report.progress", "report.activities", "report.data_quality", "report.annex"):
+        assert squeezed(T.label(key, "kk")) in text, key
     assert "Қорытынды" in text and "Оқытылғанқызметшілер" in text and "Заңқабылданды" in text
+    assert "DEMO.R1.I1" in text  # a code is never broken across lines
     assert set(KAZAKH) <= set(text)
     assert squeezed(HOSTILE) in text  # printed as the literal text it is
     assert f"1 / {len(s4_pdf.pages)}" in s4_pdf.pages[0].extract_text()
     fonts = pdf_fonts(s4_pdf)
     assert {"NotoSans-Regular", "NotoSans-Bold"} <= {name.split("+")[-1] for name in fonts}
-    # Type3 fonts (Chromium's colour emoji) are drawn by procedures inside the PDF: embedded by nature.
     assert all(embedded for subtype, embedded in fonts.values() if subtype != "/Type3"), fonts
+    annex = s4_pdf.pages[-1].mediabox
+    assert annex.width > annex.height  # the wide annex prints on landscape pages
 
 
 def test_pdf_prints_from_inside_a_running_asyncio_loop():
@@ -316,7 +352,7 @@ def test_pdf_prints_from_inside_a_running_asyncio_loop():
 
 
 def test_pdf_without_chromium_says_so(monkeypatch, tmp_path):
-    monkeypatch.setattr(report_formats, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(report_pdf, "CHROMIUM", tmp_path / "chromium")
     with pytest.raises(RuntimeError, match="Chromium is not installed"):
         to_pdf("<p>x</p>")
 
@@ -334,32 +370,37 @@ def docx_headings(document):
 
 def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
     document = docx_of(s4_kk, {"DEMO.R1.I1": tiny_png()})
-    L = s4_kk.labels
+
+    def L(key):
+        return T.label(key, "kk")
+
     assert docx_headings(document) == [
         ("Heading 1", "Демо бағдарлама"),
-        ("Heading 2", L["report_summary"]), ("Heading 3", L["report_status_counts"]),
-        ("Heading 2", L["report_progress"]),
-        ("Heading 3", "Ортақ мақсат: ⏳ Мерзімі келмеген (–; Қамту –)"),
-        ("Heading 3", "Нақты мақсат P1: — Бағаланбайды (–; Қамту –)"),
-        ("Heading 3", "Нәтиже R1: ⚠️ Тәуекел бар (77 %; Қамту 100 %)"),
-        ("Heading 2", L["report_changes"]),
-        ("Heading 2", L["report_activities"]),
-        ("Heading 3", L["report_done"]), ("Heading 3", L["report_delayed"]), ("Heading 3", L["report_next"]),
-        ("Heading 2", L["report_assumptions"]), ("Heading 2", L["report_budget"]),
-        ("Heading 2", L["report_data_quality"]), ("Heading 2", L["report_annex"])]
-    # Summary: score/coverage, counts, levels; indicators of G and R1 (P1 has none); changes;
-    # activities done and delayed (none next); assumptions; budget; annex.
-    assert len(document.tables) == 11
+        ("Heading 2", L("report.summary")), ("Heading 2", L("report.progress")),
+        ("Heading 3", "Ортақ мақсат: Мерзімі келмеген"),
+        ("Heading 3", "Нақты мақсат P1: Бағаланбайды"),
+        ("Heading 3", "Нәтиже R1: Тәуекел бар"),
+        ("Heading 2", L("report.changes")),
+        ("Heading 2", L("report.activities")),
+        ("Heading 3", L("report.new_slippage")), ("Heading 3", L("report.started")),
+        ("Heading 3", L("report.finished")), ("Heading 3", L("report.next")),
+        ("Heading 2", L("report.assumptions")), ("Heading 2", L("report.budget")),
+        ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex"))]
+    # Levels; indicators of G and R1 (P1 has none); changes; activities new (R1.A2) and finished
+    # (R1.A1); assumptions; budget; annex.
+    assert len(document.tables) == 9
     assert {t.style.name for t in document.tables} == {"Table Grid"}
     assert len(document.inline_shapes) == 1  # R1's chart; G has no data, so no chart
     annex = document.tables[-1]
-    assert [c.text for c in annex.rows[2].cells][:8] == ["DEMO.R1.I1", "Оқытылған қызметшілер", "0", "400", "76",
-                                                         "2013-Q1", "77 %", "⚠️ Тәуекел бар"]
+    assert [c.text for c in annex.rows[2].cells] == ["DEMO.R1.I1", "Оқытылған қызметшілер (адам)", "0",
+                                                     "400 (2016-06-23)", "76", "S4", "77\u202f%", "Тәуекел бар", "↑"]
+    assert annex.rows[2].cells[0]._tc.tcPr.find(qn("w:noWrap")) is not None
     paragraphs = [p.text for p in document.paragraphs]
-    r1_narrative = len(paragraphs) - paragraphs[::-1].index(L["report_narrative"])  # the last level's
+    r1_narrative = len(paragraphs) - paragraphs[::-1].index(L("report.narrative"))  # the last level's
     assert paragraphs[r1_narrative:r1_narrative + 2] == NARRATIVE.splitlines()  # literal text, one paragraph a line
-    assumptions = document.tables[8]
+    assumptions = document.tables[6]
     assert assumptions.rows[1].cells[3].text == COMMENT  # literal text, not a field or markup
+    assert any(p.text == T.backlog(s4_kk, "kk") for p in document.paragraphs)
 
 
 def test_docx_uses_noto_sans_on_a4(s4_kk):
@@ -388,42 +429,36 @@ def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
                                "Бюджет"]
     assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
     indicators = book.worksheets[1]
-    assert indicators.auto_filter.ref == "A1:J3"
-    assert [c.value for c in indicators[3]] == ["DEMO.R1.I1", "Оқытылған қызметшілер", "адам", 0, 400, 76, "2013-Q1",
-                                                0.77, "⚠️ Тәуекел бар", "↑"]
-    assert [c.data_type for c in indicators[3]][3:6] == ["n", "n", "n"] and indicators["H3"].number_format == "0 %"
-    assert [c.value for c in indicators[2]][3:8] == [None, 1, None, None, None]  # '–' is an empty cell
-    activities = [row for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)]
-    assert [(row[0], row[1]) for row in activities] == [("Осы кезеңде аяқталды", "R1.A1"),
-                                                        ("Кешіктірілген немесе жоспардан ауытқыған", "R1.A1"),
-                                                        ("Кешіктірілген немесе жоспардан ауытқыған", "R1.A2")]
-    budget = [row for row in book.worksheets[4].iter_rows(min_row=2, values_only=True)]
-    assert budget == [("1", "Қызметтер", 800, 0, 800), ("2", "Аудит", 200, 0, 200), (None, "Жиыны", 1000, 0, 1000)]
+    assert indicators.auto_filter.ref == "A1:L3"
+    assert [c.value for c in indicators[3]] == [
+        "DEMO.R1.I1", "Оқытылған қызметшілер", "адам", 0, "логикалық шеңбер", 400, dt.datetime(2016, 6, 23), 76,
+        "S4", 0.77, "Тәуекел бар", "↑"]
+    assert [c.data_type for c in indicators[3]][3] == "n" and indicators["J3"].number_format == "0%"
+    assert [c.value for c in indicators[2]][3:10] == [None, None, 1, dt.datetime(2016, 6, 23), None, None, None]
+    activities = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1], row[3]) for row in activities[:2]] == [
+        (T.label("report.new_slippage", "kk"), "R1.A2", dt.datetime(2012, 12, 23)),
+        (T.label("report.finished", "kk"), "R1.A1", dt.datetime(2011, 12, 23))]
+    assert activities[-1][0] == T.backlog(s4_kk, "kk")
+    budget = list(book.worksheets[4].iter_rows(min_row=2, values_only=True))
+    assert budget == [(1, "Қызметтер", 800, 0, 800), (2, "Аудит", 200, 0, 200), (None, "Жиыны", 1000, 0, 1000)]
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row[0]}
-    assert summary[s4_kk.labels["progress_score"]] == 0.77 and summary["⚠️ Тәуекел бар"] == 1
+    assert summary[T.label("progress.score", "kk")] == 0.77 and summary[T.label("col.status", "kk")] == "Тәуекел бар"
 
 
 def test_xlsx_neutralises_text_that_looks_like_a_formula(s4_kk):
     book = xlsx_of(s4_kk)
     assert book.worksheets[3]["E2"].value == "'" + COMMENT
-    narratives = [row[4] for row in book.worksheets[0].iter_rows(values_only=True) if row[0] == "Нәтиже R1"]
+    narratives = [row[5] for row in book.worksheets[0].iter_rows(values_only=True) if row[0] == "Нәтиже R1"]
     assert narratives == ["'" + NARRATIVE]
     assert not any(cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)
-
-
-def test_xlsx_helpers():
-    assert sheet_name("Annex: all indicators") == "Annex all indicators"
-    name = sheet_name("'[Budget]: lines * ? / \\ and a very long tail of words'")
-    assert len(name) <= 31 and not set(name) & set("[]:*?/\\") and not name.startswith("'")
-    assert [figure(s) for s in ("1\u202f250.5", "-3", "87 %", "–", "target to be set", "2014-H1", "inf")] == [
-        1250.5, -3.0, 0.87, None, "target to be set", "2014-H1", "inf"]
 
 
 # ---------------------------------------------------------------- no data at all, every format
 
 
 def test_empty_period_in_every_format(empty_s1):
-    no_data = "∅ No data"
+    no_data = "No data"
     html = render_html(empty_s1)
     page = lxml.html.fromstring(html)
     assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
@@ -437,14 +472,17 @@ def test_empty_period_in_every_format(empty_s1):
     book = xlsx_of(empty_s1)
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row[0]}
     assert summary["Status"] == no_data and summary["Progress vs plan"] is None and summary["Coverage"] == 0
-    assert [row[5] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == [None, None]
+    assert [row[7] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == [None, None]
 
 
-def test_formats_table():
-    assert FORMATS["pdf"] == ("application/pdf", "pdf") and FORMATS["html"] == ("text/html", "html")
-    assert FORMATS["docx"][0].endswith("wordprocessingml.document")
-    assert FORMATS["xlsx"][0].endswith("spreadsheetml.sheet")
-    assert [ext for _, ext in FORMATS.values()] == list(FORMATS)
+def test_renderers_table():
+    assert RENDERERS["pdf"].mime == "application/pdf" and RENDERERS["pdf"].needs_browser
+    assert RENDERERS["html"].mime == "text/html" and not RENDERERS["html"].needs_browser
+    assert RENDERERS["docx"].mime.endswith("wordprocessingml.document")
+    assert RENDERERS["xlsx"].mime.endswith("spreadsheetml.sheet")
+    assert [r.extension for r in RENDERERS.values()] == list(RENDERERS)
+    with pytest.raises(ValueError, match="unknown report format 'odt'"):
+        export_report(None, "odt")
 
 
 # ---------------------------------------------------------------- a real programme (demo data)
@@ -455,25 +493,27 @@ def psr(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
                    capture_output=True)
-    return make_report(SimpleNamespace(lf=load_catalog()["psr"], db=db), "S7", "kk", programme="psr")
+    return make_report(SimpleNamespace(lf=load_catalog()["psr"], db=db), "2014-H2", "kk", programme="psr")
 
 
 def test_demo_programme_in_docx_and_xlsx(psr):
-    levels = psr.top_levels + psr.results
+    levels = psr.levels
     charts = {s.chart_indicator: tiny_png() for s in levels if s.chart_indicator}
     document = docx_of(psr, charts)
     headings = docx_headings(document)
-    assert [name for name, _ in headings].count("Heading 3") == 1 + len(levels) + 3
+    assert [name for name, _ in headings].count("Heading 3") == len(levels) + 4
     assert len(document.inline_shapes) == len(charts) == len(psr.charts)
     indicator_tables = sum(1 for s in levels if s.indicators)
-    activity_tables = sum(1 for rows in (psr.activities_done, psr.activities_delayed, psr.activities_next) if rows)
-    assert len(document.tables) == 3 + indicator_tables + bool(psr.changes) + activity_tables + 3
+    a = psr.activities
+    activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.upcoming) if group)
+    assert len(document.tables) == 1 + indicator_tables + bool(psr.changes) + activity_tables + 3
     assert len(document.tables[-1].rows) == 1 + len(psr.annex)
     book = xlsx_of(psr)
-    rows = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
-    assert [row[0] for row in rows] == [line.code for line in psr.annex]
-    for row, line in zip(rows, psr.annex):
-        assert row[4] == figure(line.target) and (row[5] is None or isinstance(row[5], (int, float)))
+    sheet = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in sheet] == [row.code for row in psr.annex]
+    for row, model in zip(sheet, psr.annex):
+        assert (row[3], row[5], row[7], row[9]) == (model.baseline, model.target, model.actual, model.vs_expected)
     activities = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
-    assert len(activities) == len(psr.activities_done) + len(psr.activities_delayed) + len(psr.activities_next)
+    assert len([r for r in activities if r[1]]) == sum(len(g) for g in (a.new_slippage, a.started, a.finished,
+                                                                        a.upcoming))
     assert [e.get("id") for e in lxml.html.fromstring(render_html(psr)).xpath("//*[@id]")] == SECTION_IDS
