@@ -18,7 +18,7 @@ from .validation import LogframeError, check_file
 
 def _actor(args: argparse.Namespace) -> User:
     """Whoever runs the command line has the store and users files in hand: they act as an administrator."""
-    return User(args.user, "admin")
+    return User(args.user, "admin", os_user=getpass.getuser())
 
 
 def _validate(args: argparse.Namespace) -> int:

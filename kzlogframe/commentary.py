@@ -17,7 +17,7 @@ MAX_NARRATIVE = 20_000
 def _write(sql: str, params: list, actor: User, action: str, target: str, db: Path | str | None) -> None:
     with writing(db) as con:
         con.execute(sql, params)
-        audit(con, actor.name, action, target)
+        audit(con, actor.name, action, target, os_user=actor.os_user)
 
 
 def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, actor: User,

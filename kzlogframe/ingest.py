@@ -583,12 +583,12 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
         elif not dry_run and accepted_count == 0:
             report.status = "nothing_to_commit"
         elif not dry_run:
-            report.batch_id = _commit(con, report, actor.name, accepted_count)
+            report.batch_id = _commit(con, report, actor, accepted_count)
             report.status = "committed"
     return report
 
 
-def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, accepted: int) -> int:
+def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, actor: User, accepted: int) -> int:
     """The batch and its rows in one transaction: all of them or, on any failure, none."""
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
     with transaction(con):
@@ -596,7 +596,7 @@ def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, acc
         now = dt.datetime.now()
         con.execute(
             "INSERT INTO upload_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', NULL, NULL)",
-            [batch_id, report.file_name, report.sha256, user, now, report.rows_total, accepted,
+            [batch_id, report.file_name, report.sha256, actor.name, now, report.rows_total, accepted,
              len(report.rejected), warnings])
         con.execute("""
             INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
@@ -606,9 +606,9 @@ def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, user: str, acc
                 period_label, period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
                 ministry, source, comment, evidence_url, ?
             FROM accepted""", [batch_id, now])
-        audit(con, user, "upload", f"batch {batch_id}",
+        audit(con, actor.name, "upload", f"batch {batch_id}",
               {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
-               "rejected": len(report.rejected)})
+               "rejected": len(report.rejected)}, os_user=actor.os_user)
     return batch_id
 
 
@@ -631,7 +631,7 @@ def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) 
             return f"batch {batch_id} was already rolled back; nothing changed"
         store.execute("""UPDATE upload_batch SET status = 'rolled_back', status_changed_at = now(),
                          status_changed_by = ? WHERE id = ?""", [actor.name, batch_id])
-        audit(store, actor.name, "rollback", f"batch {batch_id}")
+        audit(store, actor.name, "rollback", f"batch {batch_id}", os_user=actor.os_user)
     return f"batch {batch_id} rolled back"
 
 

@@ -346,9 +346,10 @@ def reporting_values(measurements: pd.DataFrame, logframes: Catalog, *, cells: b
     """Per programme×indicator (×cell when ``cells``) and reporting period, oldest first:
     ``reported`` (the period's own value) and ``value`` (after the cumulative rule: what every
     output shows as the indicator's value for that period), from measurements ending by ``as_of``."""
+    keys = _keys(cells)
     with _duck(measurements, logframes, indicator_table(logframes)) as con:
-        sql = _values_sql(cells, as_of is not None) + f" ORDER BY {_keys(cells)}, rp_index"
-        return con.execute(sql, {"as_of": as_of} if as_of is not None else {}).df()
+        return con.execute(f"{_values_sql(cells, as_of is not None)} ORDER BY {keys}, rp_index",
+                           {"as_of": as_of} if as_of is not None else {}).df()
 
 
 # ---------------------------------------------------------------- baselines and the planned path
@@ -601,7 +602,7 @@ def series(measurements: pd.DataFrame, indicator: str, logframe: Logframe) -> pd
     mine = measurements[(measurements["programme"] == logframe.programme.code) & (measurements["indicator"] == indicator)]
     table = indicator_table(catalog)
     with _duck(mine, catalog, table) as con:
-        actual = con.execute(_values_sql(False, False) + " ORDER BY rp_index").df()
+        actual = con.execute(f"{_values_sql(False, False)} ORDER BY rp_index").df()
         path = planned_path(catalog, _baselines(con))
     path = path[path["indicator"] == indicator]
     parts = [

@@ -27,7 +27,7 @@ def record_activity(programme: str, activity: str, *, status: str, actual_start:
         con.execute("INSERT INTO activity_progress VALUES (?, ?, ?, ?, ?, ?, ?, now())",
                     [programme, activity, actual_start, actual_end, status, comment, actor.name])
         audit(con, actor.name, "activity_progress", f"{programme}/{activity}",
-              {"status": status, "start": str(actual_start), "end": str(actual_end)})
+              {"status": status, "start": str(actual_start), "end": str(actual_end)}, os_user=actor.os_user)
 
 
 def current_actuals(programme: str, db: Path | str | None = None) -> dict[str, Actual]:

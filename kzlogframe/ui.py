@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .access import LOCAL_USER, User, allowed, load_users, login
+from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -87,11 +87,17 @@ def _login_form(users: dict[str, tuple[str, str]], lang: str) -> None:
         password = st.text_input(t("login.password", lang), type="password", key="login_password")
         if st.form_submit_button(t("login.submit", lang), type="primary"):
             try:
-                st.session_state["_user"] = login(name.strip(), password, users)
+                st.session_state["_user"] = login(name.strip(), password, users, client=_client_address())
                 st.rerun()
-            except ValueError as exc:
-                st.error(str(exc))
+            except LoginRefused as exc:
+                st.error(t(exc.key, lang, **exc.values))
     st.stop()
+
+
+def _client_address() -> str | None:
+    """The browser's address, which the login limits count failures by (None when unknown)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def _oidc_configured() -> bool:
@@ -147,8 +153,9 @@ def require(permission: str) -> PageContext:
     """Every page's first call: the shell's choices, if the user's role allows ``permission``;
     otherwise say so and stop the page."""
     context = st.session_state.get(_CONTEXT)
-    if context is None:
-        raise RuntimeError("a page ran without app.py's shell; start the app with `streamlit run app.py`")
+    if context is None:  # a page script run on its own: nobody signed in, nothing chosen
+        st.error(t("access.no_shell", st.session_state.get("lang", DEFAULT_LANGUAGE)))
+        st.stop()
     if not allowed(context.user.role, permission):
         st.error(t("access.denied", context.lang, role=context.user.role))
         st.stop()
