@@ -38,7 +38,7 @@ def _cells(lf: Logframe, ind: Indicator) -> list[dict[str, str]]:
 
 def _series(ind: Indicator, periods: int, rng: random.Random, share: float) -> Iterator[float]:
     """Values per period: a noisy path towards the target, at a pace that differs per indicator."""
-    pace = rng.choice([0.45, 0.7, 0.9, 1.0, 1.1, 1.25])
+    pace = rng.choice([0.4, 0.55, 0.7, 0.9, 1.0, 1.2])
     if ind.type is IndicatorType.rating:
         top = len(ind.scale)
         for k in range(1, periods + 1):
