@@ -17,6 +17,17 @@ def minimal_text() -> str:
     return (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """The bundled programmes with the demo data (measurements and activity dates), built once for
+    the whole run through the CLI a newcomer uses; tests only read it."""
+    from kzlogframe.cli import main
+
+    db = tmp_path_factory.mktemp("demo-store") / "demo.duckdb"
+    assert main(["--db", str(db), "demo"]) == 0
+    return db
+
+
 def load_logframe(path: Path) -> Logframe:
     """A logframe file the test needs to be valid: fails the test with its problems otherwise."""
     checked = check_file(path)

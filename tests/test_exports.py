@@ -15,12 +15,10 @@ from streamlit.testing.v1 import AppTest
 from kzlogframe import chart_export
 from kzlogframe.chart_export import BrowserUnavailable, charts_zip, export_formats, to_html, to_png, to_svg
 from kzlogframe.charts import indicator_chart
-from kzlogframe.demo import demo_csv
 from kzlogframe.exports import (
     by_level, export_table, filter_table, neutralise, sheet_names, to_csv_bytes, to_xlsx_bytes)
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
-from kzlogframe.catalog import load_catalog
 from kzlogframe.models import Logframe
 from kzlogframe.progress import series
 from tests.conftest import ADMIN, FIXTURES, open_page
@@ -255,24 +253,13 @@ def test_without_a_browser_only_html_is_offered(no_browser, kazakh_chart):
 # ---------------------------------------------------------------- the Export page
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("export_page")
-    db = directory / "demo.duckdb"
-    for code, lf in load_catalog().items():
-        path = directory / f"demo-{code}.csv"
-        path.write_bytes(demo_csv(lf))
-        assert import_csv(path, {code: lf}, ADMIN, db=db).status == "committed"
-    return db
-
-
-def export_page(demo_db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_db))
+def export_page(demo_store, monkeypatch) -> AppTest:
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
     return open_page("views/export.py", timeout=90)
 
 
-def test_export_page_offers_data_charts_and_iati(demo_db, monkeypatch):
-    at = export_page(demo_db, monkeypatch)
+def test_export_page_offers_data_charts_and_iati(demo_store, monkeypatch):
+    at = export_page(demo_store, monkeypatch)
     assert not at.exception
     assert at.title[0].value == "Export"
     buttons = {b.key: b.label for b in at.get("download_button")}
@@ -288,9 +275,9 @@ def test_export_page_offers_data_charts_and_iati(demo_db, monkeypatch):
     assert not at.exception and at.title[0].value == "Экспорт"
 
 
-def test_export_page_says_plainly_when_there_is_no_browser(demo_db, monkeypatch):
+def test_export_page_says_plainly_when_there_is_no_browser(demo_store, monkeypatch):
     monkeypatch.setattr(chart_export, "browser_available", lambda: False)
-    at = export_page(demo_db, monkeypatch)
+    at = export_page(demo_store, monkeypatch)
     assert not at.exception
     assert any("Chromium" in w.value for w in at.warning)
     assert {b.key for b in at.get("download_button")} == {"export_csv", "export_xlsx", "export_iati"}

@@ -14,7 +14,7 @@ from kzlogframe.iati import activity_identifier, iati_xml
 from kzlogframe.measurements import current_measurements
 from kzlogframe.models import Logframe
 from tests.conftest import ROOT
-from tests.test_exports import demo_db, fixture_db, fixture_logframe  # noqa: F401  (pytest fixtures)
+from tests.test_exports import fixture_db  # noqa: F401  (a pytest fixture)
 
 SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "iati-2.03" / "iati-activities-schema.xsd")))
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -175,11 +175,11 @@ def test_the_schema_is_strict_about_element_order(fixture_file):
     assert not SCHEMA.validate(fixture_file)
 
 
-def test_bundled_programmes_validate_and_match_the_database(demo_db):
+def test_bundled_programmes_validate_and_match_the_database(demo_store):
     """Every level of both logframes, with demo data; each non-summing total indicator's actual
     per semester is the latest stored value ending in that semester, recomputed here with pandas."""
     for code, lf in load_catalog().items():
-        stored = current_measurements(code, demo_db)
+        stored = current_measurements(code, demo_store)
         root = parse(iati_xml(lf, stored))
         assert len(root.findall(".//indicator")) == sum(1 for _ in lf.indicators())
         semesters = lf.reporting_periods()
@@ -199,13 +199,13 @@ def test_bundled_programmes_validate_and_match_the_database(demo_db):
         assert checked >= 3, code
 
 
-def test_cli_writes_a_valid_file(demo_db, tmp_path, capsys):
+def test_cli_writes_a_valid_file(demo_store, tmp_path, capsys):
     out = tmp_path / "psr.xml"
-    assert main(["--db", str(demo_db), "iati", "psr", "-o", str(out)]) == 0
+    assert main(["--db", str(demo_store), "iati", "psr", "-o", str(out)]) == 0
     assert "XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081" in capsys.readouterr().out
     root = parse(out.read_bytes())
     assert root.find("iati-activity/title/narrative").text.startswith("Public sector reform")
-    assert main(["--db", str(demo_db), "iati", "nope", "-o", str(tmp_path / "x.xml")]) == 1
+    assert main(["--db", str(demo_store), "iati", "nope", "-o", str(tmp_path / "x.xml")]) == 1
     assert "unknown programme 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "x.xml").exists()
 

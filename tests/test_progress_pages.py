@@ -1,7 +1,5 @@
 """Overview, Logframe status and Indicators pages through AppTest, on the demo data."""
 
-import subprocess
-import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,17 +7,9 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ADMIN, ROOT
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("progress") / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
-                   capture_output=True)
-    return db
-
-
 @pytest.fixture
-def app(demo_db, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_db))
+def app(demo_store, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
     return at

@@ -12,8 +12,6 @@ import asyncio
 import datetime as dt
 import io
 import struct
-import subprocess
-import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -40,7 +38,7 @@ from kzlogframe.report_pdf import to_pdf
 from kzlogframe.report_xlsx import to_xlsx
 from kzlogframe.store import connect
 from kzlogframe.tracking import current_actuals, record_activity
-from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
+from tests.conftest import ADMIN, FIXTURES, load_logframe
 
 GENERATED = dt.date(2026, 1, 15)
 TA = User("ta", "uploader")
@@ -489,11 +487,8 @@ def test_renderers_table():
 
 
 @pytest.fixture(scope="module")
-def psr(tmp_path_factory):
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "demo"], cwd=ROOT, check=True,
-                   capture_output=True)
-    return make_report(SimpleNamespace(lf=load_catalog()["psr"], db=db), "2014-H2", "kk", programme="psr")
+def psr(demo_store):
+    return make_report(SimpleNamespace(lf=load_catalog()["psr"], db=demo_store), "2014-H2", "kk", programme="psr")
 
 
 def test_demo_programme_in_docx_and_xlsx(psr):
