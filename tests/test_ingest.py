@@ -108,7 +108,8 @@ def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path
 
 
 def test_a_file_that_is_neither_utf8_nor_cp1251_is_refused_at_its_line(tmp_path, catalog, db):
-    path = csv_file(tmp_path, b"programme,indicator,period,value\ndemo,DEMO.G.I1,2012,1\ndemo,DEMO.G.I1,2013,\x98\n")
+    path = csv_file(tmp_path, b"programme,indicator,period,value\ndemo,DEMO.G.I1,2012-H1,1\n"
+                              b"demo,DEMO.G.I1,2013-H1,\x98\n")
     with pytest.raises(UploadError, match=r"^upload\.csv:3: the file is neither UTF-8 nor cp1251 text"):
         import_csv(path, catalog, ADMIN, db=db, dry_run=True)
 
@@ -143,7 +144,7 @@ def test_each_delimiter(tmp_path, catalog, db, delimiter):
 ])
 def test_decimal_comma_and_thousands_separators(tmp_path, catalog, db, delimiter, cell, value):
     header = delimiter.join(["programme", "indicator", "period", "value"])
-    path = csv_file(tmp_path, f"{header}\n" + delimiter.join(["demo", "DEMO.R1.I1", "2012", cell]) + "\n")
+    path = csv_file(tmp_path, f"{header}\n" + delimiter.join(["demo", "DEMO.R1.I1", "2012-H1", cell]) + "\n")
     report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "committed", rejected(report)
     row = stored(db).iloc[0]
@@ -159,7 +160,6 @@ def test_decimal_comma_and_thousands_separators(tmp_path, catalog, db, delimiter
     ("2012-Q3", "2012-Q3", "2012-07-01", "2012-09-30"),
     ("2012-06", "2012-06", "2012-06-01", "2012-06-30"),
     ("2012-02", "2012-02", "2012-02-01", "2012-02-29"),
-    ("2012", "2012", "2012-01-01", "2012-12-31"),
     ("2012-06-30", "2012-06-30", "2012-06-30", "2012-06-30"),
     ("30.06.2012", "2012-06-30", "2012-06-30", "2012-06-30"),
     ("5.3.2013", "2013-03-05", "2013-03-05", "2013-03-05"),
@@ -172,6 +172,17 @@ def test_each_period_form_is_stored_with_its_dates(tmp_path, catalog, db, period
     assert import_csv(path, catalog, ADMIN, db=db).status == "committed"
     row = stored(db).iloc[0]
     assert (row.period_label, str(row.period_start.date()), str(row.period_end.date())) == (label, start, end)
+
+
+def test_the_year_form_is_read_as_a_year_and_refused_for_spanning_two_halves(tmp_path, catalog, db):
+    """``2012`` is one of the period forms, but no programme reports yearly: under calendar halves a
+    year runs over two reporting periods, so the row is refused with both halves and their dates."""
+    path = csv_file(tmp_path, "programme,indicator,period,value\ndemo,DEMO.G.I1,2012-06-30,done\n"
+                              "demo,DEMO.G.I1,2012,done\n")
+    report = import_csv(path, catalog, ADMIN, db=db)
+    assert rejected(report) == [(3, "period 2012 spans the reporting periods 2012-H1 (2012-01-01 – 2012-06-30) … "
+                                    "2012-H2 (2012-07-01 – 2012-12-31): give one value per reporting period")]
+    assert stored(db)[["line", "period_label"]].values.tolist() == [[2, "2012-06-30"]]
 
 
 @pytest.mark.parametrize("period, reason", [
@@ -189,7 +200,8 @@ def test_each_period_form_is_stored_with_its_dates(tmp_path, catalog, db, period
     ("2019", f"period 2019 is outside the programme window {WINDOW}"),
 ])
 def test_bad_periods_are_rejected_with_the_reason(tmp_path, catalog, db, period, reason):
-    path = csv_file(tmp_path, f"programme,indicator,period,value\ndemo,DEMO.G.I1,2012,1\ndemo,DEMO.G.I1,{period},1\n")
+    path = csv_file(tmp_path, "programme,indicator,period,value\ndemo,DEMO.G.I1,2012-H1,1\n"
+                              f"demo,DEMO.G.I1,{period},1\n")
     report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(3, reason)]
     assert report.accepted.line.tolist() == [2]
@@ -232,7 +244,7 @@ def test_milestone_values(tmp_path, catalog, db, cell, value):
 
 def test_rating_values_inside_the_scale_are_stored(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme,indicator,period,value,ministry\n"
-                              "rated,RATED.P1.I1,2012,1,Ministry of Finance\nRATED,rated.p1.i1,2013,3,\n")
+                              "rated,RATED.P1.I1,2012-H1,1,Ministry of Finance\nRATED,rated.p1.i1,2013-H1,3,\n")
     report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "committed" and report.rejected.empty
     got = stored(db)[["programme", "indicator", "value", "ministry"]].values.tolist()
@@ -248,34 +260,34 @@ MILESTONE = "value '{}' is not a milestone status (done/1/иә/да/yes or 0/no)
 
 
 @pytest.mark.parametrize("row, reason", [
-    ("nope,DEMO.G.I1,2012,done,,,,", "unknown programme 'nope'"),
-    (",DEMO.G.I1,2012,done,,,,", "programme is empty"),
-    ("demo,DEMO.X.I9,2012,1,,,,", "unknown indicator 'DEMO.X.I9' in programme demo"),
-    ("demo,RATED.P1.I1,2012,1,,,,", "unknown indicator 'RATED.P1.I1' in programme demo"),
-    ("demo,,2012,1,,,,", "indicator is empty"),
-    ("demo,DEMO.R1.I1,2012,,female,Mangystau,,", "value is empty"),
-    ("demo,DEMO.R1.I1,2012,   ,female,Mangystau,,", "value is empty"),
-    ("demo,DEMO.R1.I1,2012,abc,female,Mangystau,,", "value 'abc' is not a number"),
-    ("demo,DEMO.R1.I1,2012,1.2.3,female,Mangystau,,", "value '1.2.3' is not a number"),
-    ("demo,DEMO.R1.I1,2012,inf,female,Mangystau,,", "value 'inf' is not a number"),
-    ("demo,DEMO.R1.I1,2012,nan,female,Mangystau,,", "value 'nan' is not a number"),
-    ("demo,DEMO.G.I1,2012,maybe,,,,", MILESTONE.format("maybe")),
-    ("demo,DEMO.G.I1,2012,2,,,,", MILESTONE.format("2")),
-    ("rated,RATED.P1.I1,2012,4,,,,", "value '4' is not a rating 1..3"),
-    ("rated,RATED.P1.I1,2012,0,,,,", "value '0' is not a rating 1..3"),
-    ("rated,RATED.P1.I1,2012,\"1,5\",,,,", "value '1,5' is not a rating 1..3"),
-    ("rated,RATED.P1.I1,2012,high,,,,", "value 'high' is not a rating 1..3"),
+    ("nope,DEMO.G.I1,2013-H1,done,,,,", "unknown programme 'nope'"),
+    (",DEMO.G.I1,2013-H1,done,,,,", "programme is empty"),
+    ("demo,DEMO.X.I9,2013-H1,1,,,,", "unknown indicator 'DEMO.X.I9' in programme demo"),
+    ("demo,RATED.P1.I1,2013-H1,1,,,,", "unknown indicator 'RATED.P1.I1' in programme demo"),
+    ("demo,,2013-H1,1,,,,", "indicator is empty"),
+    ("demo,DEMO.R1.I1,2013-H1,,female,Mangystau,,", "value is empty"),
+    ("demo,DEMO.R1.I1,2013-H1,   ,female,Mangystau,,", "value is empty"),
+    ("demo,DEMO.R1.I1,2013-H1,abc,female,Mangystau,,", "value 'abc' is not a number"),
+    ("demo,DEMO.R1.I1,2013-H1,1.2.3,female,Mangystau,,", "value '1.2.3' is not a number"),
+    ("demo,DEMO.R1.I1,2013-H1,inf,female,Mangystau,,", "value 'inf' is not a number"),
+    ("demo,DEMO.R1.I1,2013-H1,nan,female,Mangystau,,", "value 'nan' is not a number"),
+    ("demo,DEMO.G.I1,2013-H1,maybe,,,,", MILESTONE.format("maybe")),
+    ("demo,DEMO.G.I1,2013-H1,2,,,,", MILESTONE.format("2")),
+    ("rated,RATED.P1.I1,2013-H1,4,,,,", "value '4' is not a rating 1..3"),
+    ("rated,RATED.P1.I1,2013-H1,0,,,,", "value '0' is not a rating 1..3"),
+    ("rated,RATED.P1.I1,2013-H1,\"1,5\",,,,", "value '1,5' is not a rating 1..3"),
+    ("rated,RATED.P1.I1,2013-H1,high,,,,", "value 'high' is not a rating 1..3"),
     ("demo,DEMO.G.I1,2012-H3,done,,,,", f"period '2012-H3' is not one of {PERIOD_FORMS}"),
     ("demo,DEMO.G.I1,2011-Q1,done,,,,", f"period 2011-Q1 is outside the programme window {WINDOW}"),
-    ("demo,DEMO.G.I1,2012,done,,Mangystau,,", "indicator is not disaggregated by oblast"),
-    ("demo,DEMO.G.I1,2012,done,female,,,", "indicator is not disaggregated by sex"),
-    ("demo,DEMO.R1.I1,2012,5,,,Ministry of Finance,", "indicator is not disaggregated by ministry"),
-    ("demo,DEMO.R1.I1,2012,5,female,Atyrau,,", "oblast 'Atyrau' is not declared for demo"),
-    ("demo,DEMO.R1.I1,2012,5,x,Mangystau,,", "sex 'x' is not female/male"),
-    ("rated,RATED.P1.I1,2012,2,,,Ministry of Magic,", "ministry 'Ministry of Magic' is not declared for rated"),
-    ("demo,DEMO.R1.I1,2012,5,female,Mangystau", "malformed CSV row: expected 8 fields separated by ',' "
+    ("demo,DEMO.G.I1,2013-H1,done,,Mangystau,,", "indicator is not disaggregated by oblast"),
+    ("demo,DEMO.G.I1,2013-H1,done,female,,,", "indicator is not disaggregated by sex"),
+    ("demo,DEMO.R1.I1,2013-H1,5,,,Ministry of Finance,", "indicator is not disaggregated by ministry"),
+    ("demo,DEMO.R1.I1,2013-H1,5,female,Atyrau,,", "oblast 'Atyrau' is not declared for demo"),
+    ("demo,DEMO.R1.I1,2013-H1,5,x,Mangystau,,", "sex 'x' is not female/male"),
+    ("rated,RATED.P1.I1,2013-H1,2,,,Ministry of Magic,", "ministry 'Ministry of Magic' is not declared for rated"),
+    ("demo,DEMO.R1.I1,2013-H1,5,female,Mangystau", "malformed CSV row: expected 8 fields separated by ',' "
                                                  "(check the delimiter and quotes)"),
-    ("demo,DEMO.R1.I1,2012,5,female,Mangystau,,x,y", "malformed CSV row: expected 8 fields separated by ',' "
+    ("demo,DEMO.R1.I1,2013-H1,5,female,Mangystau,,x,y", "malformed CSV row: expected 8 fields separated by ',' "
                                                      "(check the delimiter and quotes)"),
     ("nope,X,2012-H3,,,,,", f"unknown programme 'nope'; period '2012-H3' is not one of {PERIOD_FORMS}"),
     ("demo,DEMO.R1.I1,2019,abc,female,Atyrau,,",
@@ -321,8 +333,8 @@ def test_line_numbers_stay_right_after_malformed_rows(tmp_path, catalog, db):
 bad
 {GOOD}
 too,many,fields,in,this,row,for,the,header
-demo,DEMO.G.I1,2012,maybe,,,,
-"unterminated,DEMO.G.I1,2012,done,,,,
+demo,DEMO.G.I1,2013-H1,maybe,,,,
+"unterminated,DEMO.G.I1,2013-H1,done,,,,
 """)
     report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     malformed = "malformed CSV row: expected 8 fields separated by ',' (check the delimiter and quotes)"
@@ -345,7 +357,7 @@ def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path,
         lines.append(f"demo;DEMO.R1.I1;{day:%d.%m.%Y};{i},5;{sex};{oblast};{filler}№{i}")
     lines[6000] = 'demo;DEMO.R1.I1;2013-H1;1;female;Mangystau;"quoted; with ""quotes"" and ; inside"'
     lines[7000] = "demo;DEMO.R1.I1;2013-H2;1;female;Mangystau;comment;one field too many"
-    lines[9000] = "demo;NOPE;2013;1;;;"
+    lines[9000] = "demo;NOPE;2013-H1;1;;;"
     path = csv_file(tmp_path, "\n".join(lines) + "\n")
     assert path.stat().st_size > _LARGE_FILE_BYTES
 
@@ -360,14 +372,14 @@ def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path,
 
 
 def test_tab_delimiter_is_named_in_the_malformed_message(tmp_path, catalog, db):
-    path = csv_file(tmp_path, "programme\tindicator\tperiod\tvalue\ndemo\tDEMO.G.I1\t2012\n")
+    path = csv_file(tmp_path, "programme\tindicator\tperiod\tvalue\ndemo\tDEMO.G.I1\t2012-H1\n")
     report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
     assert rejected(report) == [(2, "malformed CSV row: expected 4 fields separated by 'tab' "
                                     "(check the delimiter and quotes)")]
 
 
 def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, db):
-    path = csv_file(tmp_path, "programme,indicator,period,value\nnope,X,2012,1\n")
+    path = csv_file(tmp_path, "programme,indicator,period,value\nnope,X,2012-H1,1\n")
     report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "nothing_to_commit"
     assert report.message == "upload.csv: no acceptable row, nothing changed (1 rejected)"
@@ -384,17 +396,17 @@ def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, db):
     (b"programme,indicator,period,value", "upload.csv:2: the file has a header but no data rows"),
     (b"programme,indicator,period,value\r\n", "upload.csv:2: the file has a header but no data rows"),
     (b"programme,indicator,period,value\n\n\n", "upload.csv:2: the file has a header but no data rows"),
-    (b"programme,indicator,period,value,colour\ndemo,DEMO.G.I1,2012,1,red\n",
+    (b"programme,indicator,period,value,colour\ndemo,DEMO.G.I1,2012-H1,1,red\n",
      f"upload.csv:1: header: unknown column 'colour' (column 5). {EXPECTED_COLUMNS}"),
     (b"programme,indicator,value\ndemo,DEMO.G.I1,1\n",
      f"upload.csv:1: header: missing required column(s): period. {EXPECTED_COLUMNS}"),
-    ("programme,indicator,period,value,мән\ndemo,DEMO.G.I1,2012,1,1\n".encode(),
+    ("programme,indicator,period,value,мән\ndemo,DEMO.G.I1,2012-H1,1,1\n".encode(),
      f"upload.csv:1: header: column 'мән' repeats 'value' (column 5). {EXPECTED_COLUMNS}"),
-    (b"programme,indicator,period,value,\ndemo,DEMO.G.I1,2012,1,\n",
+    (b"programme,indicator,period,value,\ndemo,DEMO.G.I1,2012-H1,1,\n",
      f"upload.csv:1: header: unknown column '' (column 5). {EXPECTED_COLUMNS}"),
     (b"a,b\n1,2\n", "upload.csv:1: header: unknown column 'a' (column 1); unknown column 'b' (column 2); "
                     f"missing required column(s): programme, indicator, period, value. {EXPECTED_COLUMNS}"),
-    (b"programme,indicator,period,value\ndemo,DEMO.G.I1,2012,1\r\ndemo,DEMO.G.I1,2013,1\n",
+    (b"programme,indicator,period,value\ndemo,DEMO.G.I1,2012-H1,1\r\ndemo,DEMO.G.I1,2013-H1,1\n",
      "upload.csv:1: the file cannot be read as CSV (are its line endings mixed, some CRLF and some LF?); "
      "save it again as CSV and re-upload"),
 ])
@@ -420,7 +432,7 @@ def test_cli_dry_run_prints_rejected_rows_and_writes_nothing(tmp_path, db):
     logframes.mkdir()
     (logframes / "minimal.yaml").write_bytes((FIXTURES / "minimal.yaml").read_bytes())
     env = {k: v for k, v in os.environ.items() if k != "KZLOGFRAME_DB"}
-    path = csv_file(tmp_path, f"{HEADER}\n{GOOD}\ndemo,DEMO.R1.I1,2012-H2,abc,female,Mangystau,,\nnope,X,2012,1,,,,\n")
+    path = csv_file(tmp_path, f"{HEADER}\n{GOOD}\ndemo,DEMO.R1.I1,2012-H2,abc,female,Mangystau,,\nnope,X,2012-H1,1,,,,\n")
     done = subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "import", str(path), "--dry-run"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**env, "KZLOGFRAME_LOGFRAMES": str(logframes)})
@@ -465,7 +477,7 @@ def test_fuzz_arbitrary_bytes(fuzz_dir, catalog, data):
 
 
 CELLS = st.text(max_size=10) | st.sampled_from([
-    "demo", "rated", "DEMO.G.I1", "DEMO.R1.I1", "RATED.P1.I1", "2012-H1", "2012-Q3", "31.02.2012", "0000",
+    "demo", "rated", "DEMO.G.I1", "DEMO.R1.I1", "RATED.P1.I1", "2012-H1", "2012-Q3", "2012", "2011-Q4", "31.02.2012", "0000",
     "done", "иә", "2,5", "1e308", "inf", "Mangystau", "f", "", '"', '""', ",", ";", "\t", "\n", "\r", "\u00a0"])
 
 

@@ -226,7 +226,7 @@ def test_supersede_and_rollback_keep_every_value_in_history(tmp_path, catalog, d
 
 
 def test_a_batch_records_its_file_user_and_row_counts(tmp_path, catalog, db):
-    body = many_rows(HALVES[:2], "male") + "nope,X,2012,1,,,\n"
+    body = many_rows(HALVES[:2], "male") + "nope,X,2012-H1,1,,,\n"
     path = csv_file(tmp_path, "counts.csv", body)
     report = import_csv(path, catalog, User("aigerim", 'admin'), db=db)
     assert report.message == "batch 1: 4 rows committed, 1 rejected, 0 warnings"
@@ -348,7 +348,7 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path, db):
 
 def test_cli_import_batches_rollback(tmp_path, db, monkeypatch, capsys):
     monkeypatch.setenv("KZLOGFRAME_LOGFRAMES", cli_env(tmp_path)["KZLOGFRAME_LOGFRAMES"])
-    path = csv_file(tmp_path, "upload.csv", "demo,DEMO.R1.I1,2012-H1,5,female,Mangystau,\nnope,X,2012,1,,,\n")
+    path = csv_file(tmp_path, "upload.csv", "demo,DEMO.R1.I1,2012-H1,5,female,Mangystau,\nnope,X,2012-H1,1,,,\n")
     base = ["--db", str(db), "--user", "aigerim"]
 
     assert main([*base, "import", str(path), "--dry-run", "--strict"]) == 1
