@@ -4,10 +4,10 @@ reads Kazakh text correctly) or as a workbook with one typed sheet per logframe 
 Every text cell leaves through :func:`neutralise`, so a comment uploaded as ``=HYPERLINK(…)``
 opens in Excel or LibreOffice as text, never as a formula (OWASP "CSV injection").
 
-Every row carries, beside the value as it was reported, the indicator's ``reporting_value`` for the
-row's reporting period and cell (the progress engine's number: the one the pages, the report and
-IATI show) and the indicator's status at the end of that period, so an export reconciles with
-every other output.
+Every row carries, beside the value as it was reported, the ``reporting_value`` of its cell (or
+total) for the row's reporting period after the cumulative rule, the indicator's total for that
+period (``indicator_value``: the number the pages, the report and IATI headline) and the
+indicator's status at the end of that period, so an export reconciles with every other output.
 
 Public API::
 
@@ -37,9 +37,9 @@ from .progress import (
 
 COLUMNS = ["programme", "level_kind", "level_code", "indicator", "indicator_text", "type", "cumulative", "unit",
            "period_label", "period_start", "period_end", "reporting_period", "sex", "oblast", "ministry", "value",
-           "reporting_value", "status", "numerator", "denominator", "baseline", "baseline_source", "target",
-           "target_date", "source", "comment", "evidence_url"]
-NUMBER_COLUMNS = ["value", "reporting_value", "numerator", "denominator", "baseline", "target"]
+           "reporting_value", "indicator_value", "status", "numerator", "denominator", "baseline", "baseline_source",
+           "target", "target_date", "source", "comment", "evidence_url"]
+NUMBER_COLUMNS = ["value", "reporting_value", "indicator_value", "numerator", "denominator", "baseline", "target"]
 DATE_TYPE = "datetime64[ns]"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet read a formula
 LEVEL_KINDS = {Goal: "goal", Purpose: "purpose", Result: "result", SubResult: "sub_result"}
@@ -107,6 +107,8 @@ def _reporting(rows: pd.DataFrame, logframe: Logframe, measurements: pd.DataFram
     rows = rows.assign(reporting_period=placed.reindex(range(len(rows))).to_numpy())
     rows = rows.merge(values[["indicator", *cells, "reporting_period", "value"]].rename(
         columns={"value": "reporting_value"}), how="left", on=["indicator", *cells, "reporting_period"])
+    rows = rows.merge(totals[["indicator", "reporting_period", "value"]].rename(columns={"value": "indicator_value"}),
+                      how="left", on=["indicator", "reporting_period"])
     rows = rows.merge(statuses, how="left", on=["indicator", "reporting_period"])
     rows["status"] = rows["status"].map(lambda s: status_label(s, lang, icon=False) if isinstance(s, str) else None)
     base = baselines(measurements, catalog)[["indicator", "baseline", "baseline_source"]]

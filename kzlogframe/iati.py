@@ -183,17 +183,17 @@ def _indicator(result: etree._Element, ind: Indicator, base: tuple | None, perio
     targets = {period_containing(periods, target.date).index - 1: target for target in dated}  # latest per period
     actual = totals[totals["indicator"] == ind.code].set_index("slot")["value"]
     by_cell = cells[cells["indicator"] == ind.code]
-    for slot in sorted(set(targets) | set(actual.index)):
+    for slot in sorted(set(targets) | set(actual.index) | set(by_cell["slot"])):
         period = etree.SubElement(element, "period")
         etree.SubElement(period, "period-start", {"iso-date": periods[slot].start.isoformat()})
         etree.SubElement(period, "period-end", {"iso-date": periods[slot].end.isoformat()})
         if slot in targets:
             _value(period, "target", ind, targets[slot].value, _target_comment(ind, targets[slot], langs))
-        if slot in actual.index:
+        if slot in actual.index:  # none when the cells are not combined and no total was reported
             _value(period, "actual", ind, actual[slot], _actual_comment(ind, actual[slot], langs))
-            for row in by_cell[by_cell["slot"] == slot].itertuples():
-                dims = {dim: getattr(row, dim) for dim in CELL_DIMS if getattr(row, dim)}
-                _value(period, "actual", ind, row.value, _actual_comment(ind, row.value, langs), dims)
+        for row in by_cell[by_cell["slot"] == slot].itertuples():
+            dims = {dim: getattr(row, dim) for dim in CELL_DIMS if getattr(row, dim)}
+            _value(period, "actual", ind, row.value, _actual_comment(ind, row.value, langs), dims)
 
 
 def _result_type(level: Level) -> str:

@@ -280,14 +280,14 @@ _KEY_STRADDLE = f"""
         SELECT p.programme, kp.kp, kp.period_start, kp.period_end
         FROM (SELECT DISTINCT programme FROM rp) p CROSS JOIN key_period kp WHERE kp.period_start IS NOT NULL
     ), held AS (
-        SELECT pk.*, rp.reporting_period, rp.rp_start, rp.rp_end FROM {reporting_join_sql('pk', 'rp')}
+        SELECT pk.*, rp.reporting_period, rp.rp_index, rp.rp_start, rp.rp_end FROM {reporting_join_sql('pk', 'rp')}
     )
     SELECT held.programme, held.kp,
-           f.reporting_period || ' (' || strftime(f.rp_start, '%Y-%m-%d') || ' – ' || strftime(f.rp_end, '%Y-%m-%d')
+           rp.reporting_period || ' (' || strftime(rp.rp_start, '%Y-%m-%d') || ' – ' || strftime(rp.rp_end, '%Y-%m-%d')
            || ') … ' || held.reporting_period || ' (' || strftime(held.rp_start, '%Y-%m-%d') || ' – '
            || strftime(held.rp_end, '%Y-%m-%d') || ')' AS spans
-    FROM held ASOF JOIN rp f ON f.programme = held.programme AND held.period_start >= f.rp_start
-    WHERE held.period_start < held.rp_start"""
+    FROM {reporting_join_sql('held', 'rp', 'period_start')}
+    WHERE rp.rp_index <> held.rp_index"""
 
 _KEY_DIMENSIONS = f"""
     CREATE TEMP TABLE key_dims AS

@@ -113,17 +113,15 @@ def reporting_period_of(periods: Sequence[ReportingPeriod], start: dt.date, end:
     """THE rule that places a measurement in the reporting calendar: it belongs to the reporting
     period that holds its last day, the day its value is known. One that starts in an earlier
     reporting period straddles two and is refused (:class:`StraddlesPeriods`), because its value
-    cannot be split between them. Days after the calendar's last period belong to that period.
+    cannot be split between them. Days before the calendar's first period belong to the first,
+    days after its last period to the last.
 
     The importer and the progress engine apply the same rule in SQL (:func:`reporting_join_sql`)."""
-    position = bisect.bisect_right([p.start for p in periods], end) - 1
-    if position < 0:
-        raise StraddlesPeriods(f"{end.isoformat()} is before the first reporting period {periods[0]}")
-    holder = periods[position]
-    if start < holder.start:
-        first = max(bisect.bisect_right([p.start for p in periods], start) - 1, 0)
-        spanned = " … ".join(str(p) for p in (periods[first], holder))
-        raise StraddlesPeriods(f"spans the reporting periods {spanned}: give one value per reporting period")
+    starts = [p.start for p in periods]
+    holder = periods[max(bisect.bisect_right(starts, end) - 1, 0)]
+    first = periods[max(bisect.bisect_right(starts, start) - 1, 0)]
+    if first.index != holder.index:
+        raise StraddlesPeriods(f"spans the reporting periods {first} … {holder}: give one value per reporting period")
     return holder
 
 
@@ -132,21 +130,24 @@ def period_containing(periods: Sequence[ReportingPeriod], day: dt.date) -> Repor
     return reporting_period_of(periods, day, day)
 
 
-def reporting_join_sql(left: str, right: str) -> str:
-    """SQL of :func:`reporting_period_of` for whole tables: ``{left} ASOF LEFT JOIN {right}``,
-    where ``left`` has ``programme`` and ``period_end`` and ``right`` (a table of
-    :func:`reporting_frame` rows) ``programme`` and ``rp_start``. ``period_start < rp_start``
-    then marks a measurement that straddles two reporting periods."""
-    return (f"{left} ASOF LEFT JOIN {right} ON {right}.programme = {left}.programme "
-            f"AND {left}.period_end >= {right}.rp_start")
+def reporting_join_sql(left: str, right: str, day: str = "period_end") -> str:
+    """SQL of :func:`reporting_period_of` for whole tables: ``{left} ASOF JOIN {right}`` on the
+    reporting period holding ``{left}.{day}``, where ``left`` has ``programme`` and ``right`` is a
+    table of :func:`reporting_rows`. Joined on the ``day`` of the measurement's start, the rule's
+    other half, a different ``rp_index`` marks a measurement that straddles two periods."""
+    return (f"{left} ASOF JOIN {right} ON {right}.programme = {left}.programme "
+            f"AND {left}.{day} >= {right}.rp_from")
 
 
-REPORTING_COLUMNS = ["programme", "reporting_period", "rp_index", "rp_start", "rp_end"]
+REPORTING_COLUMNS = ["programme", "reporting_period", "rp_index", "rp_start", "rp_end", "rp_from"]
+BEFORE_ANY_PROGRAMME = dt.date(1900, 1, 1)  # where the first reporting period starts for the join
 
 
 def reporting_rows(programme: str, periods: Sequence[ReportingPeriod]) -> list[tuple]:
-    """Rows of the reporting calendar table SQL joins against (columns :data:`REPORTING_COLUMNS`)."""
-    return [(programme, p.label, p.index, p.start, p.end) for p in periods]
+    """Rows of the reporting calendar table SQL joins against (columns :data:`REPORTING_COLUMNS`);
+    ``rp_from`` is where the join starts the period: the first one long before any programme."""
+    return [(programme, p.label, p.index, p.start, p.end, BEFORE_ANY_PROGRAMME if p.index == 1 else p.start)
+            for p in periods]
 
 
 def latest_finished_with_data(periods: Sequence[ReportingPeriod], measured_ends: Sequence[dt.date],

@@ -257,7 +257,7 @@ def reporting_table(logframes: Catalog) -> pd.DataFrame:
     """Every programme's reporting calendar as rows (:data:`periods.REPORTING_COLUMNS`)."""
     rows = [row for code, lf in logframes.items() for row in reporting_rows(code, lf.reporting_periods())]
     table = pd.DataFrame(rows, columns=REPORTING_COLUMNS)
-    return table.astype({"rp_start": "datetime64[ns]", "rp_end": "datetime64[ns]"})
+    return table.astype({"rp_start": "datetime64[ns]", "rp_end": "datetime64[ns]", "rp_from": "datetime64[ns]"})
 
 
 def target_table(logframes: Catalog) -> pd.DataFrame:
@@ -314,7 +314,6 @@ def _values_sql(cells: bool, until: bool) -> str:
     ), r AS (
         SELECT v.*, rp.reporting_period, rp.rp_index, rp.rp_start, rp.rp_end
         FROM {reporting_join_sql('v', 'rp')}
-        WHERE rp.rp_index IS NOT NULL
     ), w AS (
         SELECT {keys}, reporting_period, rp_index, rp_start, rp_end, any_value(type) AS type,
                any_value(cumulative) AS cumulative, count(*) AS measurements,

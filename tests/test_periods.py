@@ -142,10 +142,32 @@ def test_a_period_over_two_reporting_periods_is_refused_naming_them():
 @pytest.mark.parametrize("periods", [calendar_halves(D(2011, 6, 23), D(2018, 6, 22)),
                                      semesters(D(2011, 6, 23), D(2018, 6, 22))], ids=["halves", "semesters"])
 def test_the_sql_rule_agrees_with_the_python_rule_on_every_day(con, periods):
-    days = pd.date_range(periods[0].start, periods[-1].end + dt.timedelta(days=40), freq="D")
-    frame = pd.DataFrame({"programme": "p", "period_start": days, "period_end": days})
+    """Each day of the calendar (and 40 days either side), alone and as the last day of a 100-day
+    period: the same reporting period, and the same straddles, from SQL as from Python."""
+    days = pd.date_range(periods[0].start - dt.timedelta(days=40), periods[-1].end + dt.timedelta(days=40), freq="D")
+    frame = pd.DataFrame({"programme": "p", "period_start": days - pd.Timedelta(days=100), "period_end": days})
     con.register("m", frame)
     con.register("rp", pd.DataFrame(reporting_rows("p", periods), columns=REPORTING_COLUMNS))
-    labels = con.execute(f"SELECT m.period_end, rp.reporting_period FROM {reporting_join_sql('m', 'rp')} "
-                         "ORDER BY m.period_end").fetchall()
-    assert [label for _, label in labels] == [reporting_period_of(periods, d.date(), d.date()).label for d in days]
+    held = con.execute(f"SELECT m.period_end, rp.reporting_period FROM {reporting_join_sql('m', 'rp')} "
+                       "ORDER BY m.period_end").fetchall()
+    assert [label for _, label in held] == [reporting_period_of(periods, d.date(), d.date()).label for d in days]
+    straddling = con.execute(f"""
+        WITH h AS (SELECT m.*, rp.rp_index FROM {reporting_join_sql('m', 'rp')})
+        SELECT h.period_end FROM {reporting_join_sql('h', 'rp', 'period_start')} WHERE rp.rp_index <> h.rp_index
+        ORDER BY 1""").fetchall()
+
+    def refused(start: dt.date, end: dt.date) -> bool:
+        try:
+            reporting_period_of(periods, start, end)
+        except StraddlesPeriods:
+            return True
+        return False
+    assert [d.date() for d, in straddling] == [d.date() for d in days
+                                              if refused((d - pd.Timedelta(days=100)).date(), d.date())]
+
+
+def test_days_before_the_first_period_belong_to_it():
+    sems = semesters(D(2011, 6, 23), D(2018, 6, 22))
+    assert reporting_period_of(sems, D(2011, 6, 1), D(2011, 6, 30)).label == "S1"  # June 2011: before S1 starts
+    with pytest.raises(StraddlesPeriods, match="S1 .* … S2 "):
+        reporting_period_of(sems, D(2011, 1, 1), D(2011, 12, 31))  # the year 2011 ends in S2
