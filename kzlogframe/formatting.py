@@ -76,6 +76,11 @@ def measured_value(value: float | None, kind: str, lang: str, unit: str | None =
     return f"{number(value, lang)} {unit}" if unit else number(value, lang)
 
 
+def money_unit(unit: str, lang: str) -> str:
+    """The logframes state amounts in "EUR thousand": said in the reader's language."""
+    return t("report.budget_unit", lang) if unit == "EUR thousand" else unit
+
+
 def assessed_summary(counts: dict[str, int], lang: str) -> str:
     """The sentence every aggregate leads with: "18 of 50 indicators assessed; of the others:
     24 without a usable target, 7 not yet due, 1 without data" (``counts`` holds ``n_indicators``,

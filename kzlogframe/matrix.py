@@ -133,10 +133,12 @@ def structure_counts(lf: Logframe) -> dict[str, int]:
 
 
 def budget_table(lf: Logframe, lang: str) -> pd.DataFrame:
-    """The indicative budget as stated, with its total row; seed discrepancies flagged, not fixed."""
-    cols = [t(f"logframe.budget.{k}", lang) for k in ("code", "line", "eu", "cofinancing", "total")]
-    rows = [[line.code, line.label.get(lang) + (" ⚠" if line.discrepancy else ""),
-             line.eu, line.cofinancing, line.total] for line in lf.budget.lines]
+    """The indicative budget as stated, numbered, with its total row; discrepancies of the source
+    document are flagged (⚠), not fixed."""
+    cols = [t("report.row_number", lang)] + [t(f"logframe.budget.{k}", lang) for k in ("line", "eu", "cofinancing",
+                                                                                       "total")]
+    rows = [[str(n), line.label.get(lang) + (" ⚠" if line.discrepancy else ""), line.eu, line.cofinancing, line.total]
+            for n, line in enumerate(lf.budget.lines, start=1)]
     total = lf.budget.total
     rows.append(["", t("logframe.budget.grand_total", lang), total.eu, total.cofinancing, total.total])
     return pd.DataFrame(rows, columns=cols)

@@ -5,7 +5,7 @@ the numeric model at render time with ``formatting``."""
 from __future__ import annotations
 
 from .formatting import (
-    DASH, assessed_summary, date, level_label, measured_value, number, percent, status_label)
+    DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, status_label)
 from .i18n import t
 from .report import ActivityRow, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
 
@@ -98,13 +98,8 @@ def budget_cells(report: Report, lang: str) -> list[list[str]]:
                     number(total.cofinancing, lang), number(total.total, lang)]]
 
 
-def budget_unit(report: Report, lang: str) -> str:
-    """The logframe states amounts in "EUR thousand": said in the reader's language."""
-    return t("report.budget_unit", lang) if report.budget_unit == "EUR thousand" else report.budget_unit
-
-
 def budget_header(report: Report, lang: str) -> list[str]:
-    unit = budget_unit(report, lang)
+    unit = money_unit(report.budget_unit, lang)
     return [t("report.row_number", lang), t("logframe.budget.line", lang)] + [
         f"{t(f'logframe.budget.{k}', lang)} ({unit})" for k in ("eu", "cofinancing", "total")]
 

@@ -52,11 +52,11 @@ b.metric(t("col.score", lang), percent(row["vs_expected"], lang))
 c.metric(t("col.actual", lang), shown(row["actual"]),
          help=row["last_period"] if isinstance(row["last_period"], str) else None)
 d.metric(t("col.expected", lang), shown(row["expected"]))
-if indicator.combine_cells is not None and indicator.combine_cells.value == "none" and row["n_points"] == 0:
-    st.info(t("ind.cells_not_combined", lang))
-
+cells_only = indicator.combine_cells is not None and indicator.combine_cells.value == "none"
 points = series(measured, indicator_code, logframe)
-if points[points["kind"] == "actual"].empty:
+if cells_only and row["n_points"] == 0:
+    st.info(t("ind.cells_not_combined", lang))
+elif points[points["kind"] == "actual"].empty:
     st.info(t("ind.no_data", lang))
 if not points.empty:
     chart(indicator_chart(points, indicator, lang, as_of, row["expected"]), f"{indicator_code}-{as_of}",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from kzlogframe.formatting import money_unit
 from kzlogframe.i18n import t
 from kzlogframe.matrix import budget_table, programme_facts, render_matrix_html, structure_counts
 from kzlogframe.ui import require
@@ -26,11 +27,12 @@ for result in logframe.results:
         st.text(result.sequencing.get(lang))
 
 st.subheader(t("logframe.budget", lang))
-st.caption(t("logframe.budget_unit", lang, unit=logframe.budget.unit))
+st.caption(t("logframe.budget_unit", lang, unit=money_unit(logframe.budget.unit, lang)))
 st.dataframe(budget_table(logframe, lang), hide_index=True, width="stretch")
-for line in logframe.budget.lines:
+for number, line in enumerate(logframe.budget.lines, start=1):
     if line.discrepancy:
-        st.warning(f"{line.code}: {t('logframe.budget.discrepancy', lang)}. {line.discrepancy.get(lang)}")
+        st.warning(f"{number}. {line.label.get(lang)}: {t('logframe.budget.discrepancy', lang)}. "
+                   f"{line.discrepancy.get(lang)}")
 
 committee = logframe.steering_committee
 st.subheader(t("logframe.steering", lang))
