@@ -1,6 +1,6 @@
 """Benchmark: progress for a portfolio of 50 programmes × 40 indicators × 14 semesters (≈ 1 M values).
 
-DESIGN §9 target: indicator_progress + level_progress < 1 s warm. Prints the row count, cold and
+Target: indicator_progress + level_progress < 1 s warm. Prints the row count, cold and
 warm (best of 3) seconds, a bare DuckDB aggregate over the same DataFrame, and their ratio.
 
     python bench/progress.py [--programmes 50]

@@ -1,4 +1,4 @@
-"""Weaknesses of a logframe itself (DESIGN §4 checks no open system enforces), shown as warnings on
+"""Weaknesses of a logframe itself (checks no open M&E system enforces), shown as warnings on
 the Logframe status page: they say why an indicator cannot be judged, before any data arrive."""
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ class Implementation(YamlModel):
 
 
 class Monitoring(YamlModel):
-    """The M&E calendar in months after FA signature (DESIGN.md §5); mid-term timing is our assumption."""
+    """The M&E calendar in months after FA signature; the mid-term timing is our assumption."""
 
     rom_start_months: int = Field(default=6, ge=0)
     rom_stop_before_operational_end_months: int = Field(default=6, ge=0)

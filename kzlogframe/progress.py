@@ -1,4 +1,4 @@
-"""Indicator progress: every rule of DESIGN §4 in one module, each in one place.
+"""Indicator progress: every progress rule in one module, each in one place.
 
 Public API (``logframes`` is a catalog ``{code: Logframe}`` as returned by ``load_catalog``;
 ``measurements`` is a DataFrame shaped like the store's ``measurement_current`` view, of which
@@ -90,7 +90,7 @@ class Thresholds:
 
     on track ≥ ``on_track``; at risk from ``at_risk`` up to ``on_track``; off track below
     ``at_risk``; above plan beyond ``above_plan`` (a target to revisit). Compared on values rounded
-    to whole percent. ``cap`` bounds one indicator's weight in a mean (DESIGN §4: 1.5). A level whose
+    to whole percent. ``cap`` bounds one indicator's weight in a mean (1.5). A level whose
     coverage is below ``min_coverage`` reads *insufficient data*: half of what is due must be
     assessed before a score speaks for the level (our product decision, shown in the legend).
     """

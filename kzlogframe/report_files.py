@@ -18,7 +18,8 @@ from .report_pdf import to_pdf
 from .report_xlsx import to_xlsx
 
 
-def _figures(report: Report) -> dict[str, go.Figure]:
+def report_figures(report: Report) -> dict[str, go.Figure]:
+    """The report's charts, drawn in its language and judged at the end of its period."""
     return {code: indicator_chart(c.points, c.indicator, report.lang, report.period.end, c.expected)
             for code, c in report.charts.items()}
 
@@ -27,7 +28,7 @@ def _svgs(report: Report) -> dict[str, str]:
     """Charts as inline SVG; none without a browser (the HTML says nothing is missing, it just has no charts)."""
     if not chart_export.browser_available() or not report.charts:
         return {}
-    return {code: svg.decode("utf-8") for code, svg in chart_export.render_many(_figures(report), "svg").items()}
+    return {code: svg.decode("utf-8") for code, svg in chart_export.render_many(report_figures(report), "svg").items()}
 
 
 def _html(report: Report) -> bytes:
@@ -40,7 +41,7 @@ def _pdf(report: Report) -> bytes:
 
 def _docx(report: Report) -> bytes:
     browser = chart_export.browser_available() and report.charts
-    return to_docx(report, chart_export.render_many(_figures(report), "png") if browser else {})
+    return to_docx(report, chart_export.render_many(report_figures(report), "png") if browser else {})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Seed 003's state methodology (order No 14 of 19.01.2012, repealed 2014) as a second scoring rule.
 
-The seed's formula images were lost in the text (``notes/seed-003-methodology.md`` §0), so each rule
+The source document's formula images were lost in its text (line numbers below refer to it), so each rule
 here is either VERBATIM (stated in the surviving text; followed exactly) or RECONSTRUCTED (inferred
 from the variable lists; labelled in :data:`RULES` so the UI can say so). The status bands of
 :mod:`kzlogframe.progress` are our own product decision: the seed has none, and no rounding.

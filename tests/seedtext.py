@@ -9,7 +9,7 @@ from pathlib import Path
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 PSR_SEED = "000_8de61aa180311800.txt"
 KAZLOD_SEED = "001_cc9c61a79daff508.txt"
-# Section "results, sub-results, activities and sequencing" of each seed (DESIGN.md §1).
+# Section "results, sub-results, activities and sequencing" of each seed (the financing decision's section 7).
 SECTIONS = {PSR_SEED: (666, 852), KAZLOD_SEED: (607, 780)}
 
 

@@ -1,4 +1,4 @@
-"""Data and chart export (DESIGN §7): what a consultant downloads reads back as the stored numbers,
+"""Data and chart export: what a consultant downloads reads back as the stored numbers,
 text never turns into a spreadsheet formula, and charts really render, Kazakh included."""
 
 import csv

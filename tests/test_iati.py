@@ -1,4 +1,4 @@
-"""The IATI activity file (DESIGN §7): valid against the official 2.03 schema (vendored in
+"""The IATI activity file: valid against the official 2.03 schema (vendored in
 tests/iati-2.03 with its licence note), and its numbers are the stored measurements."""
 
 import datetime as dt

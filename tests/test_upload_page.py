@@ -1,5 +1,5 @@
-"""The Upload page through AppTest: history, empty state and rollback (file upload itself is
-exercised in the browser test, because AppTest cannot attach a file)."""
+"""The Upload page through AppTest: a TA officer's journey (a file with errors, why rows were
+rejected, the fixed file, commit), history, empty state and rollback."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,6 +19,40 @@ def db(tmp_path, monkeypatch):
 
 def upload_page() -> AppTest:
     return open_page("views/upload.py")
+
+
+BROKEN = ("programme;indicator;period;value;comment\n"
+          "psr;PSR.R1.I6;2013-H1;7;бірінші өлшем\n"
+          "psr;PSR.R1.I6;2013-H7;8;\n"
+          "psr;PSR.NOPE;2013-H1;1;\n")
+FIXED = ("programme;indicator;period;value;comment\n"
+         "psr;PSR.R1.I6;2013-H1;7;бірінші өлшем\n"
+         "psr;PSR.R1.I6;2013-H2;8;\n")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_an_upload_with_errors_is_explained_row_by_row_then_the_fixed_file_is_committed(db):
+    at = upload_page()
+    at.file_uploader[0].set_value(("measurements.csv", BROKEN.encode("utf-8"), "text/csv")).run()
+    assert not at.exception
+    assert metrics(at)["Rejected"] == "2" and metrics(at)["Accepted"] == "1"
+    rejected = at.dataframe[0].value
+    assert rejected["line"].tolist() == [3, 4]
+    assert "period '2013-H7' is not one of" in rejected["reason"].iloc[0]
+    assert rejected["reason"].iloc[1] == "unknown indicator 'PSR.NOPE' in programme psr"
+    assert list_batches(db).empty  # nothing is written before the commit
+
+    at.file_uploader[0].set_value(("measurements-fixed.csv", FIXED.encode("utf-8"), "text/csv")).run()
+    assert metrics(at)["Rejected"] == "0"
+    next(b for b in at.button if b.label == "Commit 2 accepted rows").click().run()
+    assert any(s.value == "Batch 1 committed: 2 rows." for s in at.success)
+    with connect(db, write=False) as con:
+        rows = con.execute("""SELECT period_label, value, comment, uploaded_by FROM measurement_current
+                              ORDER BY period_label""").fetchall()
+    assert rows == [("2013-H1", 7.0, "бірінші өлшем", "local"), ("2013-H2", 8.0, None, "local")]
 
 
 def test_empty_history_is_explained(db):
