@@ -130,8 +130,10 @@ def _render(jobs: list[tuple[go.Figure, str]]) -> list[bytes]:
         return []
     loop, browser = _started()
 
+    specs = {id(fig): fig.to_dict() for fig, _ in jobs}  # once per figure, however many formats
+
     async def batch() -> list[bytes]:
-        return await asyncio.gather(*(browser.calc_fig(fig, opts={
+        return await asyncio.gather(*(browser.calc_fig(specs[id(fig)], opts={
             "format": fmt, "scale": SCALES[fmt], "width": fig.layout.width or WIDTH,
             "height": fig.layout.height or DEFAULT_HEIGHT}) for fig, fmt in jobs))
 
@@ -185,6 +187,6 @@ def charts_zip(figures: Mapping[str, go.Figure]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in figures:
             stem = _file_stem(name)
-            archive.writestr(f"{stem}.png", next(images))
+            archive.writestr(f"{stem}.png", next(images), zipfile.ZIP_STORED)  # PNG is compressed already
             archive.writestr(f"{stem}.svg", next(images))
     return buffer.getvalue()

@@ -39,6 +39,14 @@ def value_axis(indicator: Indicator | None, lang: str, unit_width: int = UNIT_WI
     return {"title": {"text": title}, "tickformat": style.NUMBER, "ticksuffix": suffix, "rangemode": "tozero"}
 
 
+def tick_sample(values: list[float | None], suffix: str = "") -> str:
+    """About the longest tick label plotly will write on an axis over ``values`` (for margins)."""
+    finite = [float(v) for v in values if v is not None and pd.notna(v)]
+    low, high = min([0.0, *finite]), max([0.0, *finite])
+    biggest = max(-low, high) * 1.2  # the axis ends on a round tick above the data
+    return ("-" if low < 0 else "") + (f"{biggest:,.0f}" if biggest >= 10 else "0.25") + suffix
+
+
 def value_words(values: pd.Series, indicator: Indicator | None, lang: str) -> list[str]:
     """Values as a reader says them: done / not done, a rating's word, or a grouped number (by plotly)."""
     if indicator is not None and indicator.type is IndicatorType.milestone:
@@ -104,10 +112,12 @@ def indicator_chart(series: pd.DataFrame, indicator: Indicator, lang: str, as_of
     fig.add_shape(type="line", x0=as_of, x1=as_of, y0=0, y1=1, yref="paper", showlegend=True,
                   name=t("chart.as_of_line", lang, date=f"{as_of:%Y-%m-%d}"), legendrank=_RANK["as_of"],
                   line={"color": style.AS_OF_COLOUR, "dash": "dot", "width": 1.5})
-    fig.update_yaxes(**value_axis(indicator, lang))
+    axis = value_axis(indicator, lang)
+    fig.update_yaxes(**axis)
     style.date_axis(fig, [*series["date"], *(target.date for target in indicator.targets), as_of])
+    values = [*series["value"], *(target.value for target in indicator.targets), expected]
     style.apply_layout(fig, t("ind.chart_title", lang, code=indicator.code), subtitle=indicator.text.get(lang),
-                       lang=lang)
+                       lang=lang, y_labels=axis.get("ticktext") or [tick_sample(values, axis["ticksuffix"])])
     fig.update_layout(hovermode="x unified")
     return fig
 
@@ -148,6 +158,6 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
     band = ROW_LINE * max(label.count("<br>") + 1 for label in labels) + ROW_GAP  # rows share one height
     style.apply_layout(fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period),
                        subtitle=indicator.text.get(lang) if indicator is not None else None, lang=lang,
-                       height=max(300, 190 + band * len(labels)))
+                       height=max(300, 190 + band * len(labels)), y_labels=labels)
     fig.update_layout(barmode="overlay", bargap=0.3)
     return fig

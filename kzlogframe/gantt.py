@@ -102,6 +102,6 @@ def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today:
                      autorange="reversed", title=None, showgrid=False)
     style.date_axis(fig, dates)
     style.apply_layout(fig, f"{lf.programme.code.upper()}: {t('page.sequencing', lang)}", lang=lang,
-                       height=max(320, ROW_HEIGHT * frame["label"].nunique() + 120))
+                       height=max(320, ROW_HEIGHT * frame["label"].nunique() + 120), y_labels=list(labels.values()))
     fig.update_layout(barmode="overlay")
     return fig

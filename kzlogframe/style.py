@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 import textwrap
 
 import pandas as pd
@@ -49,6 +50,10 @@ _CHAR_EM = 0.6  # a generous average glyph width of Noto Sans, Cyrillic included
 _LINE_SPACING = 1.3  # plotly's line height, in em of a text's font size
 _CAP_SHIFT = 0.7  # em
 _TITLE_TOP = 12  # px from the top of the image to the title
+_STANDOFF = 12  # px between an axis title and its tick labels
+_TICK_ROOM = 12  # px of tick mark and padding beside tick labels
+_LEGEND_SYMBOL, _LEGEND_ROW = 46, 20  # px of a legend entry besides its text; of a legend row
+_RIGHT = 28  # px right of the plot, for the last date label
 
 # Decimal and thousands separators: 1,250,000.5 in English, 1 250 000,5 in Kazakh and Russian.
 SEPARATORS = {"en": ".,", "kk": ",\u00a0", "ru": ",\u00a0"}
@@ -67,14 +72,54 @@ def wrap(text: str, size: int, width: int = WRAP_WIDTH, max_lines: int | None = 
     return lines
 
 
+def _width(label: str, size: float) -> float:
+    """A generous width of a label in px (its longest line, markup left out)."""
+    return max(len(re.sub(r"<[^>]+>", "", line)) for line in label.split("<br>")) * size * _CHAR_EM
+
+
+def _lines(label: str | None) -> int:
+    return label.count("<br>") + 1 if label else 0
+
+
+def _legend_height(fig: go.Figure, room: float) -> float:
+    """The height of plotly's horizontal legend over a plot ``room`` px wide: one row if every
+    entry fits, else a grid of equal columns as wide as the widest entry."""
+    names = [trace.name or "" for trace in fig.data if trace.showlegend is not False]
+    names += [shape.name or "" for shape in fig.layout.shapes if shape.showlegend]
+    explicit = any(item.showlegend for item in (*fig.data, *fig.layout.shapes))
+    if len(names) < 2 and not explicit:
+        return 0
+    items = [_LEGEND_SYMBOL + _width(name, FONT_SIZE - 1) for name in names]
+    rows = 1 if sum(items) <= room else math.ceil(len(items) / max(1, int(room // max(items))))
+    return rows * _LEGEND_ROW + 12
+
+
+def _margins(fig: go.Figure, y_labels: list[str]) -> dict[str, float]:
+    """Left and bottom margins that already hold the tick labels, axis titles and legend.
+
+    Plotly's automargin would find them too, but by drawing the whole chart a second time; a
+    margin that is large enough from the start is kept, which halves the cost of an SVG. Short
+    estimates only cost that second drawing: automargin stays on, so nothing is ever cut."""
+    line = _LINE_SPACING * FONT_SIZE
+    x, y = fig.layout.xaxis, fig.layout.yaxis
+    left = 16 + max([_width(label, FONT_SIZE) for label in y_labels] or [0]) + _TICK_ROOM
+    left += _lines(y.title.text) * line + _STANDOFF if y.title.text else 0
+    bottom = 12 + line * max([_lines(label) for label in x.ticktext or []] or [1]) + _TICK_ROOM
+    bottom += _lines(x.title.text) * line + _STANDOFF if x.title.text else 0
+    return {"l": round(left), "b": round(bottom + _legend_height(fig, WIDTH - left - _RIGHT))}
+
+
 def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lang: str = "en",
-                 height: int = 420) -> go.Figure:
+                 height: int = 420, y_labels: list[str] | None = None) -> go.Figure:
     """Fonts, colours, a wrapped title, the legend under the plot and margins from the content.
 
     The title (with the subtitle in smaller grey lines) is one text block whose room at the top is
-    computed here from its lines; the legend sits at the bottom in container coordinates, where
-    plotly reserves its room; the axes' automargin then fits their tick labels and titles.
-    ``height`` is for a one-line title; the figure grows by every extra line."""
+    computed here from its lines; the legend sits at the bottom in container coordinates; left and
+    bottom margins are estimated from the axes (``y_labels``: the longest tick labels expected on
+    the y axis) and the legend, and the axes' automargin grows them when that is not enough.
+    ``height`` is for a one-line title; the figure grows by every extra line. No plotly template:
+    every setting is here, and plotly.js would apply the default template's ten kilobytes on
+    every render."""
     lines = [html.escape(line, quote=False) for line in wrap(title, TITLE_SIZE)]
     lines += [f"<span style='font-size:{SUBTITLE_SIZE}px;color:{MUTED_COLOUR}'>{html.escape(line, quote=False)}</span>"
               for line in (wrap(subtitle, SUBTITLE_SIZE, max_lines=3) if subtitle else [])]
@@ -86,14 +131,15 @@ def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lan
                "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": False,
                "pad": {"t": top, "l": 16}},
         font={"family": FONT, "size": FONT_SIZE, "color": TEXT_COLOUR}, separators=SEPARATORS.get(lang, ".,"),
-        paper_bgcolor="white", plot_bgcolor="white", height=round(height + (len(lines) - 1) * line),
-        margin={"l": 16, "r": 28, "t": round(_TITLE_TOP + len(lines) * line + 24), "b": 12, "autoexpand": True},
+        template="none", paper_bgcolor="white", plot_bgcolor="white", height=round(height + (len(lines) - 1) * line),
+        margin={"r": _RIGHT, "t": round(_TITLE_TOP + len(lines) * line + 24), "autoexpand": True,
+                **_margins(fig, y_labels or [])},
         legend={"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
                 "y": 0.01, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1}, "title": {"text": ""},
                 "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT}})
     axis = {"automargin": True, "gridcolor": GRID_COLOUR, "linecolor": AXIS_COLOUR, "zerolinecolor": AXIS_COLOUR,
-            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": 12, "font": {"size": FONT_SIZE}}}
+            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": _STANDOFF, "font": {"size": FONT_SIZE}}}
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     return fig
