@@ -8,11 +8,6 @@ from kzlogframe import ui
 from kzlogframe.access import allowed
 from kzlogframe.i18n import t
 
-st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
-lang = ui.language_picker()
-user = ui.current_user(lang)
-logframe = ui.programme_picker(lang)
-
 PAGES = [  # (script, title key, icon, url path, permission, assesses a reporting period)
     ("views/overview.py", "page.overview", ":material/dashboard:", "overview", "view", True),
     ("views/status.py", "page.status", ":material/fact_check:", "status", "view", True),
@@ -24,10 +19,16 @@ PAGES = [  # (script, title key, icon, url path, permission, assesses a reportin
     ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload", False),
     ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit", False),
 ]
-pages = {st.Page(script, title=t(title, lang), icon=icon, url_path=path, default=path == "overview"): assesses
-         for script, title, icon, path, permission, assesses in PAGES if allowed(user.role, permission)}
-navigation = st.navigation(list(pages))
-assesses = next(flag for page, flag in pages.items() if page.title == navigation.title)
-period, previous = ui.period_picker(logframe, lang) if assesses else (None, None)
-ui.enter(ui.PageContext(user, lang, logframe, period, previous))
-navigation.run()
+
+st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
+lang = ui.language_picker()
+with ui.friendly_errors(lang):
+    user = ui.current_user(lang)
+    logframe = ui.programme_picker(lang)
+    pages = {st.Page(script, title=t(title, lang), icon=icon, url_path=path, default=path == "overview"): assesses
+             for script, title, icon, path, permission, assesses in PAGES if allowed(user.role, permission)}
+    navigation = st.navigation(list(pages))
+    assesses = next(flag for page, flag in pages.items() if page.title == navigation.title)
+    period, previous = ui.period_picker(logframe, lang) if assesses else (None, None)
+    ui.enter(ui.PageContext(user, lang, logframe, period, previous))
+    navigation.run()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .store import connect
+from .store import LOCK_WAIT_SECONDS, connect
 
 
 def current_measurements(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:
@@ -45,8 +45,8 @@ def data_as_of(programme: str, db: Path | str | None = None) -> dt.date | None:
     return row[0] if row else None
 
 
-def store_version(db: Path | str | None = None) -> tuple:
+def store_version(db: Path | str | None = None, wait: float = LOCK_WAIT_SECONDS) -> tuple:
     """Changes whenever a batch is committed or rolled back: a cheap cache key for derived views."""
-    with connect(db, write=False) as con:
+    with connect(db, write=False, wait=wait) as con:
         return con.execute("""SELECT count(*), coalesce(max(id), 0), max(status_changed_at)
                               FROM upload_batch""").fetchone()

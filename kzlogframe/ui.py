@@ -7,8 +7,15 @@ The only module besides the pages that imports streamlit; everything it returns 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,10 +29,13 @@ from .measurements import current_measurements, data_as_of, measured_period_ends
 from .models import Logframe
 from .periods import ReportingPeriod, latest_finished_with_data
 from .progress import indicator_progress, level_progress
-from .store import db_path
+from .store import StoreLocked, db_path
 from .validation import LogframeError
 
 _CONTEXT = "_page_context"
+STAMP_WAIT_SECONDS = 1.0  # how long a page waits for a writing process before showing the last data it had
+_log = logging.getLogger("kzlogframe")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,27 @@ class PageContext:
 
 
 # ---------------------------------------------------------------- the shell (called by app.py)
+
+
+def as_text(text: str) -> str:
+    """Text from a file or a user, escaped for Streamlit's Markdown: shown as written, never as a
+    link, an image or formatting (a column named ``![x](http://…)`` must not fetch anything)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@contextmanager
+def friendly_errors(lang: str) -> Iterator[None]:
+    """When the store cannot be used, say so in the user's language and what to do; the details go to
+    the server's log (``client.showErrorDetails`` keeps tracebacks out of the browser)."""
+    try:
+        yield
+    except StoreLocked as exc:
+        _log.warning("store busy: %s", exc)
+        st.error(t("error.store_busy", lang))
+    except (duckdb.IOException, OSError) as exc:
+        _log.exception("store unavailable")
+        full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in str(exc)
+        st.error(t("error.disk_full" if full else "error.store_unavailable", lang))
 
 
 def language_picker() -> str:
@@ -183,10 +214,22 @@ def catalog() -> dict[str, Logframe]:
     return _catalog(str(directory), stamp)
 
 
+_last_version: dict[str, tuple] = {}
+
+
 def _stamp() -> tuple:
+    """What the cached frames depend on. While another process writes the store, the last version
+    seen stands in, so pages keep showing the data they had instead of waiting for the write."""
     directory = logframes_dir()
-    return (str(db_path()), store_version(),
-            tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml"))))
+    path = str(db_path())
+    try:
+        version = _last_version[path] = store_version(wait=STAMP_WAIT_SECONDS)
+    except StoreLocked:
+        if path not in _last_version:
+            raise
+        version = _last_version[path]
+        st.caption(t("error.showing_last_data", st.session_state.get("lang", DEFAULT_LANGUAGE)))
+    return (path, version, tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.yaml"))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -4,9 +4,8 @@ import streamlit as st
 
 from kzlogframe.i18n import t
 from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
-from kzlogframe.store import StoreLocked
 from kzlogframe.access import allowed
-from kzlogframe.ui import catalog, require
+from kzlogframe.ui import as_text, catalog, require
 
 context = require("upload")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -24,10 +23,7 @@ if uploaded is not None:
         with st.spinner(t("upload.checking", lang)):
             report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True)
     except UploadError as exc:
-        st.error(str(exc))
-        st.stop()
-    except StoreLocked as exc:
-        st.error(t("upload.store_busy", lang, detail=exc))
+        st.error(as_text(str(exc)))  # it quotes the file: shown as text, never as Markdown
         st.stop()
 
     delimiter = {"\t": "TAB"}.get(report.delimiter, report.delimiter)
@@ -59,7 +55,7 @@ if uploaded is not None:
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
             else:
-                st.info(result.message)
+                st.info(as_text(result.message))
 
 st.subheader(t("upload.history", lang))
 if flash := st.session_state.pop("_upload_flash", None):

@@ -12,6 +12,11 @@ def test_steering_committee_member_reads_the_overview_and_downloads_the_report(t
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Upload measurements" not in nav and "Export" not in nav  # a viewer is offered neither
     page.screenshot(path=str(tmp_path / "sc-overview.png"), full_page=True)
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.hover()
+    page.locator("[data-testid=stElementToolbar]").first.wait_for()
+    toolbar = page.locator("[data-testid=stElementToolbar]").first.inner_html()
+    assert "Search" in toolbar and "Download" not in toolbar  # data leaves only through the Export page
 
     page.get_by_role("link", name="Steering Committee report").click()
     page.get_by_role("heading", name="Steering Committee report").wait_for()
