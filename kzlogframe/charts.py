@@ -64,62 +64,58 @@ def _hover(words: list[str], label: str) -> dict:
     return {"hovertemplate": f"{label}: %{{y:{style.HOVER_NUMBER}}}<extra></extra>"}
 
 
+def _points(name: str, key: str, x: list, y: list, indicator: Indicator, lang: str, **trace: object) -> dict:
+    """A scatter trace in legend position ``key`` with hover texts in the reader's words."""
+    return {"type": "scatter", "x": x, "y": y, "name": name, "legendrank": _RANK[key],
+            **_hover(value_words(pd.Series(y, dtype=float), indicator, lang), name), **trace}
+
+
 def indicator_chart(series: pd.DataFrame, indicator: Indicator, lang: str, as_of: dt.date,
                     expected: float | None) -> go.Figure:
     """Actuals over time against the planned path from the baseline through the dated targets,
     with the targets, what is expected at ``as_of`` and the ``as_of`` date itself."""
-    fig = go.Figure()
-    milestone = indicator.type is IndicatorType.milestone
-    shape = "hv" if milestone else "linear"  # a milestone stays not done until the day it is done
+    shape = "hv" if indicator.type is IndicatorType.milestone else "linear"  # not done until the day it is done
     planned = series[series["kind"] == "planned"].sort_values("date")
     actual = series[series["kind"] == "actual"].sort_values("date")
+    traces = []
     if len(planned) >= 2:
-        name = t("ind.planned", lang)
-        fig.add_trace(go.Scatter(x=planned["date"], y=planned["value"], name=name, mode="lines",
-                                 line={"color": style.PLANNED_COLOUR, "dash": "dash", "width": 2, "shape": shape},
-                                 legendrank=_RANK["planned"], **_hover(value_words(planned["value"], indicator, lang),
-                                                                      name)))
+        traces.append(_points(t("ind.planned", lang), "planned", list(planned["date"]), list(planned["value"]),
+                              indicator, lang, mode="lines",
+                              line={"color": style.PLANNED_COLOUR, "dash": "dash", "width": 2, "shape": shape}))
     for point, key, symbol in (("baseline", "chart.baseline", "square"),
                                ("first_measurement", "chart.baseline_first", "square-open")):
         rows = planned[planned["point"] == point]
         if not rows.empty:
-            name = t(key, lang)
-            fig.add_trace(go.Scatter(x=rows["date"], y=rows["value"], name=name, mode="markers",
-                                     marker={"symbol": symbol, "size": 11, "color": style.BASELINE_COLOUR,
-                                             "line": {"width": 2, "color": style.BASELINE_COLOUR}},
-                                     legendrank=_RANK[point], **_hover(value_words(rows["value"], indicator, lang),
-                                                                       name)))
+            traces.append(_points(t(key, lang), point, list(rows["date"]), list(rows["value"]), indicator, lang,
+                                  mode="markers", marker={"symbol": symbol, "size": 11, "color": style.BASELINE_COLOUR,
+                                                          "line": {"width": 2, "color": style.BASELINE_COLOUR}}))
     if not actual.empty:
         name = t("ind.actual", lang)
         words = value_words(actual["value"], indicator, lang)
-        fig.add_trace(go.Scatter(
-            x=actual["date"], y=actual["value"], name=name, mode="lines+markers", legendrank=_RANK["actual"],
-            line={"color": style.ACTUAL_COLOUR, "width": 3, "shape": shape}, marker={"size": 7},
-            customdata=words or None, text=actual["period_label"],
-            hovertemplate=f"%{{text}}: %{{{'customdata' if words else 'y:' + style.HOVER_NUMBER}}}<extra>{name}</extra>"))
+        value = "%{customdata}" if words else f"%{{y:{style.HOVER_NUMBER}}}"
+        traces.append({"type": "scatter", "x": list(actual["date"]), "y": list(actual["value"]), "name": name,
+                       "mode": "lines+markers", "legendrank": _RANK["actual"], "marker": {"size": 7},
+                       "line": {"color": style.ACTUAL_COLOUR, "width": 3, "shape": shape},
+                       "customdata": words or None, "text": list(actual["period_label"]),
+                       "hovertemplate": f"%{{text}}: {value}<extra>{name}</extra>"})
     for i, target in enumerate(indicator.targets):
-        name = t("ind.target", lang)
-        fig.add_trace(go.Scatter(x=[target.date], y=[target.value], name=name, mode="markers",
-                                 legendgroup="target", showlegend=i == 0, legendrank=_RANK["target"],
-                                 marker={"symbol": "star", "size": 15, "color": style.TARGET_COLOUR},
-                                 **_hover(value_words(pd.Series([target.value]), indicator, lang), name)))
+        traces.append(_points(t("ind.target", lang), "target", [target.date], [target.value], indicator, lang,
+                              mode="markers", legendgroup="target", showlegend=i == 0,
+                              marker={"symbol": "star", "size": 15, "color": style.TARGET_COLOUR}))
     if expected is not None and not pd.isna(expected):
-        name = t("ind.expected_now", lang)
-        fig.add_trace(go.Scatter(x=[as_of], y=[expected], name=name, mode="markers", legendrank=_RANK["expected"],
-                                 marker={"symbol": "diamond-open", "size": 14, "color": style.EXPECTED_COLOUR,
-                                         "line": {"width": 2}},
-                                 **_hover(value_words(pd.Series([expected]), indicator, lang), name)))
-    fig.add_shape(type="line", x0=as_of, x1=as_of, y0=0, y1=1, yref="paper", showlegend=True,
-                  name=t("chart.as_of_line", lang, date=f"{as_of:%Y-%m-%d}"), legendrank=_RANK["as_of"],
-                  line={"color": style.AS_OF_COLOUR, "dash": "dot", "width": 1.5})
+        traces.append(_points(t("ind.expected_now", lang), "expected", [as_of], [expected], indicator, lang,
+                              mode="markers", marker={"symbol": "diamond-open", "size": 14,
+                                                      "color": style.EXPECTED_COLOUR, "line": {"width": 2}}))
     axis = value_axis(indicator, lang)
-    fig.update_yaxes(**axis)
-    style.date_axis(fig, [*series["date"], *(target.date for target in indicator.targets), as_of])
+    fig = go.Figure(data=traces, layout={
+        "template": "none", "hovermode": "x unified", "yaxis": axis,
+        "xaxis": style.date_axis([*series["date"], *(target.date for target in indicator.targets), as_of]),
+        "shapes": [{"type": "line", "x0": as_of, "x1": as_of, "y0": 0, "y1": 1, "yref": "paper",
+                    "showlegend": True, "name": t("chart.as_of_line", lang, date=f"{as_of:%Y-%m-%d}"),
+                    "legendrank": _RANK["as_of"], "line": {"color": style.AS_OF_COLOUR, "dash": "dot", "width": 1.5}}]})
     values = [*series["value"], *(target.value for target in indicator.targets), expected]
-    style.apply_layout(fig, t("ind.chart_title", lang, code=indicator.code), subtitle=indicator.text.get(lang),
-                       lang=lang, y_labels=axis.get("ticktext") or [tick_sample(values, axis["ticksuffix"])])
-    fig.update_layout(hovermode="x unified")
-    return fig
+    return style.apply_layout(fig, t("ind.chart_title", lang, code=indicator.code), subtitle=indicator.text.get(lang),
+                              lang=lang, y_labels=axis.get("ticktext") or [tick_sample(values, axis["ticksuffix"])])
 
 
 def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
@@ -135,16 +131,16 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
     axis = value_axis(indicator, lang, unit_width=3 * UNIT_WIDTH)  # along the horizontal axis
     number = f"%{{x:{style.NUMBER}}}{axis.get('ticksuffix', '')}"  # plotly formats it in the chart's language
     shown = words or [number if pd.notna(v) else "–" for v in values]
-    fig = go.Figure()
+    traces = []
     for status in dict.fromkeys([*style.STATUS_COLOURS, *cells["status"]]):
         mine = [i for i, s in enumerate(cells["status"]) if s == status]
         if mine:
-            fig.add_trace(go.Bar(
-                y=[labels[i] for i in mine], x=[values[i] if pd.notna(values[i]) else 0 for i in mine],
-                orientation="h", name=t(f"status.{status}", lang), textposition="outside", cliponaxis=False,
-                marker_color=style.STATUS_COLOURS.get(status, style.STATUS_COLOURS["no_data"]),
-                texttemplate=[shown[i] for i in mine],
-                hovertemplate=[f"%{{y}}: {shown[i]}<extra></extra>" for i in mine]))
+            traces.append({
+                "type": "bar", "orientation": "h", "name": t(f"status.{status}", lang),
+                "y": [labels[i] for i in mine], "x": [values[i] if pd.notna(values[i]) else 0 for i in mine],
+                "marker": {"color": style.STATUS_COLOURS.get(status, style.STATUS_COLOURS["no_data"])},
+                "textposition": "outside", "cliponaxis": False, "texttemplate": [shown[i] for i in mine],
+                "hovertemplate": [f"%{{y}}: {shown[i]}<extra></extra>" for i in mine]})
     axis.pop("rangemode", None)
     if words:  # bars from 0 to the level reached, with room for the word after each bar
         axis["range"] = [0, 1.45 * (axis["tickvals"][-1])]
@@ -152,12 +148,12 @@ def breakdown_chart(cells: pd.DataFrame, dimension: str, lang: str, period: str,
         low, high = min(0.0, values.min()), max(0.0, values.max())
         room = 0.22 * ((high - low) or 1.0)  # for the value written after each bar's end
         axis["range"] = [low - (room if low < 0 else 0), high + room]
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed",
-                     showgrid=False)
     band = ROW_LINE * max(label.count("<br>") + 1 for label in labels) + ROW_GAP  # rows share one height
-    style.apply_layout(fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period),
-                       subtitle=indicator.text.get(lang) if indicator is not None else None, lang=lang,
-                       height=max(300, 190 + band * len(labels)), y_labels=labels)
-    fig.update_layout(barmode="overlay", bargap=0.3)
-    return fig
+    fig = go.Figure(data=traces, layout={
+        "template": "none", "barmode": "overlay", "bargap": 0.3, "xaxis": axis,
+        "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": labels, "autorange": "reversed",
+                  "showgrid": False}})
+    return style.apply_layout(
+        fig, t("ind.breakdown", lang, dimension=t(f"dimension.{dimension}", lang), period=period),
+        subtitle=indicator.text.get(lang) if indicator is not None else None, lang=lang,
+        height=max(300, 190 + band * len(labels)), y_labels=labels)

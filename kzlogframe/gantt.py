@@ -42,66 +42,65 @@ def gantt_frame(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: 
     return pd.DataFrame(rows, columns=["activity", "label", "kind", "start", "finish", "assumed"])
 
 
-def _bars(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, width: float, lang: str) -> None:
+def _bars(rows: pd.DataFrame, name: str, colour: str, width: float, lang: str) -> dict:
     """Horizontal bars from start to finish, dated in the hover as ISO dates (no month names)."""
     start, finish = pd.to_datetime(rows["start"]), pd.to_datetime(rows["finish"])
     notes = [t("chart.assumed", lang, fields=a) if a else "" for a in rows["assumed"]]
-    fig.add_trace(go.Bar(
-        y=rows["label"], base=start.dt.strftime("%Y-%m-%d"), x=(finish - start).dt.total_seconds() * 1000,
-        orientation="h", name=name, marker_color=colour, width=width,
-        customdata=list(zip(start.dt.strftime("%Y-%m-%d"), finish.dt.strftime("%Y-%m-%d"), notes)),
-        hovertemplate="%{y}<br>%{customdata[0]} – %{customdata[1]}<br>%{customdata[2]}<extra>" + name + "</extra>"))
+    return {"type": "bar", "orientation": "h", "name": name, "y": list(rows["label"]),
+            "base": list(start.dt.strftime("%Y-%m-%d")), "x": list((finish - start).dt.total_seconds() * 1000),
+            "marker": {"color": colour}, "width": width,
+            "customdata": list(zip(start.dt.strftime("%Y-%m-%d"), finish.dt.strftime("%Y-%m-%d"), notes)),
+            "hovertemplate": "%{y}<br>%{customdata[0]} – %{customdata[1]}<br>%{customdata[2]}<extra>" + name
+                             + "</extra>"}
 
 
-def _line(fig: go.Figure, when: dt.date, name: str, colour: str, dash: str = "dot") -> None:
-    fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", showlegend=True, name=name,
-                  line={"color": colour, "dash": dash, "width": 1.5})
+def _line(when: dt.date, name: str, colour: str, dash: str = "dot") -> dict:
+    return {"type": "line", "x0": when, "x1": when, "y0": 0, "y1": 1, "yref": "paper", "showlegend": True,
+            "name": name, "line": {"color": colour, "dash": dash, "width": 1.5}}
 
 
 def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: dt.date, lang: str,
                  results: list[str] | None = None) -> go.Figure:
     frame = gantt_frame(lf, planned, actuals, today, lang, results)
-    fig = go.Figure()
-    for key, colour, width in (("gantt.planned", style.PLANNED_COLOUR, 0.7),
-                               ("gantt.planned_critical", style.CRITICAL_COLOUR, 0.7),
-                               ("gantt.actual", style.ACTUAL_COLOUR, 0.3)):
-        rows = frame[frame["kind"] == t(key, lang)]
-        if not rows.empty:
-            _bars(fig, rows, t(key, lang), colour, width, lang)
-    dates = [*frame["start"], *frame["finish"], today]
+    traces = [_bars(frame[frame["kind"] == t(key, lang)], t(key, lang), colour, width, lang)
+              for key, colour, width in (("gantt.planned", style.PLANNED_COLOUR, 0.7),
+                                         ("gantt.planned_critical", style.CRITICAL_COLOUR, 0.7),
+                                         ("gantt.actual", style.ACTUAL_COLOUR, 0.3))
+              if (frame["kind"] == t(key, lang)).any()]
+    shapes, dates = [], [*frame["start"], *frame["finish"], today]
     for phase in planned.phases:
         if phase.key in PHASE_COLOURS:
             x0, x1 = planned.date(phase.start_month), planned.date(phase.end_month)
-            fig.add_shape(type="rect", x0=x0, x1=x1, y0=0, y1=1, yref="paper", fillcolor=PHASE_COLOURS[phase.key],
-                          line_width=0, layer="below", showlegend=True, name=t(f"gantt.phase.{phase.key}", lang))
+            shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": 0, "y1": 1, "yref": "paper", "line": {"width": 0},
+                           "fillcolor": PHASE_COLOURS[phase.key], "layer": "below", "showlegend": True,
+                           "name": t(f"gantt.phase.{phase.key}", lang)})
             dates += [x0, x1]
     impl = lf.programme.implementation
     for month, key, colour in ((impl.contracting_deadline_months, "gantt.contracting_deadline", style.TARGET_COLOUR),
                                (impl.operational_months, "gantt.operational_end", style.MUTED_COLOUR)):
-        _line(fig, planned.date(month), t(key, lang), colour)
+        shapes.append(_line(planned.date(month), t(key, lang), colour))
         dates.append(planned.date(month))
-    _line(fig, today, f"{t('gantt.today', lang)} {today:%Y-%m-%d}", style.AS_OF_COLOUR, dash="solid")
+    shapes.append(_line(today, f"{t('gantt.today', lang)} {today:%Y-%m-%d}", style.AS_OF_COLOUR, dash="solid"))
     labels = dict(zip(frame["activity"], frame["label"]))
     deadlines = [(labels[code], planned.date(p.start_deadline_month)) for code, p in planned.activities.items()
                  if p.start_deadline_month and code in labels]
     if deadlines:
         name = t("gantt.deadline", lang)
-        fig.add_trace(go.Scatter(x=[d for _, d in deadlines], y=[label for label, _ in deadlines], mode="markers",
-                                 marker={"symbol": "line-ns-open", "size": 18, "color": style.TARGET_COLOUR,
-                                         "line": {"width": 3}}, name=name,
-                                 hovertemplate=f"%{{y}}<br>{name}: %{{x|{style.HOVER_DATE}}}<extra></extra>"))
+        traces.append({"type": "scatter", "mode": "markers", "name": name, "x": [d for _, d in deadlines],
+                       "y": [label for label, _ in deadlines],
+                       "marker": {"symbol": "line-ns-open", "size": 18, "color": style.TARGET_COLOUR,
+                                  "line": {"width": 3}},
+                       "hovertemplate": f"%{{y}}<br>{name}: %{{x|{style.HOVER_DATE}}}<extra></extra>"})
         dates += [d for _, d in deadlines]
-    for code, p in planned.activities.items():
-        for pred in p.predecessors:
-            if code in labels and pred in labels:
-                fig.add_annotation(x=planned.date(p.start_month), y=labels[code],
-                                   ax=planned.date(planned.activities[pred].end_month), ay=labels[pred],
-                                   xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
-                                   arrowsize=1, arrowwidth=1, arrowcolor="#7f8c8d", opacity=0.7, text="")
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(frame["label"])),
-                     autorange="reversed", title=None, showgrid=False)
-    style.date_axis(fig, dates)
-    style.apply_layout(fig, f"{lf.programme.code.upper()}: {t('page.sequencing', lang)}", lang=lang,
-                       height=max(320, ROW_HEIGHT * frame["label"].nunique() + 120), y_labels=list(labels.values()))
-    fig.update_layout(barmode="overlay")
-    return fig
+    arrows = [{"x": planned.date(p.start_month), "y": labels[code], "ay": labels[pred],
+               "ax": planned.date(planned.activities[pred].end_month), "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
+               "arrowhead": 2, "arrowsize": 1, "arrowwidth": 1, "arrowcolor": "#7f8c8d", "opacity": 0.7, "text": ""}
+              for code, p in planned.activities.items() for pred in p.predecessors if code in labels and pred in labels]
+    fig = go.Figure(data=traces, layout={
+        "template": "none", "barmode": "overlay", "shapes": shapes, "annotations": arrows,
+        "xaxis": style.date_axis(dates),
+        "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": list(dict.fromkeys(frame["label"])),
+                  "autorange": "reversed", "title": {"text": None}, "showgrid": False}})
+    return style.apply_layout(fig, f"{lf.programme.code.upper()}: {t('page.sequencing', lang)}", lang=lang,
+                              height=max(320, ROW_HEIGHT * frame["label"].nunique() + 120),
+                              y_labels=list(labels.values()))

@@ -94,24 +94,35 @@ def _legend_height(fig: go.Figure, room: float) -> float:
     return rows * _LEGEND_ROW + 12
 
 
-def _margins(fig: go.Figure, y_labels: list[str]) -> dict[str, float]:
+def _margins(fig: go.Figure, layout: dict, y_labels: list[str]) -> dict[str, float]:
     """Left and bottom margins that already hold the tick labels, axis titles and legend.
 
     Plotly's automargin would find them too, but by drawing the whole chart a second time; a
     margin that is large enough from the start is kept, which halves the cost of an SVG. Short
     estimates only cost that second drawing: automargin stays on, so nothing is ever cut."""
     line = _LINE_SPACING * FONT_SIZE
-    x, y = fig.layout.xaxis, fig.layout.yaxis
+    x, y = layout.get("xaxis", {}), layout.get("yaxis", {})
+    x_title, y_title = x.get("title", {}).get("text"), y.get("title", {}).get("text")
     left = 16 + max([_width(label, FONT_SIZE) for label in y_labels] or [0]) + _TICK_ROOM
-    left += _lines(y.title.text) * line + _STANDOFF if y.title.text else 0
-    bottom = 12 + line * max([_lines(label) for label in x.ticktext or []] or [1]) + _TICK_ROOM
-    bottom += _lines(x.title.text) * line + _STANDOFF if x.title.text else 0
+    left += _lines(y_title) * line + _STANDOFF if y_title else 0
+    bottom = 12 + line * max([_lines(label) for label in x.get("ticktext", [])] or [1]) + _TICK_ROOM
+    bottom += _lines(x_title) * line + _STANDOFF if x_title else 0
     return {"l": round(left), "b": round(bottom + _legend_height(fig, WIDTH - left - _RIGHT))}
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """``base`` with ``over`` written on top of it, nested dictionaries merged key by key."""
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+            else value
+    return merged
 
 
 def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lang: str = "en",
                  height: int = 420, y_labels: list[str] | None = None) -> go.Figure:
-    """Fonts, colours, a wrapped title, the legend under the plot and margins from the content.
+    """Fonts, colours, a wrapped title, the legend under the plot and margins from the content,
+    under the settings the chart already has (its axes, shapes, hover).
 
     The title (with the subtitle in smaller grey lines) is one text block whose room at the top is
     computed here from its lines; the legend sits at the bottom in container coordinates; left and
@@ -119,29 +130,32 @@ def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lan
     the y axis) and the legend, and the axes' automargin grows them when that is not enough.
     ``height`` is for a one-line title; the figure grows by every extra line. No plotly template:
     every setting is here, and plotly.js would apply the default template's ten kilobytes on
-    every render."""
+    every render. The layout is set in one assignment: each plotly ``update_*`` call costs
+    milliseconds, and the Export page builds every chart of a programme at once."""
+    chart = fig.layout.to_plotly_json()
+    chart.pop("template", None)
     lines = [html.escape(line, quote=False) for line in wrap(title, TITLE_SIZE)]
     lines += [f"<span style='font-size:{SUBTITLE_SIZE}px;color:{MUTED_COLOUR}'>{html.escape(line, quote=False)}</span>"
               for line in (wrap(subtitle, SUBTITLE_SIZE, max_lines=3) if subtitle else [])]
     line = _LINE_SPACING * TITLE_SIZE  # plotly spaces every line of a text by its own font size
     # Plotly moves a one-line top-anchored title down by its cap height, a multi-line one not.
     top = _TITLE_TOP + (_CAP_SHIFT * TITLE_SIZE if len(lines) > 1 else 0)
-    fig.update_layout(
-        title={"text": "<br>".join(lines), "font": {"size": TITLE_SIZE}, "x": 0, "xref": "container",
-               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": False,
-               "pad": {"t": top, "l": 16}},
-        font={"family": FONT, "size": FONT_SIZE, "color": TEXT_COLOUR}, separators=SEPARATORS.get(lang, ".,"),
-        template="none", paper_bgcolor="white", plot_bgcolor="white", height=round(height + (len(lines) - 1) * line),
-        margin={"r": _RIGHT, "t": round(_TITLE_TOP + len(lines) * line + 24), "autoexpand": True,
-                **_margins(fig, y_labels or [])},
-        legend={"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
-                "y": 0.01, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1}, "title": {"text": ""},
-                "traceorder": "normal"},
-        hoverlabel={"font": {"family": FONT}})
     axis = {"automargin": True, "gridcolor": GRID_COLOUR, "linecolor": AXIS_COLOUR, "zerolinecolor": AXIS_COLOUR,
-            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True, "title": {"standoff": _STANDOFF, "font": {"size": FONT_SIZE}}}
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(**axis)
+            "ticks": "outside", "tickcolor": AXIS_COLOUR, "showline": True,
+            "title": {"standoff": _STANDOFF, "font": {"size": FONT_SIZE}}}
+    fig.layout = _merge({
+        "title": {"text": "<br>".join(lines), "font": {"size": TITLE_SIZE}, "x": 0, "xref": "container",
+                  "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "automargin": False,
+                  "pad": {"t": top, "l": 16}},
+        "font": {"family": FONT, "size": FONT_SIZE, "color": TEXT_COLOUR}, "separators": SEPARATORS.get(lang, ".,"),
+        "template": "none", "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "height": round(height + (len(lines) - 1) * line),
+        "margin": {"r": _RIGHT, "t": round(_TITLE_TOP + len(lines) * line + 24), "autoexpand": True,
+                   **_margins(fig, chart, y_labels or [])},
+        "legend": {"orientation": "h", "xref": "container", "x": 0.01, "xanchor": "left", "yref": "container",
+                   "y": 0.01, "yanchor": "bottom", "font": {"size": FONT_SIZE - 1}, "title": {"text": ""},
+                   "traceorder": "normal"},
+        "hoverlabel": {"font": {"family": FONT}}, "xaxis": axis, "yaxis": axis}, chart)
     return fig
 
 
@@ -164,12 +178,13 @@ def date_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]
     return ticks, [d.strftime("%Y-%m") for d in ticks]
 
 
-def date_axis(fig: go.Figure, dates: list) -> None:
-    """A date x axis over ``dates`` (padded so edge markers stay whole) with :func:`date_ticks`."""
+def date_axis(dates: list) -> dict:
+    """Settings of a date x axis over ``dates`` (padded so edge markers stay whole) with
+    :func:`date_ticks` and ISO dates in hovers."""
     stamps = pd.to_datetime(pd.Series(list(dates)).dropna())
     first, last = stamps.min(), stamps.max()
     pad = max(pd.Timedelta(days=20), (last - first) * 0.04)
     start, end = (first - pad).date(), (last + pad).date()
     values, labels = date_ticks(start, end)
-    fig.update_xaxes(type="date", range=[start, end], tickmode="array", tickvals=values, ticktext=labels,
-                     hoverformat=HOVER_DATE)
+    return {"type": "date", "range": [start, end], "tickmode": "array", "tickvals": values, "ticktext": labels,
+            "hoverformat": HOVER_DATE}

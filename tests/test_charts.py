@@ -43,7 +43,8 @@ RANGES = {
     "percent": ([8.3, 34.5, 60.2, 100], 0, 100, ("%", "% of citizens satisfied", "% удовлетворённых граждан")),
     "millions": ([200_000, 640_000, 1_250_000], 150_000, 1_500_000,
                  ("жергілікті бюджеттерден бөлінген қаражат, мың теңге, жинақталған сома",
-                  "thousand tenge from local budgets, cumulative", "тыс. тенге из местных бюджетов, нарастающим итогом")),
+                  "thousand tenge from local budgets, cumulative",
+                  "тыс. тенге из местных бюджетов, нарастающим итогом")),
     "negative": ([-40, -12.5, 3, 30], -45, 35, ("пайыздық тармақ", "percentage points", "процентных пункта")),
 }
 
@@ -126,7 +127,8 @@ MEASURE = """() => {
     const box = el.getBoundingClientRect();
     if (!el.textContent.trim() || box.width === 0) continue;
     texts.push({text: el.textContent, cls: el.getAttribute('class') || el.parentNode.getAttribute('class') || '',
-                x0: box.left - root.left, y0: box.top - root.top, x1: box.right - root.left, y1: box.bottom - root.top});
+                x0: box.left - root.left, y0: box.top - root.top,
+                x1: box.right - root.left, y1: box.bottom - root.top});
   }
   return {width: root.width, height: root.height, texts};
 }"""
@@ -230,7 +232,8 @@ def test_milestone_words_are_kazakh_and_russian():
 def test_every_mark_is_in_the_legend(layouts, lang):
     legend = texts(layouts[f"percent-{lang}"], "legendtext")
     assert legend == [t("ind.planned", lang), t("chart.baseline", lang), t("ind.actual", lang),
-                      t("ind.target", lang), t("ind.expected_now", lang), t("chart.as_of_line", lang, date="2014-06-30")]
+                      t("ind.target", lang), t("ind.expected_now", lang),
+                      t("chart.as_of_line", lang, date="2014-06-30")]
     assert t("chart.baseline_first", lang) in texts(layouts[f"dozen-{lang}"], "legendtext")
     gantt_legend = texts(layouts[f"gantt-{lang}"], "legendtext")
     for key in ("gantt.planned", "gantt.actual", "gantt.phase.inception", "gantt.contracting_deadline",
@@ -248,7 +251,8 @@ def test_breakdown_names_every_status_and_value(layouts):
     assert "1\u00a0250\u00a0000" in values and "–" in values
 
 
-@pytest.mark.parametrize("name", [f"{kind}-{lang}" for kind in ("percent", "milestone", "gantt") for lang in ("kk", "ru")])
+@pytest.mark.parametrize("name", [f"{kind}-{lang}" for kind in ("percent", "milestone", "gantt")
+                                  for lang in ("kk", "ru")])
 def test_no_english_month_names(layouts, name):
     words = " ".join(item["text"] for item in layouts[name]["texts"])
     assert not MONTHS.search(words), MONTHS.search(words)
@@ -310,7 +314,8 @@ def test_charts_zip_holds_a_png_and_an_svg_per_chart():
     figures = {"a/b c": CHARTS["dozen-en"][0], "KAZ.R1.I1": CHARTS["milestone-kk"][0]}
     archive = zipfile.ZipFile(io.BytesIO(chart_export.charts_zip(figures)))
     assert sorted(archive.namelist()) == ["KAZ.R1.I1.png", "KAZ.R1.I1.svg", "a_b_c.png", "a_b_c.svg"]
-    assert Image.open(io.BytesIO(archive.read("a_b_c.png"))).size == (2 * style.WIDTH, 2 * figures["a/b c"].layout.height)
+    size = (2 * style.WIDTH, 2 * figures["a/b c"].layout.height)
+    assert Image.open(io.BytesIO(archive.read("a_b_c.png"))).size == size
     assert t("chart.done", "kk") in archive.read("KAZ.R1.I1.svg").decode("utf-8")
 
 
