@@ -165,8 +165,8 @@ def date_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]
     first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
     years = (last - first).days / 365.25
     if years >= 2.5:
-        step = max(1, math.ceil(years / 10))
-        ticks = [dt.date(y, 1, 1) for y in range(first.year, last.year + 2, step)]
+        step = next(step for step in (1, 2, 5, 10, 20, 50, 100) if years / step <= 10)
+        ticks = [dt.date(y, 1, 1) for y in range(first.year, last.year + 1) if y % step == 0]
         return [d for d in ticks if first <= d <= last], [f"{d.year}" for d in ticks if first <= d <= last]
     months = 3 if years >= 1 else 1
     ticks, day = [], dt.date(first.year, 1, 1)

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -81,6 +82,18 @@ def milestone() -> tuple[Indicator, pd.DataFrame]:
     return indicator, series
 
 
+def rating_without_data(lang: str) -> go.Figure:
+    """A rating on its scale words, measured over one year only (no target, no data before)."""
+    indicator = Indicator.model_validate({
+        "code": "TEST.RATING.I1", "type": "rating", "text": text(LONG_KK, "Quality of coordination", "Качество"),
+        "scale": [text("төмен", "low", "низкое"), text("орташа", "medium", "среднее"),
+                  text("өте жоғары деңгейде", "very high", "очень высокое")]})
+    dates = pd.to_datetime(["2014-03-31", "2014-09-30", "2014-12-31"])
+    series = pd.DataFrame({"kind": "actual", "date": dates, "value": [1, 2, 3],
+                           "period_label": ["2014-Q1", "2014-Q3", "2014-Q4"], "point": "measurement"})
+    return indicator_chart(series, indicator, lang, dt.date(2014, 12, 31), None)
+
+
 def breakdown(lang: str) -> go.Figure:
     indicator, _, _ = quantitative("millions")
     cells = pd.DataFrame({"oblast": OBLASTS, "actual": [1_250_000, 640_000, 12, None, -30_000, 980_000],
@@ -113,6 +126,9 @@ def build_charts() -> dict[str, tuple[go.Figure, str]]:
         charts[f"milestone-{lang}"] = indicator_chart(series, indicator, lang, AS_OF, 0.0), lang
         charts[f"breakdown-{lang}"] = breakdown(lang), lang
         charts[f"gantt-{lang}"] = gantt(lang), lang
+        charts[f"rating-{lang}"] = rating_without_data(lang), lang
+    empty = pd.DataFrame(columns=["kind", "date", "value", "period_label", "point"])
+    charts["empty-en"] = indicator_chart(empty, quantitative("dozen")[0], "en", AS_OF, None), "en"
     charts["long-title-kk"] = long_title(), "kk"
     return charts
 
@@ -223,6 +239,27 @@ def test_milestones_read_done_or_not_done(layouts, lang):
     assert texts(layouts[f"milestone-{lang}"], "ytick") == [t("chart.not_done", lang), t("chart.done", lang)]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_ratings_read_their_scale_and_a_short_span_its_months(layouts, lang):
+    layout = layouts[f"rating-{lang}"]
+    scale = {"kk": ["төмен", "орташа", "өте жоғары деңгейде"], "en": ["low", "medium", "very high"],
+             "ru": ["низкое", "среднее", "очень высокое"]}[lang]
+    assert texts(layout, "ytick") == scale
+    assert texts(layout, "xtick") == [f"2014-{month:02}" for month in range(4, 13)] + ["2015-01"]
+
+
+@pytest.mark.parametrize("first, last, ticks", [
+    (dt.date(2011, 5, 1), dt.date(2016, 8, 1), ["2012", "2013", "2014", "2015", "2016"]),
+    (dt.date(2005, 5, 1), dt.date(2030, 8, 1), ["2010", "2015", "2020", "2025", "2030"]),
+    (dt.date(2009, 5, 1), dt.date(2024, 8, 1), ["2010", "2012", "2014", "2016", "2018", "2020", "2022", "2024"]),
+    (dt.date(2013, 11, 15), dt.date(2015, 2, 1), ["2014-01", "2014-04", "2014-07", "2014-10", "2015-01"]),
+    (dt.date(2014, 5, 20), dt.date(2014, 8, 20), ["2014-06", "2014-07", "2014-08"]),
+])
+def test_date_ticks_are_digits_at_a_readable_step(first, last, ticks):
+    values, labels = style.date_ticks(first, last)
+    assert labels == ticks and all(first <= day <= last for day in values)
+
+
 def test_milestone_words_are_kazakh_and_russian():
     assert (t("chart.done", "kk"), t("chart.not_done", "kk")) == ("орындалды", "орындалмады")
     assert (t("chart.done", "ru"), t("chart.not_done", "ru")) == ("выполнено", "не выполнено")
@@ -308,6 +345,16 @@ def test_render_many_gives_the_images_single_renders_give(svgs):
     assert chart_export.render_many({}, "svg") == {}
     with pytest.raises(ValueError):
         chart_export.render_many(figures, "gif")
+
+
+def test_threads_share_the_browser():
+    """Streamlit sessions render in threads: batches at the same time each get their own images."""
+    names = ["dozen-kk", "milestone-en", "gantt-ru"]
+    with ThreadPoolExecutor(len(names)) as pool:
+        results = list(pool.map(lambda name: chart_export.render_many({name: CHARTS[name][0]}, "svg")[name], names))
+    for name, svg in zip(names, results):
+        assert f'height="{CHARTS[name][0].layout.height}"' in svg.decode("utf-8")
+    assert t("chart.done", "en") in results[1].decode("utf-8")
 
 
 def test_charts_zip_holds_a_png_and_an_svg_per_chart():
