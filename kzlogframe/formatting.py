@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from .i18n import t
+from babel.numbers import format_decimal, format_percent
+
+from .i18n import LOCALE_OF, t
 from .periods import ReportingPeriod
 from .progress import ICONS, round_ratio
 
 DASH = "–"  # an empty value: shown, never blank, never "None"
-GROUP = "\u202f"  # narrow no-break space: groups digits in every language and never breaks a number
-DECIMAL = {"en": ".", "kk": ",", "ru": ","}
 
 
 def _missing(value: object) -> bool:
@@ -22,21 +22,20 @@ def _missing(value: object) -> bool:
 
 
 def number(value: float | None, lang: str = "en", digits: int = 2) -> str:
-    """``1 250.5`` in English, ``1 250,5`` in Kazakh and Russian; at most ``digits`` decimals."""
+    """A number as the language writes it (CLDR, through Babel): ``1,250.5`` in English, ``1 250,5``
+    in Kazakh and Russian (the group separator a no-break space); at most ``digits`` decimals."""
     if _missing(value):
         return DASH
-    text = f"{value:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    text = "0" if text == "-0" else text
-    return text.replace(",", GROUP).replace(".", DECIMAL.get(lang, "."))
+    text = format_decimal(value, format="#,##0." + "#" * digits, locale=LOCALE_OF[lang])
+    return "0" if text in ("-0", "−0") else text
 
 
 def percent(share: float | None, lang: str = "en") -> str:
-    """A share as whole percent, rounded as the status bands round it (so 84.5 % reads 85 %)."""
+    """A share as whole percent in the language's style (``87%``, ``87 %``), rounded as the status bands
+    round it, so 84.5 % reads 85 %."""
     if _missing(share):
         return DASH
-    return f"{float(round_ratio(share)) * 100:.0f}{GROUP}%"
+    return format_percent(float(round_ratio(share)), locale=LOCALE_OF[lang])
 
 
 def date(day: dt.date | None) -> str:
