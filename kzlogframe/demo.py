@@ -12,20 +12,18 @@ import random
 from collections.abc import Iterator
 
 from .models import Cumulative, Indicator, IndicatorType, Logframe, add_months
+from .periods import calendar_halves
 
 DEMO_SOURCE = "SYNTHETIC DEMO DATA — not real measurements"
 DEMO_YEARS_OF_DATA = 3.5  # the demo "today": mid-way through the operational phase
 
 
 def _halves(lf: Logframe) -> list[tuple[str, int]]:
-    """Calendar halves from FA signature to the demo's last period, with their index from 1."""
+    """Calendar halves from FA signature to the demo's last period, with their index from 1: the
+    periods a TA team measures in, whatever the programme's reporting calendar."""
     start = lf.programme.implementation.fa_signature
-    last = add_months(start, int(DEMO_YEARS_OF_DATA * 12))
-    halves, year, half = [], start.year, 1 if start.month <= 6 else 2
-    while (year, half) <= (last.year, 1 if last.month <= 6 else 2):
-        halves.append(f"{year}-H{half}")
-        year, half = (year, 2) if half == 1 else (year + 1, 1)
-    return [(label, i) for i, label in enumerate(halves, start=1)]
+    halves = calendar_halves(start, add_months(start, int(DEMO_YEARS_OF_DATA * 12)))
+    return [(p.label, p.index) for p in halves]
 
 
 def _cells(lf: Logframe, ind: Indicator) -> list[dict[str, str]]:
