@@ -5,9 +5,10 @@ Starting Chromium costs about 2 s, so the first static export starts ONE kaleido
 process (with a tab per core, on its own event-loop thread) and every later export reuses it.
 Kaleido reloads a tab's page, plotly.js and all, after every image: about 0.2 s, most of a render.
 Plotly draws each of our figures in a fresh element that it purges afterwards, so our tabs are
-reloaded only every ``RELOAD_EVERY`` images; the 43 charts of a programme (PNG and SVG) then take
-about 2 s instead of 15-20 s (``bench/charts.py``). Streamlit renders sessions in threads: they
-share the browser through its event loop, and a lock guards starting and stopping it.
+reloaded only every ``RELOAD_EVERY`` images. With the charts' own economies (no template, margins
+that need no second drawing: ``style.py``), the 43 charts of a programme (PNG and SVG) take about
+2 s instead of 14-16 s (``bench/charts.py``). Streamlit renders sessions in threads: they share
+the browser through its event loop, and a lock guards starting and stopping it.
 
 Public API::
 
@@ -72,7 +73,10 @@ def browser_available() -> bool:
 
 
 class _ReusingKaleido(kaleido.Kaleido):
-    """Kaleido that reloads a tab only every ``RELOAD_EVERY`` images instead of after each one."""
+    """Kaleido that reloads a tab only every ``RELOAD_EVERY`` images instead of after each one.
+
+    ``_return_kaleido_tab`` is kaleido's own (private) hook, pinned by requirements.txt; should a
+    release rename it, images stay the same and only get slower, which bench/charts.py shows."""
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)

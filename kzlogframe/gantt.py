@@ -61,6 +61,8 @@ def _line(when: dt.date, name: str, colour: str, dash: str = "dot") -> dict:
 
 def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: dt.date, lang: str,
                  results: list[str] | None = None) -> go.Figure:
+    """Planned bars (critical path in red), actual bars, start deadlines and dependency arrows, over
+    the inception and closure phases and the contracting, operational-end and ``today`` lines."""
     frame = gantt_frame(lf, planned, actuals, today, lang, results)
     traces = [_bars(frame[frame["kind"] == t(key, lang)], t(key, lang), colour, width, lang)
               for key, colour, width in (("gantt.planned", style.PLANNED_COLOUR, 0.7),

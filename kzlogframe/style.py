@@ -1,9 +1,10 @@
 """One look for every chart and status colour: fonts, palette, tints, layout and date axis.
 
 Charts leave the app as PNG, SVG, HTML and inside the report, where nothing may be cut and no
-word may be English in a Kazakh or Russian chart. So margins come from the content (plotly's
-automargin), the title and legend reserve their own space, long titles are wrapped here, and date
-axes get our own language-neutral tick labels instead of d3's English month names.
+word may be English in a Kazakh or Russian chart. So margins come from the content (estimated
+here, with plotly's automargin as the safety net), the title and legend have their own room, long
+titles are wrapped here, and date axes get our own language-neutral tick labels instead of d3's
+English month names.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ STATUS_COLOURS = {"above_plan": "#2471a3", "on_track": "#1e8449", "at_risk": "#d
                   "no_data": "#7f8c8d", "not_due": "#95a5a6", "not_reporting": "#bdc3c7",
                   "insufficient_data": "#8e7cab"}
 # Light backgrounds for table cells (report PDF/DOCX/XLSX, pages), one per status.
+NEUTRAL_TINT = "#F1F3F5"  # also for a cell without a status
 STATUS_TINTS = {"above_plan": "#E2EEF8", "on_track": "#E3F4E8", "at_risk": "#FDF1DC", "off_track": "#FBE3E0",
-                "no_data": "#F1F3F5", "not_due": "#F1F3F5", "not_reporting": "#F1F3F5",
+                "no_data": NEUTRAL_TINT, "not_due": NEUTRAL_TINT, "not_reporting": NEUTRAL_TINT,
                 "insufficient_data": "#EEEAF4"}
-NEUTRAL_TINT = "#F1F3F5"
 
 ACTUAL_COLOUR = "#1f3b5a"
 PLANNED_COLOUR = "#7f9cc0"
@@ -48,7 +49,7 @@ WIDTH = 1000  # exported width in CSS pixels (PNG is rendered at twice this)
 WRAP_WIDTH = 720  # wrap titles for the narrowest place a chart is shown (a page column), not just the file
 _CHAR_EM = 0.6  # a generous average glyph width of Noto Sans, Cyrillic included, in em
 _LINE_SPACING = 1.3  # plotly's line height, in em of a text's font size
-_CAP_SHIFT = 0.7  # em
+_CAP_SHIFT = 0.7  # em: how far plotly moves a one-line top-anchored title down
 _TITLE_TOP = 12  # px from the top of the image to the title
 _STANDOFF = 12  # px between an axis title and its tick labels
 _TICK_ROOM = 12  # px of tick mark and padding beside tick labels
