@@ -1,9 +1,16 @@
 """The measurement store: one DuckDB file, opened per operation and closed straight after.
 
-DuckDB lets one process write a file at a time, and the app and the CLI share it, so nothing holds
-the file open between operations: :func:`connect` opens it, retries briefly while another process
-holds the lock, then says plainly who holds it. Inside one process, writes are serialised by a lock
-so several Streamlit sessions never race each other.
+DuckDB lets one process open a file at a time, and the app and the CLI share it, so nothing holds
+the file open between operations: :func:`connect` opens it, retries while another process holds the
+lock, then says plainly who holds it. Inside one process, writes are serialised by a lock so several
+Streamlit sessions never race each other. Across processes a writer is never starved by readers: it
+announces itself on a turnstile (:class:`_Turnstile`) that new connections pass only while no writer
+waits, so the connections already open finish and the writer gets the file next.
+
+An import is written in one transaction. Should DuckDB's recovery after a crash ever keep measurement
+rows without their batch, :func:`connect` finds them before anything else is written and
+quarantines them (:func:`quarantine_orphans`): they stay in the file, marked, out of every view,
+and the audit log says so.
 
 Every table is append-only except the status of an upload batch: a newer value supersedes an older
 one by ``recorded_at``, and the ``*_current`` views pick the latest. Nothing is ever deleted, so
@@ -13,10 +20,12 @@ every stored value keeps its history and a rollback is one status change.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -182,33 +191,163 @@ MIGRATIONS: list[Migration] = [
         QUALIFY row_number() OVER (PARTITION BY programme, level_code, period, lang ORDER BY recorded_at DESC) = 1;
     """,
     _chain_audit_log,
+    # Migration 3: quarantined rows (measurements found without their batch, see quarantine_orphans)
+    # keep their place in ``measurement`` with the batch id negated, and one row here says which
+    # batch they claimed, how many there were, when they were found and why.
+    """
+    CREATE TABLE measurement_quarantine (
+        batch_id INTEGER NOT NULL,
+        rows BIGINT NOT NULL,
+        first_id BIGINT,
+        last_id BIGINT,
+        found_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL
+    );
+    """,
 ]
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
 @contextmanager
-def connect(path: Path | str | None = None, *, write: bool = True,
-            wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the store, migrated to the latest schema; closed when the block ends.
+def connect(path: Path | str | None = None, *, write: bool = True, wait: float = LOCK_WAIT_SECONDS,
+            on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store, migrated to the latest schema, with any orphaned rows quarantined; closed when
+    the block ends.
 
-    Writers in this process queue on one lock; a lock held by another process is retried for
-    ``wait`` seconds, then reported with the holder's PID.
+    Writers in this process queue on one lock; across processes a writer first takes the
+    turnstile, so readers opening after it wait for it instead of starving it. A file held by another
+    process is retried for ``wait`` seconds, then reported with the holder's PID. ``on_wait`` is told
+    who holds the store when the wait begins and every few seconds after (the CLI prints it).
     """
     target = db_path(path)
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     guard = _process_write_lock if write else _NoLock()
-    with guard, _owner_only_files:
+    deadline = time.monotonic() + wait
+    notify = _Notifier(on_wait)
+    with guard, _owner_only_files, _turnstile(target, write, deadline, notify):
         with _handle_lock:
-            con = _open_with_retry(target, wait)
+            con = _open_with_retry(target, deadline, notify)
         try:
             if schema_version(con) < len(MIGRATIONS):
                 with _process_write_lock:  # two sessions creating the same table conflict in DuckDB's catalog
                     migrate(con)
+            if write or _first_open(target):
+                with _process_write_lock:
+                    quarantine_orphans(con)
             yield con
         finally:
             with _handle_lock:
                 con.close()
+
+
+_opened: set[str] = set()
+
+
+def _first_open(target: Path) -> bool:
+    """True the first time this process opens ``target`` (readers check for orphans once per process)."""
+    key = os.path.realpath(target)
+    with _handle_lock:
+        if key in _opened:
+            return False
+        _opened.add(key)
+        return True
+
+
+class _Notifier:
+    """Calls ``on_wait(holder)`` when a wait begins and then at most every ``every`` seconds."""
+
+    def __init__(self, on_wait: Callable[[str], None] | None, every: float = 5.0) -> None:
+        self._on_wait, self._every, self._last = on_wait, every, None
+
+    def __call__(self, holder: str) -> None:
+        now = time.monotonic()
+        if self._on_wait is not None and (self._last is None or now - self._last >= self._every):
+            self._last = now
+            self._on_wait(holder)
+
+
+class _Turnstile:
+    """Writer priority across processes, on an advisory lock file (``flock``) beside nothing the
+    project tracks: ``$TMPDIR/kzlogframe-<uid>/<hash of the store path>.lock``.
+
+    A writer holds it exclusively from before it opens the store until it closes it, and writes its
+    PID in it; a reader takes it shared and lets go at once, so it only passes while no writer waits
+    or writes. Readers in a process that is itself writing pass freely (they share its DuckDB
+    instance). The kernel drops the lock of a killed process. Without a usable lock directory the
+    turnstile stands open."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._writing: dict[str, int] = {}  # store path -> nesting depth of this process's writer
+
+    @staticmethod
+    def lock_file(target: Path) -> Path:
+        digest = hashlib.sha256(os.path.realpath(target).encode()).hexdigest()[:24]
+        folder = Path(os.environ.get("KZLOGFRAME_LOCK_DIR") or
+                      Path(tempfile.gettempdir()) / f"kzlogframe-{os.getuid()}")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder / f"{digest}.lock"
+
+    @contextmanager
+    def __call__(self, target: Path, write: bool, deadline: float, notify: _Notifier) -> Iterator[None]:
+        key = os.path.realpath(target)
+        with self._lock:
+            nested = self._writing.get(key, 0) > 0
+        if nested:  # this process writes the store already: share its instance
+            if write:
+                with self._lock:
+                    self._writing[key] += 1
+                try:
+                    yield
+                finally:
+                    with self._lock:
+                        self._writing[key] -= 1
+            else:
+                yield
+            return
+        try:
+            fd = os.open(self.lock_file(target), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        try:
+            mode = fcntl.LOCK_EX if write else fcntl.LOCK_SH
+            while True:
+                try:
+                    fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break  # let the open below report who holds the store
+                    notify(self._holder(fd))
+                    time.sleep(0.02)
+            if not write:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                yield
+                return
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            with self._lock:
+                self._writing[key] = 1
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._writing.pop(key, None)
+        finally:
+            os.close(fd)  # closing drops the lock
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            pid = os.pread(fd, 32, 0).decode().strip()
+        except OSError:
+            pid = ""
+        return f"process {pid}" if pid.isdigit() else "another process"
+
+
+_turnstile = _Turnstile()
 
 
 class _NoLock:
@@ -248,22 +387,23 @@ class _OwnerOnlyFiles:
 _owner_only_files = _OwnerOnlyFiles()
 
 
-def _open_with_retry(target: Path, wait: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + wait
-    delay = 0.05
+def _open_with_retry(target: Path, deadline: float, notify: _Notifier | None = None) -> duckdb.DuckDBPyConnection:
+    delay = 0.02
     while True:
         try:
             return duckdb.connect(str(target), config=STORAGE)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
+            holder = _LOCK_HOLDER.search(str(exc))
+            who = f"process {holder.group(1)}" if holder else "another process"
             if time.monotonic() >= deadline:
-                holder = _LOCK_HOLDER.search(str(exc))
-                who = f"process {holder.group(1)}" if holder else "another process"
                 raise StoreLocked(
                     f"the database {target} is busy: {who} holds it; try again when it has finished") from exc
+            if notify is not None:
+                notify(who)
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, 0.2)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -323,6 +463,37 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
     con.execute("""INSERT INTO audit_log (id, logged_at, user_name, action, target, detail, prev_hash, hash)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [entry_id, logged_at, user, action, target, text, prev, digest])
     con.execute("UPDATE audit_head SET last_id = ?, hash = ?", [entry_id, digest])
+
+
+def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """Measurement rows whose batch does not exist (left by a crash that DuckDB's recovery only half
+    undid) are marked, never deleted: their ``batch_id`` is negated, so no view shows them and no
+    later batch that reuses the id can adopt them, and ``measurement_quarantine`` and the audit log
+    record each batch id and how many rows it had. Returns ``[(batch id, rows)]``; one transaction."""
+    orphans = con.execute("""
+        SELECT m.batch_id, count(*), min(m.id), max(m.id)
+        FROM measurement m ANTI JOIN upload_batch b ON b.id = m.batch_id
+        WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
+    if not orphans:
+        return []
+    reason = "measurement rows without their upload batch: an import was interrupted"
+    with transaction(con):
+        for batch_id, rows, first_id, last_id in orphans:
+            con.execute("UPDATE measurement SET batch_id = -batch_id WHERE batch_id = ?", [batch_id])
+            con.execute("INSERT INTO measurement_quarantine VALUES (?, ?, ?, ?, now(), ?)",
+                        [batch_id, rows, first_id, last_id, reason])
+            audit(con, "kzlogframe", "quarantine", f"batch {batch_id}",
+                  {"rows": rows, "first_id": first_id, "last_id": last_id, "reason": reason,
+                   "marked": f"batch_id = -{batch_id}"}, os_user=_os_user())
+    return [(b, n) for b, n, _, _ in orphans]
+
+
+def _os_user() -> str | None:
+    try:
+        import getpass
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no account name is not a reason to fail
+        return None
 
 
 def audit_entries(db: Path | str | None = None, limit: int = 5000) -> pd.DataFrame:
