@@ -85,6 +85,23 @@ class Target(YamlModel):
     note: Text | None = None
 
 
+class ValidRange(YamlModel):
+    """The values an indicator can take, bounds included; either bound may be left open.
+
+    Without it the importer applies its kind's range: 0–100 for a percentage (a unit with %),
+    at least 0 for another quantity with a unit (a count), none for a quantity without a unit.
+    Declare it where that is wrong, e.g. ``valid_range: {min: -100}`` for a growth rate in %."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ValidRange":
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"valid_range min {self.min:g} is above max {self.max:g}")
+        return self
+
+
 class Indicator(YamlModel):
     """An objectively verifiable indicator (OVI).
 
@@ -106,6 +123,7 @@ class Indicator(YamlModel):
     weight: float = Field(default=1.0, gt=0)
     scale: list[Text] = Field(default_factory=list)
     note: Text | None = None
+    valid_range: ValidRange | None = None  # values the importer accepts; default: by kind (see ValidRange)
 
     @model_validator(mode="after")
     def _scale_matches_type(self) -> "Indicator":
