@@ -3,13 +3,17 @@ only lay them out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from .formatting import assessed_summary, level_label, measured_value, number, percent, status_label
 from .i18n import t
 from .models import Logframe
-from .progress import Thresholds, legend
+from .progress import LEVEL_STATUSES, Thresholds, legend
 from .state_method import StateScores
+from .style import STATUS_TINTS
 
 
 def legend_lines(lang: str, thresholds: Thresholds = Thresholds()) -> list[str]:
@@ -44,6 +48,36 @@ def programme_row(levels: pd.DataFrame, programme: str) -> pd.Series:
 def headline(row: pd.Series, lang: str) -> str:
     """"18 of 50 indicators assessed; of the others: …" for one row of ``level_progress``."""
     return assessed_summary({k: int(v) for k, v in row.items() if str(k).startswith("n_")}, lang)
+
+
+def portfolio_table(labels: Mapping[str, str], levels: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The Overview's one table across the portfolio: a row per programme of ``labels`` (code →
+    name, in that order) leading with "n of m indicators assessed", then status, coverage, progress
+    vs plan and its results counted by status. One widget, so fifty programmes stay light."""
+    overall = levels[levels["level_kind"] == "programme"].set_index("programme").loc[list(labels)]
+    results = levels[levels["level_kind"] == "result"].groupby("programme")["status"].value_counts()
+
+    def by_status(code: str) -> str:
+        counts = results.get(code, pd.Series(dtype=int))
+        return " · ".join(f"{status_label(s, lang)}: {counts[s]}" for s in LEVEL_STATUSES if s in counts)
+
+    return pd.DataFrame({
+        "code": list(labels),
+        t("col.programme", lang): list(labels.values()),
+        t("col.assessed", lang): [t("headline.assessed", lang, n=int(a), m=int(n))
+                                  for a, n in zip(overall["n_assessed"], overall["n_indicators"])],
+        t("col.status", lang): [status_label(s, lang) for s in overall["status"]],
+        t("col.coverage", lang): [percent(v, lang) for v in overall["coverage"]],
+        t("col.score", lang): [percent(v, lang) for v in overall["score"]],
+        t("col.results_by_status", lang): [by_status(c) for c in labels],
+    })
+
+
+def tinted(table: pd.DataFrame, lang: str) -> Styler:
+    """``table`` without its code column, the status column tinted by status (beside its icon and words)."""
+    tints = {status_label(s, lang): STATUS_TINTS[s] for s in LEVEL_STATUSES}
+    return table.drop(columns=["code"]).style.map(lambda label: f"background-color: {tints[label]}" if label in tints
+                                                  else "", subset=[t("col.status", lang)])
 
 
 def level_table(lf: Logframe, levels: pd.DataFrame, lang: str, kinds: tuple[str, ...] = (

@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from .store import LOCK_WAIT_SECONDS, connect
+
+# What the progress rules read of a measurement (``progress._values_sql``).
+PROGRESS_COLUMNS = "programme, indicator, period_start, period_end, value, numerator, denominator, sex, oblast, ministry"
+
+
+def _among(column: str, values: tuple[str, ...]) -> str:
+    """``column IN ('a', 'b')`` as literals, so DuckDB pushes the filter below the view's window."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})" if values else "false"
+
+
+@dataclass(frozen=True)
+class StoreSource:
+    """Measurements left in the store, for the progress rules to read there instead of from a
+    pandas frame: the current values of ``programmes`` (of ``indicators`` only, when given).
+    A page then receives only the per-indicator result, never the store's rows."""
+
+    programmes: tuple[str, ...]
+    indicators: tuple[str, ...] | None = None
+    db: str | None = None
+
+    def narrowed(self, programme: str, indicator: str) -> StoreSource:
+        """The same store, one indicator (nothing when it is outside this source)."""
+        inside = programme in self.programmes and (self.indicators is None or indicator in self.indicators)
+        return replace(self, programmes=(programme,) if inside else (), indicators=(indicator,))
+
+    @contextmanager
+    def relation(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read connection to the store in which the temp view ``m`` holds these measurements."""
+        where = _among("programme", self.programmes)
+        if self.indicators is not None:
+            where += " AND " + _among("indicator", self.indicators)
+        with connect(self.db, write=False) as con:
+            con.execute(f"CREATE TEMP TABLE m AS SELECT {PROGRESS_COLUMNS} FROM measurement_current WHERE {where}")
+            yield con
 
 
 def current_measurements(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:

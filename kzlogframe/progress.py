@@ -3,7 +3,8 @@
 Public API (``logframes`` is a catalog ``{code: Logframe}`` as returned by ``load_catalog``;
 ``measurements`` is a DataFrame shaped like the store's ``measurement_current`` view, of which
 ``programme, indicator, period_start, period_end, value`` are required and ``numerator,
-denominator, sex, oblast, ministry`` optional)::
+denominator, sex, oblast, ministry`` optional, or a :class:`measurements.StoreSource`, which
+runs the same SQL inside a read connection to the store, so no frame of the store is built)::
 
     Thresholds(on_track=.85, at_risk=.60, above_plan=1.15, cap=1.5, min_coverage=.5)  the configuration
     legend(thresholds) -> list[LegendRow]                  status, label key, icon, band (UI legend)
@@ -60,17 +61,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from .measurements import StoreSource
 from .models import CellRule, Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
 from .periods import REPORTING_COLUMNS, reporting_join_sql, reporting_rows
 
 Catalog = Mapping[str, Logframe]
+Measurements = pd.DataFrame | StoreSource
 
 SCORED = ("above_plan", "on_track", "at_risk", "off_track")
 STATUSES = SCORED + ("no_data", "not_due", "not_reporting")
@@ -332,15 +336,23 @@ def _values_sql(cells: bool, until: bool) -> str:
     """
 
 
-def _duck(measurements: pd.DataFrame, logframes: Catalog, table: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.register("m", _measurement_frame(measurements))
-    con.register("ind", table)
-    con.register("rp", reporting_table(logframes))
-    return con
+@contextmanager
+def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection in which the SQL above finds ``m`` (the measurements), ``ind`` (``table``) and
+    ``rp`` (the calendars): in memory over a frame, or a read connection to the store whose ``m``
+    is a view, so the rows never leave DuckDB. One implementation of every rule serves both."""
+    if isinstance(measurements, pd.DataFrame):
+        opened: AbstractContextManager[duckdb.DuckDBPyConnection] = duckdb.connect()
+        opened.register("m", _measurement_frame(measurements))
+    else:
+        opened = measurements.relation()
+    with opened as con:
+        con.register("ind", table)
+        con.register("rp", reporting_table(logframes))
+        yield con
 
 
-def reporting_values(measurements: pd.DataFrame, logframes: Catalog, *, cells: bool = False,
+def reporting_values(measurements: Measurements, logframes: Catalog, *, cells: bool = False,
                      as_of: dt.date | None = None) -> pd.DataFrame:
     """Per programme×indicator (×cell when ``cells``) and reporting period, oldest first:
     ``reported`` (the period's own value) and ``value`` (after the cumulative rule: what every
@@ -382,7 +394,7 @@ def _baselines(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame.astype({"baseline": float, "baseline_date": "datetime64[ns]"})
 
 
-def baselines(measurements: pd.DataFrame, logframes: Catalog) -> pd.DataFrame:
+def baselines(measurements: Measurements, logframes: Catalog) -> pd.DataFrame:
     """Each indicator's baseline (columns :data:`BASELINE_COLUMNS`): ``declared`` in the logframe;
     ``zero_start`` for a running total without one (0 at FA signature); ``first_measurement`` (the
     value of the first reporting period measured, dated at its end) for any other quantity or
@@ -483,7 +495,7 @@ def _frames(con: duckdb.DuckDBPyConnection, logframes: Catalog, table: pd.DataFr
     return table.merge(base, how="left", on=["programme", "indicator"]), expected
 
 
-def indicator_progress(measurements: pd.DataFrame, logframes: Catalog, as_of: dt.date,
+def indicator_progress(measurements: Measurements, logframes: Catalog, as_of: dt.date,
                        thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
     """One row per programme×indicator of ``logframes``, with or without data (see module doc).
 
@@ -514,7 +526,7 @@ def _declared_cells(logframes: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["programme", "indicator", *CELL_DIMS])
 
 
-def disaggregated_progress(measurements: pd.DataFrame, logframes: Catalog, as_of: dt.date,
+def disaggregated_progress(measurements: Measurements, logframes: Catalog, as_of: dt.date,
                            thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
     """:func:`indicator_progress` per disaggregation cell (declared cells and any observed ones).
 
@@ -593,12 +605,18 @@ def level_progress(progress: pd.DataFrame, logframes: Catalog,
 # ---------------------------------------------------------------- charts
 
 
-def series(measurements: pd.DataFrame, indicator: str, logframe: Logframe) -> pd.DataFrame:
+def _one_indicator(measurements: Measurements, programme: str, indicator: str) -> Measurements:
+    if isinstance(measurements, pd.DataFrame):
+        return measurements[(measurements["programme"] == programme) & (measurements["indicator"] == indicator)]
+    return measurements.narrowed(programme, indicator)
+
+
+def series(measurements: Measurements, indicator: str, logframe: Logframe) -> pd.DataFrame:
     """Chart points for one indicator's total: ``kind`` = 'actual' (x = end of the reporting
     period, the reporting value) and 'planned' (the path points: baseline, zero start, first
     measurement used as baseline, targets)."""
     catalog = {logframe.programme.code: logframe}
-    mine = measurements[(measurements["programme"] == logframe.programme.code) & (measurements["indicator"] == indicator)]
+    mine = _one_indicator(measurements, logframe.programme.code, indicator)
     table = indicator_table(catalog)
     with _duck(mine, catalog, table) as con:
         actual = con.execute(f"{_values_sql(False, False)} ORDER BY rp_index").df()

@@ -25,10 +25,11 @@ from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from .measurements import current_measurements, data_as_of, measured_period_ends, store_version
+from .measurements import (
+    StoreSource, current_measurements, data_as_of, measured_period_ends, measurement_history, store_version)
 from .models import Logframe
 from .periods import ReportingPeriod, latest_finished_with_data
-from .progress import indicator_progress, level_progress
+from .progress import disaggregated_progress, indicator_progress, level_progress, series
 from .store import StoreLocked, db_path
 from .validation import LogframeError
 
@@ -245,12 +246,14 @@ def latest_data_day(lf: Logframe) -> dt.date:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _measurements(programme: str | None, stamp: tuple) -> pd.DataFrame:
-    return current_measurements(programme)
+def _measurements(programme: str, stamp: tuple) -> pd.DataFrame:
+    return current_measurements(programme, stamp[0])
 
 
-def measurements(programme: str | None = None) -> pd.DataFrame:
-    """Current measurements, re-read only when an upload or rollback changed the store.
+def measurements(programme: str) -> pd.DataFrame:
+    """One programme's current measurements (for its report, export and state scores), re-read only
+    when an upload or rollback changed the store. Never the whole store: progress across
+    programmes is computed in the store (:func:`progress_frames`).
 
     Shared between sessions without copying: callers must not modify the frame."""
     return _measurements(programme, _stamp())
@@ -258,16 +261,40 @@ def measurements(programme: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _progress(codes: tuple[str, ...], as_of: dt.date, stamp: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-    programmes = {c: lf for c, lf in catalog().items() if c in codes}
-    measured = measurements(codes[0] if len(codes) == 1 else None)
-    indicators = indicator_progress(measured, programmes, as_of)
+    everything = catalog()
+    programmes = {c: everything[c] for c in codes}
+    indicators = indicator_progress(StoreSource(codes, db=stamp[0]), programmes, as_of)
     return indicators, level_progress(indicators, programmes)
 
 
 def progress_frames(as_of: dt.date, programme: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicator progress, level progress) at ``as_of`` for one programme or all; cached per store state."""
+    """(indicator progress, level progress) at ``as_of`` for one programme or all, computed inside
+    the store (only the per-indicator result reaches the app); cached per store state."""
     codes = (programme,) if programme else tuple(catalog())
     return _progress(codes, as_of, _stamp())
+
+
+@dataclass(frozen=True)
+class IndicatorFrames:
+    """What the Indicators page shows of one indicator, read from its rows only."""
+
+    points: pd.DataFrame  # progress.series: actual and planned chart points
+    cells: pd.DataFrame  # progress.disaggregated_progress of this indicator
+    history: pd.DataFrame  # measurements.measurement_history
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _indicator(programme: str, indicator: str, as_of: dt.date, stamp: tuple) -> IndicatorFrames:
+    lf = catalog()[programme]
+    source = StoreSource((programme,), (indicator,), db=stamp[0])
+    cells = disaggregated_progress(source, {programme: lf}, as_of)
+    return IndicatorFrames(series(source, indicator, lf), cells[cells["indicator"] == indicator].reset_index(drop=True),
+                           measurement_history(programme, indicator, stamp[0]))
+
+
+def indicator_frames(programme: str, indicator: str, as_of: dt.date) -> IndicatorFrames:
+    """One indicator's chart points, cells and history at ``as_of``; cached per store state."""
+    return _indicator(programme, indicator, as_of, _stamp())
 
 
 def chart(fig: go.Figure, name: str, key: str, lang: str) -> None:

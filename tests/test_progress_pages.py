@@ -1,9 +1,15 @@
 """Overview, Logframe status and Indicators pages through AppTest, on the demo data."""
 
+import datetime as dt
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kzlogframe.catalog import load_catalog
+from kzlogframe.dashboard import programme_row
+from kzlogframe.formatting import percent, status_label
+from kzlogframe.measurements import current_measurements
+from kzlogframe.progress import indicator_progress, level_progress
 from tests.conftest import ADMIN, ROOT
 
 
@@ -15,32 +21,66 @@ def app(demo_store, monkeypatch):
     return at
 
 
-def test_overview_shows_both_programmes_with_status_and_coverage(app):
+def portfolio(at: AppTest):
+    """The Overview's one table across the programmes, by programme code."""
+    table = next(d.value for d in at.dataframe if "Programme" in d.value.columns or "Бағдарлама" in d.value.columns)
+    return table.set_index(table.iloc[:, 0].str.split(" — ").str[0])
+
+
+def test_overview_shows_every_programme_in_one_table_and_the_chosen_one_in_detail(app, demo_store):
     assert app.title[0].value == "Overview"
-    headings = [s.value for s in app.subheader]
-    assert any(h.startswith("KAZLOD") for h in headings) and any(h.startswith("PSR") for h in headings)
-    overall = [m.value for m in app.markdown if m.value.startswith("#### Overall: ")]
-    assert len(overall) == 2
+    grid = portfolio(app)
+    assert list(grid.index) == ["KAZLOD", "PSR"]
+    assert grid["Status"].str.match(r"^\S+ \w").all()  # an icon and words, never colour alone
+    # the same numbers as the rules computed on the programme's own frame
+    catalog = load_catalog()
+    for code, lf in catalog.items():
+        stored = current_measurements(code, demo_store)
+        row = programme_row(level_progress(indicator_progress(stored, {code: lf}, dt.date(2014, 12, 31)),
+                                           {code: lf}), code)
+        shown = grid.loc[code.upper()]
+        assert shown["Assessed"] == f"{row['n_assessed']} of {row['n_indicators']} indicators assessed"
+        assert shown["Status"] == status_label(row["status"], "en")
+        assert shown["Coverage"] == percent(row["coverage"], "en")
+        assert shown["Progress vs plan"] == percent(row["score"], "en")
+    assert grid.loc["KAZLOD", "Results by status"] == "✅ On track: 2 · ❔ Insufficient data: 3"
+    assert len(app.dataframe) == 3  # the portfolio, the chosen programme's results and its indicators needing attention
+    # details: only the programme chosen in the sidebar (KAZLOD, the first)
+    assert [s.value for s in app.subheader] == ["All programmes", grid.iloc[0, 0]]
+    assert [m.value for m in app.markdown if m.value.startswith("#### Overall: ")] == ["#### Overall: ❔ Insufficient data"]
     labels = [m.label for m in app.metric]
-    assert labels.count("Progress vs plan") == 2 and labels.count("Coverage") == 2
-    grids = [d.value for d in app.dataframe if "Level" in d.value.columns]
-    assert [len(g) for g in grids] == [8, 7]  # KAZLOD: goal, 2 purposes, 5 results; PSR: goal, purpose, 5
-    for grid in grids:
-        assert grid["Status"].str.match(r"^\S+ \w").all()  # an icon and words, never colour alone
+    assert labels == ["Progress vs plan", "Coverage"]
+    results = app.dataframe[1].value
+    assert len(results) == 8  # KAZLOD: goal, 2 purposes, 5 results
     assert any("How statuses are decided" in e.label for e in app.expander)
+
+
+def test_the_overview_details_follow_the_programme_picker(app):
+    app.sidebar.selectbox(key="programme").set_value("psr").run()
+    assert not app.exception
+    assert app.subheader[1].value.startswith("PSR")
+    assert [m.value for m in app.markdown if m.value.startswith("#### Overall: ")] == ["#### Overall: ✅ On track"]
+    assert len(app.dataframe[1].value) == 7  # PSR: goal, purpose, 5 results
+    assert list(portfolio(app).index) == ["KAZLOD", "PSR"]  # the table still holds every programme
 
 
 def test_overview_in_kazakh(app):
     app.sidebar.selectbox(key="lang").set_value("kk").run()
     assert app.title[0].value == "Шолу"
     assert any(m.value.startswith("#### Жалпы: ") for m in app.markdown)
+    grid = portfolio(app)
+    assert grid.loc["KAZLOD", "Бағаланды"].startswith("50 көрсеткіштің ")
+    assert grid.loc["KAZLOD", "Мәртебе"] == "❔ Дерек жеткіліксіз"
 
 
 def test_overview_explains_an_empty_database(tmp_path, monkeypatch):
     monkeypatch.setenv("KZLOGFRAME_DB", str(tmp_path / "empty.duckdb"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
-    assert sum("No measurement has been uploaded" in i.value for i in at.info) == 2
+    grid = portfolio(at)
+    assert list(grid["Assessed"]) == ["0 of 50 indicators assessed", "0 of 36 indicators assessed"]
+    assert sum("No measurement has been uploaded" in i.value for i in at.info) == 1  # the chosen programme
+    assert not [m for m in at.markdown if m.value.startswith("#### Overall: ")]
 
 
 def test_status_page_lists_every_level(app):

@@ -7,16 +7,13 @@ from kzlogframe.charts import breakdown_chart, indicator_chart
 from kzlogframe.formatting import measured_value, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
-from kzlogframe.measurements import measurement_history
-from kzlogframe.progress import disaggregated_progress, series
-from kzlogframe.ui import chart, measurements, progress_frames, require
+from kzlogframe.ui import chart, indicator_frames, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
 code = logframe.programme.code
 indicators = {ind.code: ind for _, ind in logframe.indicators()}
 
-measured = measurements(code)
 progress, _ = progress_frames(as_of, code)
 st.title(t("page.indicators", lang))
 if st.session_state.get("indicator_code") not in indicators:
@@ -29,6 +26,7 @@ indicator_code = st.selectbox(t("ind.select", lang), list(indicators), key="indi
 indicator = indicators[indicator_code]
 unit = indicator.unit.get(lang) if indicator.unit else None
 row = progress[progress["indicator"] == indicator_code].iloc[0]
+frames = indicator_frames(code, indicator_code, as_of)  # this indicator's rows only
 
 
 def shown(value: float) -> str:
@@ -53,7 +51,7 @@ c.metric(t("col.actual", lang), shown(row["actual"]),
          help=row["last_period"] if isinstance(row["last_period"], str) else None)
 d.metric(t("col.expected", lang), shown(row["expected"]))
 cells_only = indicator.combine_cells is not None and indicator.combine_cells.value == "none"
-points = series(measured, indicator_code, logframe)
+points = frames.points
 if cells_only and row["n_points"] == 0:
     st.info(t("ind.cells_not_combined", lang))
 elif points[points["kind"] == "actual"].empty:
@@ -63,8 +61,7 @@ if not points.empty:
           key="indicator_chart", lang=lang)
 
 if indicator.disaggregation:
-    cells = disaggregated_progress(measured[measured["indicator"] == indicator_code], {code: logframe}, as_of)
-    cells = cells[cells["indicator"] == indicator_code]
+    cells = frames.cells
     for dimension in (d.value for d in indicator.disaggregation):
         by = cells[cells[dimension] != ""].groupby(dimension, as_index=False).first()
         if not by.empty and by["n_points"].sum():
@@ -74,7 +71,7 @@ else:
     st.caption(t("ind.no_breakdown", lang))
 
 st.subheader(t("ind.history", lang))
-history = measurement_history(code, indicator_code)
+history = frames.history
 if history.empty:
     st.caption(t("ind.no_data", lang))
 else:
