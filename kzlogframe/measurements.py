@@ -40,7 +40,9 @@ class StoreSource:
 
     @contextmanager
     def relation(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read connection to the store in which the temp view ``m`` holds these measurements."""
+        """A read connection to the store in which the temp table ``m`` holds these measurements:
+        the columns progress reads, copied once inside DuckDB because the rules read ``m`` two or
+        three times and the current-value view ranks every row it reads (gone when the block ends)."""
         where = _among("programme", self.programmes)
         if self.indicators is not None:
             where += " AND " + _among("indicator", self.indicators)

@@ -339,8 +339,9 @@ def _values_sql(cells: bool, until: bool) -> str:
 @contextmanager
 def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection in which the SQL above finds ``m`` (the measurements), ``ind`` (``table``) and
-    ``rp`` (the calendars): in memory over a frame, or a read connection to the store whose ``m``
-    is a view, so the rows never leave DuckDB. One implementation of every rule serves both."""
+    ``rp`` (the calendars): in memory over a frame, or a read connection to the store
+    (:meth:`StoreSource.relation`), so the rows never leave DuckDB. One implementation of every
+    rule serves both."""
     if isinstance(measurements, pd.DataFrame):
         opened: AbstractContextManager[duckdb.DuckDBPyConnection] = duckdb.connect()
         opened.register("m", _measurement_frame(measurements))
