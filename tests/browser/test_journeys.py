@@ -8,7 +8,7 @@ INDICATOR = "KAZLOD.R1.I7"  # quantitative, per period (not summed), not disaggr
 
 def test_steering_committee_member_reads_the_overview_and_downloads_the_report(team_server, page, tmp_path):
     sign_in(page, team_server["url"], "sc-member")
-    page.locator("h4", has_text="Overall:").nth(1).wait_for()
+    page.locator("h4", has_text="Overall:").first.wait_for()
     nav = page.locator("[data-testid=stSidebarNav]").inner_text()
     assert "Upload measurements" not in nav and "Export" not in nav  # a viewer is offered neither
     page.screenshot(path=str(tmp_path / "sc-overview.png"), full_page=True)

@@ -8,8 +8,10 @@ def test_overview_then_indicator(server, page, tmp_path):
     wait_for_app(page)
     page.get_by_role("heading", name="Overview").wait_for()
     overall = page.locator("h4", has_text="Overall:")
-    overall.nth(1).wait_for()
-    assert overall.count() == 2
+    overall.first.wait_for()
+    assert overall.count() == 1  # details of the programme chosen in the sidebar
+    page.get_by_role("heading", name="All programmes").wait_for()  # and every programme in one table
+    page.locator("[data-testid=stDataFrame]").nth(2).wait_for()  # the table, the results, the attention list
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
 
     page.get_by_role("link", name="Indicators").click()
