@@ -1,4 +1,7 @@
-"""Reading the seeds themselves, so tests compare the YAML with the source, not with itself."""
+"""Reading the seeds themselves, so tests compare the YAML with the source, not with itself.
+
+The seeds are the source documents kept in the project (``logframes/sources/``), so these tests run
+on any clone."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "logframes" / "sources"
 PSR_SEED = "000_8de61aa180311800.txt"
 KAZLOD_SEED = "001_cc9c61a79daff508.txt"
 # Section "results, sub-results, activities and sequencing" of each seed (the financing decision's section 7).
