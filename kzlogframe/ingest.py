@@ -1,33 +1,51 @@
 """CSV import of indicator measurements: parse as people really write CSV, check every row
 against the logframe before anything is written, then commit all accepted rows in one transaction.
 
-Parsing and row checks run as SQL inside DuckDB, and each distinct key (programme and indicator,
-period, disaggregation) is checked once, not once per row: validating and committing a million rows
-costs under three times DuckDB's own ``read_csv`` of the file (``bench/ingest.py``). File-level
-problems (encoding, header) stop the import before any row is read.
+The import runs in three steps, so the store is held only for the last, short one:
+
+1. **The file, in Python** (:func:`_prepare`): its size, its header (at most
+   :data:`MAX_HEADER_BYTES`), its encoding from the bytes (UTF-8, or Windows-1251 transcoded to a
+   temporary UTF-8 copy; a file mixing both is refused, naming lines in each), its sha256 and its
+   line count. DuckDB never reads a file in the wrong encoding.
+2. **The rows, in a private in-memory DuckDB** (:func:`_stage`): every record parsed by DuckDB's CSV
+   reader, each distinct key (programme and indicator, period, disaggregation) checked once, each
+   value checked per row, duplicates found with hash joins and physical line numbers given by
+   ASOF joins, never a correlated subquery: the cost is linear in rows whatever the file holds.
+3. **The store, for one short window** (:func:`_commit`): the duplicate-file check, the outlier
+   check against the history of only the indicators in the file, and the batch, its rows and its
+   audit entry in one transaction.
+
+File-level problems (encoding, header) stop the import before any row is read. Speed is measured
+in ``bench/`` (``bench/README.md``), never asserted in tests.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import datetime as dt
 import hashlib
+import json
+import mmap
 import os
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from .access import User, authorize
-from .models import Logframe
+from .i18n import t
+from .models import IndicatorType, Logframe
 from .periods import (
     PERIOD_FORMS, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql, period_start_sql,
     reporting_join_sql, reporting_rows)
-from .store import audit, connect, transaction, writing
+from .store import LOCK_WAIT_SECONDS, audit, connect, transaction, writing
 
 REQUIRED = ("programme", "indicator", "period", "value")
 OPTIONAL = ("sex", "oblast", "ministry", "source", "comment", "numerator", "denominator", "evidence_url")
@@ -61,6 +79,16 @@ SEX_VALUES = {
 MILESTONE_DONE = ("done", "1", "yes", "true", "иә", "ия", "да", "орындалды", "выполнено", "x", "✓")
 MILESTONE_NOT_DONE = ("0", "no", "false", "not done", "жоқ", "нет", "орындалмады", "не выполнено")
 
+# What a hostile or broken file may cost. The longest header of real names is ~200 bytes; a record
+# longer than MAX_LINE_BYTES is malformed (usually a quote left open); a longer cell is refused.
+MAX_HEADER_BYTES = 4096
+MAX_LINE_BYTES = 1 << 20
+MAX_CELL_CHARS = 10_000
+SHOWN_CHARS = 60  # how much of a cell a message repeats: the rest is counted, "…[+N chars]"
+SHOWN_PROBLEMS = 10  # header problems listed before "and N more problems"
+SHOWN_LINES = 5  # line numbers listed per encoding in a mixed-encoding refusal
+SHOWN_WARNINGS = 1000  # warnings of each kind kept in the report and stored with the batch
+
 
 class UploadError(ValueError):
     """The file cannot be read as a measurement table at all (encoding, header, empty)."""
@@ -70,7 +98,7 @@ class UploadError(ValueError):
 class ImportReport:
     file_name: str
     sha256: str
-    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit"
+    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit" | "refused_strict"
     rows_total: int
     accepted: pd.DataFrame
     rejected: pd.DataFrame
@@ -79,6 +107,7 @@ class ImportReport:
     duplicate_of: int | None = None
     encoding: str = "utf-8"
     delimiter: str = ","
+    lang: str = "en"
 
     @property
     def accepted_total(self) -> int:
@@ -86,16 +115,24 @@ class ImportReport:
         return self.accepted.attrs.get("total", len(self.accepted))
 
     @property
+    def warnings_total(self) -> int:
+        """Warnings in the whole file: ``warnings`` keeps at most :data:`SHOWN_WARNINGS` of each kind."""
+        return self.warnings.attrs.get("total", len(self.warnings))
+
+    @property
     def message(self) -> str:
         if self.status == "duplicate":
             return f"{self.file_name} was already imported as batch {self.duplicate_of}; nothing changed"
         if self.status == "committed":
             return (f"batch {self.batch_id}: {self.accepted_total} rows committed, "
-                    f"{len(self.rejected)} rejected, {len(self.warnings)} warnings")
+                    f"{len(self.rejected)} rejected, {self.warnings_total} warnings")
         if self.status == "nothing_to_commit":
             return f"{self.file_name}: no acceptable row, nothing changed ({len(self.rejected)} rejected)"
+        if self.status == "refused_strict":
+            return t("ingest.status.strict_refused", self.lang, file=self.file_name, rejected=len(self.rejected),
+                     accepted=self.accepted_total)
         return (f"{self.file_name}: {self.accepted_total} rows would be committed, "
-                f"{len(self.rejected)} rejected, {len(self.warnings)} warnings (dry run, nothing changed)")
+                f"{len(self.rejected)} rejected, {self.warnings_total} warnings (dry run, nothing changed)")
 
 
 # ---------------------------------------------------------------- file level
@@ -109,35 +146,32 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def header_line(path: Path, file_name: str) -> tuple[str, str]:
-    """The first line and the encoding it is in: UTF-8 (BOM or not) when it decodes so, else cp1251.
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as a message repeats it: at most ``limit`` characters, then how many were left out."""
+    return text if len(text) <= limit else f"{text[:limit]}…[+{len(text) - limit} chars]"
 
-    Only the header is decoded here; DuckDB's reader checks the rest of the file as UTF-8 while it
-    reads it, and a file it finds is not UTF-8 is read again as cp1251 (see :func:`_read_records`).
-    """
+
+def _shown_sql(x: str) -> str:
+    """SQL twin of :func:`shown`."""
+    return (f"(CASE WHEN length({x}) > {SHOWN_CHARS} THEN left({x}, {SHOWN_CHARS}) || '…[+' "
+            f"|| (length({x}) - {SHOWN_CHARS}) || ' chars]' ELSE {x} END)")
+
+
+def header_line(path: Path, file_name: str, encoding: str | None = None) -> tuple[str, str]:
+    """The first line (at most :data:`MAX_HEADER_BYTES`) and the encoding it is decoded in:
+    ``encoding`` when given (the file's), else UTF-8 (BOM or not) when it decodes so, else cp1251."""
     with open(path, "rb") as handle:
-        first = handle.readline().removeprefix(codecs.BOM_UTF8).rstrip(b"\r\n")
-    for encoding in ("utf-8", "cp1251"):
+        first = handle.readline(MAX_HEADER_BYTES + 1)
+    if len(first) > MAX_HEADER_BYTES and not first.endswith(b"\n"):
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.header_too_long", limit=f"{MAX_HEADER_BYTES:,}",
+                                                  columns=", ".join(COLUMNS)))
+    first = first.removeprefix(codecs.BOM_UTF8).rstrip(b"\r\n")
+    for candidate in ([encoding] if encoding else ["utf-8", "cp1251"]):
         try:
-            return first.decode(encoding), encoding
+            return first.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
     raise UploadError(f"{file_name}:1: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
-
-
-def _undecodable_at(path: Path, encoding: str) -> int | None:
-    """Byte offset of the first byte ``encoding`` cannot decode, or None when the whole file decodes."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    offset = 0
-    with open(path, "rb") as handle:
-        try:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(chunk)
-                offset += len(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            return offset + exc.start
-    return None
 
 
 def detect_delimiter(header: str) -> str:
@@ -155,7 +189,7 @@ def canonical_header(header: str, delimiter: str, file_name: str) -> list[str]:
     for position, name in enumerate(names, start=1):
         column = HEADER_ALIASES.get(name)
         if column is None:
-            problems.append(f"unknown column '{name}' (column {position})")
+            problems.append(f"unknown column '{shown(name)}' (column {position})")
         elif column in canonical:
             problems.append(f"column '{name}' repeats '{column}' (column {position})")
         else:
@@ -164,30 +198,196 @@ def canonical_header(header: str, delimiter: str, file_name: str) -> list[str]:
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
-        raise UploadError(f"{file_name}:1: header: " + "; ".join(problems) +
+        listed = problems if len(problems) <= SHOWN_PROBLEMS + 1 else (
+            problems[:SHOWN_PROBLEMS] + [t("ingest.error.more_problems", count=f"{len(problems) - SHOWN_PROBLEMS:,}")])
+        raise UploadError(f"{file_name}:1: header: " + "; ".join(listed) +
                           f". Expected columns: {', '.join(COLUMNS)} (first four required)")
     return canonical
 
 
-def _utf8_copy(path: Path, encoding: str, file_name: str) -> Path:
-    """DuckDB reads UTF-8; a cp1251 file is transcoded once to a temporary copy.
+# ---------------------------------------------------------------- encodings
+#
+# Decided from the bytes before DuckDB reads anything: a file that decodes as UTF-8 is UTF-8
+# (DuckDB reads it in place); one that does not is Windows-1251, transcoded in one pass, unless some
+# of its lines are UTF-8 too, which would be garbled: such a file is refused.
 
-    cp1251 leaves only byte 0x98 undefined, so a file that is neither is rare (a binary file named
-    .csv), but it is the uploader's mistake: an :class:`UploadError` at its line, not a crash.
-    """
-    offset = _undecodable_at(path, encoding)
-    if offset is not None:
-        with open(path, "rb") as handle:
-            line = handle.read(offset).count(b"\n") + 1
-        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
+_CHUNK = 1 << 20
+# Byte pairs that open UTF-8 Cyrillic letters (А–я, Ё/ё, Kazakh Ә Ғ Қ Ң Ө Ұ Ү Һ І), « » NBSP ° and
+# № / – — “ ” in UTF-8. In Windows-1251 text these are rare pairs (Р, С, Т, У, В or в followed by a
+# punctuation byte), and every line where one occurs is then decoded to tell.
+_UTF8_HINTS = tuple(re.compile(p) for p in (rb"\xd0[\x81-\xbf]", rb"\xd1[\x80-\x9f]", rb"\xd2[\x80-\xbf]",
+                                             rb"\xd3[\x80-\xbf]", rb"\xc2[\xa0-\xbf]", rb"\xe2[\x80\x84][\x80-\xbf]"))
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+@dataclass
+class _FileFacts:
+    encoding: str
+    readable: Path  # what DuckDB reads: the file itself, or its UTF-8 copy
+    lines: int  # physical lines, not counting blank lines at the end
+    sha256: str
+
+
+def _line_list(lines: list[int], more: bool) -> str:
+    return ", ".join(str(n) for n in lines) + (" …" if more else "")
+
+
+def _prepare(path: Path, file_name: str) -> _FileFacts:
+    """Encoding, transcoded copy, sha256 and line count in at most two passes over the bytes."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines, offset, bad_at, first_utf8 = 0, 0, None, None
+    last = b""
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+            if bad_at is None and not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                    where = _NON_ASCII.search(chunk) if first_utf8 is None else None
+                    if where is not None:
+                        first_utf8 = newlines + chunk.count(b"\n", 0, where.start()) + 1
+                except UnicodeDecodeError as exc:
+                    bad_at = offset + exc.start
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+            last = (last + chunk)[-(1 << 16):]
+    if bad_at is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad_at = offset - 1
+    lines = _content_lines(newlines, last)
+    if bad_at is None:
+        return _FileFacts("utf-8", path, lines, digest.hexdigest())
+    return _FileFacts("cp1251", _transcode(path, file_name, bad_at, first_utf8), lines, digest.hexdigest())
+
+
+def _content_lines(newlines: int, tail: bytes) -> int:
+    """Physical lines of a file with ``newlines`` line feeds ending in ``tail``, less blank lines at its end."""
+    lines = newlines + (0 if tail.endswith(b"\n") else 1)
+    blank_at_end = max(tail[len(tail.rstrip(b"\r\n")):].count(b"\n") - 1, 0)
+    return lines - blank_at_end
+
+
+def _line_at(path: Path, offset: int) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None) -> Path:
+    """The UTF-8 copy of a Windows-1251 file, after making sure no line of it is UTF-8."""
+    utf8_lines: list[int] = [] if first_utf8 is None else [first_utf8]
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-")
-    with open(path, encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
-        for chunk in iter(lambda: src.read(1 << 20), ""):
-            dst.write(chunk)
-    return Path(name)
+    copy = Path(name)
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            line_base, carry = 1, b""
+            for chunk in iter(lambda: src.read(_CHUNK), b""):
+                chunk, carry = carry + chunk, b""
+                cut = chunk.rfind(b"\n") + 1
+                if cut and cut < len(chunk):
+                    chunk, carry = chunk[:cut], chunk[cut:]
+                elif not cut:
+                    carry, chunk = chunk, b""
+                    continue
+                _convert(chunk, line_base, utf8_lines, dst, file_name)
+                line_base += chunk.count(b"\n")
+            if carry:
+                _convert(carry, line_base, utf8_lines, dst, file_name)
+        utf8_lines = sorted(set(utf8_lines))
+        if utf8_lines:
+            cp_lines, more = _non_utf8_lines(path, bad_at)
+            first = max(cp_lines[0], utf8_lines[0])  # where the second encoding begins
+            raise UploadError(f"{file_name}:{first}: " + t(
+                "ingest.error.mixed_encoding", utf8=_line_list(utf8_lines[:SHOWN_LINES], len(utf8_lines) > SHOWN_LINES),
+                cp1251=_line_list(cp_lines, more)))
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy
+
+
+def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name: str) -> None:
+    """One run of whole lines: look for UTF-8 lines among them, then write them as UTF-8."""
+    if len(utf8_lines) <= SHOWN_LINES:
+        for hint in _UTF8_HINTS:
+            for found in hint.finditer(chunk):
+                start = chunk.rfind(b"\n", 0, found.start()) + 1
+                end = chunk.find(b"\n", found.start())
+                try:
+                    chunk[start:end if end >= 0 else len(chunk)].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                utf8_lines.append(line_base + chunk.count(b"\n", 0, start))
+                if len(utf8_lines) > 4 * SHOWN_LINES:
+                    break
+    try:
+        dst.write(chunk.decode("cp1251").encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = line_base + chunk.count(b"\n", 0, exc.start)
+        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8") from None
+
+
+def _non_utf8_lines(path: Path, bad_at: int) -> tuple[list[int], bool]:
+    """The first :data:`SHOWN_LINES` lines from ``bad_at`` on that are not UTF-8, and whether there are more."""
+    found: list[int] = []
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        line = _line_at(path, bad_at)
+        start = data.rfind(b"\n", 0, bad_at) + 1
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            try:
+                data[start:end].decode("utf-8")
+            except UnicodeDecodeError:
+                if len(found) == SHOWN_LINES:
+                    return found, True
+                found.append(line)
+            start, line = end + 1, line + 1
+    return found, False
+
+
+# ---------------------------------------------------------------- physical lines
+#
+# DuckDB numbers records, not lines. When every line after the header is one record (no quoted
+# cell holds a line break, no blank line), record k is line k + 1. Otherwise the records are found
+# again here with DuckDB's own rule (a quote opens a quoted cell only at the start of a cell; "" is
+# a quote inside it), so every record is reported at the line where it starts.
+
+
+def _record_starts(path: Path, delimiter: str) -> tuple[list[int], list[int]]:
+    """Byte offset and physical line of every non-blank record after the header."""
+    d = re.escape(delimiter.encode())
+    cell = rb'(?:"(?:[^"]++|"")*+(?:"|\Z)[^' + d + rb'\n]*+|[^' + d + rb'\n]*+)'
+    record = re.compile(cell + rb"(?:" + d + cell + rb")*+(?:\n|\Z)")
+    offsets: list[int] = []
+    lines: list[int] = []
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        pos, line = data.find(b"\n") + 1, 2
+        if pos == 0:
+            return offsets, lines
+        size = len(data)
+        while pos < size:
+            found = record.match(data, pos)
+            end = found.end()
+            if end == pos:
+                break
+            text = found.group()
+            if text not in (b"\n", b"\r\n", b"\r"):
+                offsets.append(pos)
+                lines.append(line)
+            line += text.count(b"\n")
+            pos = end
+    return offsets, lines
 
 
 # ---------------------------------------------------------------- logframe tables
+
+
+def _is_percentage(unit) -> bool:
+    """As ``progress.is_percentage``: a unit with % in any language."""
+    return unit is not None and any("%" in (text or "") for text in (unit.kk, unit.en, unit.ru))
 
 
 def _indicator_frame(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
@@ -196,14 +396,24 @@ def _indicator_frame(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
         window_start, window_end = lf.programme.implementation.fa_signature, lf.end_date
         for _, ind in lf.indicators():
             dims = {d.value for d in ind.disaggregation}
+            range_kind, low, high = None, None, None
+            if ind.valid_range is not None:
+                range_kind, low, high = "declared", ind.valid_range.min, ind.valid_range.max
+            elif ind.type is IndicatorType.quantitative and _is_percentage(ind.unit):
+                range_kind, low, high = "percentage", 0.0, 100.0
+            elif ind.type is IndicatorType.quantitative and ind.unit is not None:
+                range_kind, low, high = "count", 0.0, None
             rows.append({
                 "ind_id": len(rows), "programme": code, "indicator": ind.code, "indicator_key": ind.code.upper(),
                 "kind": ind.type.value, "scale_max": len(ind.scale), "by_sex": "sex" in dims,
                 "by_oblast": "oblast" in dims, "by_ministry": "ministry" in dims,
                 "window_start": window_start, "window_end": window_end,
+                "range_kind": range_kind, "value_min": low, "value_max": high,
             })
-    return pd.DataFrame(rows, columns=["ind_id", "programme", "indicator", "indicator_key", "kind", "scale_max",
-                                       "by_sex", "by_oblast", "by_ministry", "window_start", "window_end"])
+    frame = pd.DataFrame(rows, columns=["ind_id", "programme", "indicator", "indicator_key", "kind", "scale_max",
+                                        "by_sex", "by_oblast", "by_ministry", "window_start", "window_end",
+                                        "range_kind", "value_min", "value_max"])
+    return frame.astype({"value_min": "float64", "value_max": "float64", "range_kind": "object"})
 
 
 def _allowed_values(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
@@ -219,7 +429,7 @@ def _allowed_values(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
 #
 # Programme, indicator, period and disaggregation take few distinct values even in a million rows,
 # so each distinct value is normalised and checked once, in a small key table, and every record is
-# joined to its keys; only the value columns are checked record by record.
+# joined to its keys (hash joins); only the value columns are checked record by record.
 
 
 def _trimmed(x: str) -> str:
@@ -235,6 +445,26 @@ def _number_sql(x: str) -> str:
             "AS DOUBLE))")
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _message_sql(key: str, lang: str, **values: str) -> str:
+    """A catalog message (``locales/ingest.*.yaml``) as a SQL string expression: ``values`` are SQL
+    expressions put in place of the message's ``{fields}``."""
+    parts = re.split(r"\{(\w+)\}", _raw_message(key, lang))
+    pieces = [_literal(p) if i % 2 == 0 else f"CAST(({values[p]}) AS VARCHAR)" for i, p in enumerate(parts)]
+    return "(" + " || ".join(p for p in pieces if p != "''") + ")"
+
+
+def _raw_message(key: str, lang: str) -> str:
+    from .i18n import messages
+
+    text = messages(lang).get(key) or messages("en")[key]
+    assert isinstance(text, str), key
+    return text
+
+
 _KEY_INDICATOR = f"""
     CREATE TEMP TABLE key_indicator AS
     WITH k AS (
@@ -244,13 +474,13 @@ _KEY_INDICATOR = f"""
     )
     SELECT row_number() OVER () AS ki, n.programme_key, n.indicator_key_text, n.programme_raw, n.indicator_raw,
            lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
-           i.by_ministry, i.window_start, i.window_end,
+           i.by_ministry, i.window_start, i.window_end, i.range_kind, i.value_min, i.value_max,
            nullif(concat_ws('; ',
                CASE WHEN n.programme_raw IS NULL THEN 'programme is empty'
-                    WHEN p.programme IS NULL THEN 'unknown programme ''' || n.programme_raw || '''' END,
+                    WHEN p.programme IS NULL THEN 'unknown programme ''' || {_shown_sql('n.programme_raw')} || '''' END,
                CASE WHEN p.programme IS NOT NULL AND n.indicator_raw IS NULL THEN 'indicator is empty'
                     WHEN p.programme IS NOT NULL AND i.kind IS NULL
-                    THEN 'unknown indicator ''' || n.indicator_raw || ''' in programme ' || p.programme END
+                    THEN 'unknown indicator ''' || {_shown_sql('n.indicator_raw')} || ''' in programme ' || p.programme END
            ), '') AS reason
     FROM n
     LEFT JOIN (SELECT DISTINCT programme FROM ind) p ON p.programme = lower(n.programme_raw)
@@ -311,8 +541,8 @@ _KEY_DIMENSIONS = f"""
 
 # The key-table columns a row check reads, under the names the checks use.
 _KEYED = """ki.ind_id, ki.kind, ki.scale_max, ki.programme, ki.by_sex, ki.by_oblast, ki.by_ministry, ki.window_start,
-            ki.window_end, ki.reason AS key_reason, kp.period_text, kp.period_start, kp.period_end, kp.period_label,
-            ks.spans,
+            ki.window_end, ki.range_kind, ki.value_min, ki.value_max, ki.reason AS key_reason, ki.indicator,
+            kp.period_text, kp.period_start, kp.period_end, kp.period_label, ks.spans,
             kd.dims_id, kd.sex_raw, kd.sex, kd.oblast_raw, kd.oblast, kd.ministry_raw, kd.ministry"""
 
 
@@ -321,50 +551,106 @@ def _dimension_checks(dim: str) -> tuple[tuple[str, str], ...]:
     return ((f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND NOT by_{dim}",
              f"'indicator is not disaggregated by {dim}'"),
             (f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND {dim} IS NULL",
-             f"'{dim} ''' || {dim}_raw || ''' {allowed}'"))
+             f"'{dim} ''' || {_shown_sql(dim + '_raw')} || ''' {allowed}'"))
 
 
-# Every reason a row is rejected, as groups of (condition, message) over the columns of a keyed row:
-# a row's reason names the first true condition of each group. The row is accepted when none holds.
-_ROW_CHECKS: tuple[tuple[tuple[str, str], ...], ...] = (
-    (("key_reason IS NOT NULL", "key_reason"),),
-    (("period_text IS NULL", "'period is empty'"),
-     ("period_start IS NULL", f"'period ''' || period_text || ''' is not one of {PERIOD_FORMS}'"),
-     ("kind IS NOT NULL AND (period_end < window_start OR period_start > window_end)",
-      "'period ' || period_label || ' is outside the programme window ' || strftime(window_start, '%Y-%m-%d') "
-      "|| '..' || strftime(window_end, '%Y-%m-%d')"),
-     ("kind IS NOT NULL AND spans IS NOT NULL",
-      "'period ' || period_label || ' spans the reporting periods ' || spans || ': give one value per reporting period'")),
-    (("kind IS NOT NULL AND value_raw IS NULL", "'value is empty'"),
-     ("kind = 'milestone' AND value IS NULL",
-      "'value ''' || value_raw || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'"),
-     ("kind = 'rating' AND value IS NULL",
-      "'value ''' || value_raw || ''' is not a rating 1..' || scale_max"),
-     ("kind IS NOT NULL AND value IS NULL", "'value ''' || value_raw || ''' is not a number'")),
-    _dimension_checks("sex"),
-    _dimension_checks("oblast"),
-    _dimension_checks("ministry"),
-    ((f"numerator IS NULL AND {_trimmed('numerator_field')} IS NOT NULL", "'numerator is not a number'"),),
-    ((f"(denominator IS NULL OR denominator = 0) AND {_trimmed('denominator_field')} IS NOT NULL",
-      "'denominator is not a non-zero number'"),),
-)
-_ROW_OK = "NOT coalesce(" + " OR ".join(f"({c})" for group in _ROW_CHECKS for c, _ in group) + ", false)"
-_ROW_REASON = "concat_ws('; ', " + ", ".join(
-    "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in group) + " END" for group in _ROW_CHECKS) + ")"
+def _not_finite(column: str, lang: str) -> tuple[str, str]:
+    return (f"{column} IS NOT NULL AND NOT isfinite({column})",
+            _message_sql("ingest.reason.not_finite", lang, column=_literal(column),
+                         text=_shown_sql(_trimmed(column + "_field"))))
+
+
+@cache
+def _row_checks(lang: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Every reason a row is rejected, as groups of (condition, message) over the columns of a keyed
+    row: a row's reason names the first true condition of each group. The row is accepted when none holds."""
+    value = _shown_sql("value_raw")
+    return (
+        (("long_column IS NOT NULL", _message_sql("ingest.reason.cell_too_long", lang, column="long_column",
+                                                  length="long_length", limit=_literal(f"{MAX_CELL_CHARS:,}"))),),
+        (("key_reason IS NOT NULL", "key_reason"),),
+        (("period_text IS NULL", "'period is empty'"),
+         ("period_start IS NULL", f"'period ''' || {_shown_sql('period_text')} || ''' is not one of {PERIOD_FORMS}'"),
+         ("kind IS NOT NULL AND (period_end < window_start OR period_start > window_end)",
+          "'period ' || period_label || ' is outside the programme window ' || strftime(window_start, '%Y-%m-%d') "
+          "|| '..' || strftime(window_end, '%Y-%m-%d')"),
+         ("kind IS NOT NULL AND spans IS NOT NULL",
+          "'period ' || period_label || ' spans the reporting periods ' || spans || ': give one value per reporting period'"),
+         ("kind IS NOT NULL AND period_start > today",
+          _message_sql("ingest.reason.not_started", lang, period="period_label",
+                       start="strftime(period_start, '%Y-%m-%d')"))),
+        (("kind IS NOT NULL AND value_raw IS NULL", "'value is empty'"),
+         ("kind = 'milestone' AND value IS NULL",
+          f"'value ''' || {value} || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'"),
+         ("kind = 'rating' AND value IS NULL",
+          f"'value ''' || {value} || ''' is not a rating 1..' || scale_max"),
+         ("kind IS NOT NULL AND value IS NULL", f"'value ''' || {value} || ''' is not a number'"),
+         ("range_kind = 'percentage' AND value > value_max",
+          _message_sql("ingest.reason.above_percentage", lang, value=value)),
+         ("range_kind = 'percentage' AND value < value_min",
+          _message_sql("ingest.reason.below_percentage", lang, value=value)),
+         ("range_kind = 'count' AND value < value_min", _message_sql("ingest.reason.below_count", lang, value=value)),
+         ("range_kind = 'declared' AND value > value_max",
+          _message_sql("ingest.reason.above_declared", lang, value=value, limit="value_max::VARCHAR",
+                       indicator="indicator")),
+         ("range_kind = 'declared' AND value < value_min",
+          _message_sql("ingest.reason.below_declared", lang, value=value, limit="value_min::VARCHAR",
+                       indicator="indicator"))),
+        _dimension_checks("sex"),
+        _dimension_checks("oblast"),
+        _dimension_checks("ministry"),
+        (_not_finite("numerator", lang),
+         (f"numerator IS NULL AND {_trimmed('numerator_field')} IS NOT NULL", "'numerator is not a number'")),
+        (_not_finite("denominator", lang),
+         (f"(denominator IS NULL OR denominator = 0) AND {_trimmed('denominator_field')} IS NOT NULL",
+          "'denominator is not a non-zero number'")),
+    )
+
+
+@cache
+def _row_ok_sql(lang: str = "en") -> str:
+    return "NOT coalesce(" + " OR ".join(f"({c})" for group in _row_checks(lang) for c, _ in group) + ", false)"
+
+
+@cache
+def _row_reason_sql(lang: str) -> str:
+    return "concat_ws('; ', " + ", ".join(
+        "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in group) + " END" for group in _row_checks(lang)) + ")"
+
 
 _MILESTONE_WORDS = "MAP {" + ", ".join(
     [f"'{w}': 1.0" for w in MILESTONE_DONE] + [f"'{w}': 0.0" for w in MILESTONE_NOT_DONE]) + "}"
 
-# One row per record: its key ids, its parsed values and whether it passes every check. Why a row
-# fails is worked out later, for the failing rows only (see ``rejected_lines``).
-_CHECKED = f"""
+_LONG_COLUMN = "CASE " + " ".join(
+    f"WHEN strlen(r.{c}) > {MAX_CELL_CHARS} AND length(r.{c}) > {MAX_CELL_CHARS} THEN '{c}'" for c in COLUMNS) + " END"
+_LONG_LENGTH = "CASE long_column " + " ".join(f"WHEN '{c}' THEN length(r.{c})" for c in COLUMNS) + " END"
+# 1,234 reads as 1.234 (decimal comma); in a file that never writes a comma decimal that cannot be a
+# thousands separator (2,5 or 0,0625), it might mean 1234.
+_AMBIGUOUS_DECIMAL = "'^[+-]?[0-9]{1,3},[0-9]{3}$'"
+_COMMA_DECIMAL = "'^[+-]?[0-9]*,[0-9]{1,2}$|^[+-]?[0-9]*,[0-9]{4,}$|[0-9][ \\x{00a0}\\x{202f}][0-9]{3},[0-9]'"
+
+
+def _checked_sql(bad: int, record_lines: bool, lang: str) -> str:
+    """One row per record: its line, key ids, parsed values and whether it passes every check. Why a
+    row fails is worked out later, for the failing rows only (see ``rejected_lines``). A record's
+    ordinal counts the ``bad`` records before it too; it is its line less one, or (``record_lines``)
+    the table of record lines gives its line."""
+    ordinal_sql = ("SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 1 + coalesce(g.skipped, 0) AS ordinal "
+                   "FROM records r ASOF LEFT JOIN bad_gaps g ON g.good_before < r.rowid + 1") if bad else (
+                   "SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 1 AS ordinal FROM records r")
+    line_sql = "coalesce(rl.line, r.ordinal + 1)" if record_lines else "r.ordinal + 1"
+    lines_join_sql = "LEFT JOIN record_lines rl ON rl.ordinal = r.ordinal" if record_lines else ""
+    return f"""
     CREATE TEMP TABLE checked AS
-    WITH j AS (
-        SELECT r.rowid + 1 AS line_ord, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
+    WITH o AS (
+        {ordinal_sql}
+    ), j AS (
+        SELECT r.line_ord, {line_sql} AS line, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
                {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
                {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
-               r.denominator AS denominator_field, r.source, r.comment, r.evidence_url
-        FROM records r
+               r.denominator AS denominator_field, r.source, r.comment, r.evidence_url,
+               {_LONG_COLUMN} AS long_column, {_LONG_LENGTH} AS long_length, p.today
+        FROM o r CROSS JOIN params p
         JOIN key_indicator ki ON ki.programme_key IS NOT DISTINCT FROM r.programme
                              AND ki.indicator_key_text IS NOT DISTINCT FROM r.indicator
         JOIN key_period kp ON kp.period_key IS NOT DISTINCT FROM r.period
@@ -372,6 +658,7 @@ _CHECKED = f"""
         JOIN key_dims kd ON kd.programme_key IS NOT DISTINCT FROM r.programme AND kd.sex_key IS NOT DISTINCT FROM r.sex
                         AND kd.oblast_key IS NOT DISTINCT FROM r.oblast
                         AND kd.ministry_key IS NOT DISTINCT FROM r.ministry
+        {lines_join_sql}
     ), v AS (
         SELECT j.*,
                CASE kind
@@ -383,8 +670,10 @@ _CHECKED = f"""
                END AS value
         FROM j
     )
-    SELECT line_ord, ki, kp, kd, ind_id, period_start, period_end, dims_id, value, value_raw, numerator, denominator,
-           numerator_field, denominator_field, source, comment, evidence_url, {_ROW_OK} AS ok
+    SELECT line_ord, line, ki, kp, kd, ind_id, period_start, period_end, dims_id, value, value_raw, numerator,
+           denominator, numerator_field, denominator_field, source, comment, evidence_url, long_column, long_length,
+           kind = 'quantitative' AND contains(value_raw, ',') AND regexp_matches(value_raw, {_AMBIGUOUS_DECIMAL})
+               AS ambiguous, {_row_ok_sql(lang)} AS ok
     FROM v"""
 
 
@@ -411,102 +700,148 @@ def _csv_scan_sql(columns: list[str], size: int) -> str:
     buffer = f", buffer_size = {_LARGE_FILE_BUFFER}" if size > _LARGE_FILE_BYTES else ""
     return f"""SELECT {projection} FROM read_csv($path, header = true, auto_detect = false, delim = $delimiter,
                 quote = '"', escape = '"', columns = {column_types}, encoding = 'utf-8', store_rejects = true,
-                ignore_errors = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', parallel = true{buffer})"""
+                ignore_errors = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans', parallel = true,
+                max_line_size = {MAX_LINE_BYTES}{buffer})"""
 
 
 # What makes two rows the same measurement: the indicator, the period and the disaggregation.
 _KEY = ("ind_id", "period_start", "period_end", "dims_id")
 
 
-def _read_records(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, columns: list[str],
-                  delimiter: str, encoding: str) -> str:
-    """The temporary ``records`` table: every record as text, in file order (so rowid numbers them).
-
-    Returns the file's encoding: a file read as UTF-8 whose records DuckDB finds are not UTF-8 is
-    read again, transcoded from cp1251 (the encoding Excel in Kazakhstan saves CSV in).
-    """
-    readable = path if encoding == "utf-8" else _utf8_copy(path, encoding, file_name)
+def _read_records(con: duckdb.DuckDBPyConnection, facts: _FileFacts, file_name: str, columns: list[str],
+                  delimiter: str) -> None:
+    """The temporary ``records`` table: every record as text, in file order (so rowid numbers them)."""
     try:
-        con.execute(f"CREATE TEMP TABLE records AS {_csv_scan_sql(columns, readable.stat().st_size)}",
-                    {"path": str(readable), "delimiter": delimiter})
+        con.execute(f"CREATE TEMP TABLE records AS {_csv_scan_sql(columns, facts.readable.stat().st_size)}",
+                    {"path": str(facts.readable), "delimiter": delimiter})
     except duckdb.InvalidInputException as exc:
         # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
         raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
                           "some CRLF and some LF?); save it again as CSV and re-upload") from exc
-    finally:
-        if readable != path:
-            readable.unlink(missing_ok=True)
-    if encoding == "utf-8" and con.execute(
-            "SELECT count(*) FROM csv_rejects WHERE error_type = 'INVALID ENCODING'").fetchone()[0]:
-        con.execute("DROP TABLE records; DROP TABLE csv_rejects; DROP TABLE csv_scans")
-        return _read_records(con, path, file_name, columns, delimiter, "cp1251")
-    return encoding
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: Mapping[str, Logframe]) -> _Parsed:
-    """Check the file as a whole, then build the temporary ``checked`` table (one row per record)
-    and the ``lines``, ``keyed_lines``, ``accepted`` and ``rejected_lines`` views in ``con``; the
-    store's tables are untouched."""
+def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[bool, int]:
+    """The ``bad`` table (one row per record DuckDB could not parse: its ordinal among all records,
+    its physical line and why) and ``bad_gaps`` (how the good records' ordinals skip over them);
+    when some record is not one line, also ``record_lines`` (the physical line of every ordinal).
+    Returns whether ``record_lines`` was needed, and the number of bad records."""
+    rejects = con.execute("""
+        SELECT line, min(line_byte_position), min(byte_position),
+               bool_or(error_message ILIKE '%unterminated quote%'), bool_or(error_type = 'LINE SIZE OVER MAXIMUM')
+        FROM csv_rejects GROUP BY line ORDER BY line""").fetchall()
+    good = con.execute("SELECT count(*) FROM records").fetchone()[0]
+    simple = facts.lines == 1 + good + len(rejects)
+    rows = []
+    if simple:  # every line after the header is one record: DuckDB's line numbers are physical lines
+        rows = [(line - 1, line, quote, long_) for line, _, _, quote, long_ in rejects]
+    else:
+        offsets, lines = _record_starts(facts.readable, delimiter)
+        con.register("record_lines_df", pd.DataFrame({"ordinal": range(1, len(lines) + 1), "line": lines}))
+        con.execute("CREATE TEMP TABLE record_lines AS SELECT * FROM record_lines_df")
+        con.unregister("record_lines_df")
+        for dline, line_pos, byte_pos, quote, long_ in rejects:
+            k = bisect.bisect_right(offsets, max(line_pos - 1, 0))
+            line = lines[k - 1] if k else dline
+            if quote and k:  # reported where the quote opened
+                line = lines[k - 1] + _count_newlines(facts.readable, offsets[k - 1], max(byte_pos - 1, 0))
+            rows.append((k or dline - 1, line, quote, long_))
+    con.register("bad_df", pd.DataFrame(rows, columns=["ordinal", "line", "unclosed", "too_long"]))
+    con.execute("""CREATE TEMP TABLE bad AS SELECT CAST(ordinal AS BIGINT) AS ordinal, CAST(line AS BIGINT) AS line,
+                   unclosed, too_long FROM bad_df""")
+    con.unregister("bad_df")
+    # Bad record i (in order) comes after ordinal - i good records: a good record numbered j is preceded by
+    # the bad ones whose good_before < j, so its ordinal is j plus how many those are (one ASOF join).
+    con.execute("""CREATE TEMP TABLE bad_gaps AS
+                   SELECT good_before, max(i) AS skipped FROM (
+                       SELECT ordinal - row_number() OVER (ORDER BY ordinal) AS good_before,
+                              row_number() OVER (ORDER BY ordinal) AS i FROM bad)
+                   GROUP BY good_before""")
+    return not simple, len(rows)
+
+
+def _count_newlines(path: Path, start: int, end: int) -> int:
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        return handle.read(max(end - start, 0)).count(b"\n")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: Mapping[str, Logframe],
+           today: dt.date, lang: str) -> tuple[_Parsed, _FileFacts]:
+    """Check the file as a whole, then build, in the private connection ``con``, the ``checked``
+    table (one row per record, with its physical line), ``dups`` and the ``accepted`` and
+    ``rejected_lines`` views. The store is not touched."""
     if path.stat().st_size == 0:
         raise UploadError(f"{file_name}:1: the file is empty")
-    header, encoding = header_line(path, file_name)
-    delimiter = detect_delimiter(header)
-    columns = canonical_header(header, delimiter, file_name)
-    con.register("ind_df", _indicator_frame(catalog))
-    con.register("allowed_df", _allowed_values(catalog))
-    con.register("rp_df", pd.DataFrame([row for code, lf in catalog.items()
-                                        for row in reporting_rows(code, lf.reporting_periods())],
-                                       columns=REPORTING_COLUMNS))
+    header_line(path, file_name, "latin-1")  # the size limit, before anything reads the whole file
+    facts = _prepare(path, file_name)
     try:
-        con.execute("CREATE TEMP TABLE ind AS SELECT * FROM ind_df")
-        con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
-        con.execute("CREATE TEMP TABLE rp AS SELECT * FROM rp_df")
+        header, _ = header_line(path, file_name, facts.encoding)
+        delimiter = detect_delimiter(header)
+        columns = canonical_header(header, delimiter, file_name)
+        con.register("ind_df", _indicator_frame(catalog))
+        con.register("allowed_df", _allowed_values(catalog))
+        con.register("rp_df", pd.DataFrame([row for code, lf in catalog.items()
+                                            for row in reporting_rows(code, lf.reporting_periods())],
+                                           columns=REPORTING_COLUMNS))
+        try:
+            con.execute("""CREATE TEMP TABLE ind AS SELECT * REPLACE (CAST(range_kind AS VARCHAR) AS range_kind,
+                           CAST(value_min AS DOUBLE) AS value_min, CAST(value_max AS DOUBLE) AS value_max) FROM ind_df""")
+            con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
+            con.execute("CREATE TEMP TABLE rp AS SELECT * FROM rp_df")
+        finally:
+            con.unregister("ind_df")
+            con.unregister("allowed_df")
+            con.unregister("rp_df")
+        _read_records(con, facts, file_name, columns, delimiter)
+        record_lines, bad = _number_lines(con, facts, delimiter)
+        for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
+            con.execute(sql)
+        con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS today", [today])
+        con.execute(f"{_checked_sql(bad, record_lines, lang)}")
     finally:
-        con.unregister("ind_df")
-        con.unregister("allowed_df")
-        con.unregister("rp_df")
-    encoding = _read_records(con, path, file_name, columns, delimiter, encoding)
-    for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS, _CHECKED):
-        con.execute(sql)
+        if facts.readable != path:
+            facts.readable.unlink(missing_ok=True)
     con.execute("DROP TABLE records")
-    # DuckDB numbers records (header = 1); a record it could not parse shifts the ordinals after it.
-    con.execute("CREATE TEMP TABLE bad AS SELECT DISTINCT CAST(line AS BIGINT) AS line FROM csv_rejects")
-    bad = con.execute("SELECT count(*) FROM bad").fetchone()[0]
-    line_sql = ("c.line_ord + 1 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) AS gap "
-            "FROM bad) b WHERE b.gap - 1 < c.line_ord)") if bad else "c.line_ord + 1"
     keys = ", ".join(_KEY)
     same_key_sql = " AND ".join(f"d.{k} = c.{k}" for k in _KEY)
+    # Rows repeating an accepted row's key: joined on the key columns alone (a hash join); whether
+    # the row itself passed is looked at afterwards.
     con.execute(f"""CREATE TEMP TABLE dups AS
-                    SELECT {keys}, min(line_ord) AS first_ord, count(*) AS copies FROM checked WHERE ok
-                    GROUP BY ALL HAVING count(*) > 1""")
+                    SELECT {keys}, min(line_ord) AS first_ord, min(line) AS first_line, count(*) AS copies
+                    FROM checked WHERE ok GROUP BY ALL HAVING count(*) > 1""")
     con.execute(f"""CREATE TEMP VIEW lines AS
-                    SELECT c.*, {line_sql} AS line, d.first_ord FROM checked c
-                    LEFT JOIN dups d ON c.ok AND {same_key_sql}""")
-    con.execute(f"""CREATE TEMP VIEW keyed_lines AS
-                    SELECT l.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED}, ki.indicator,
-                           ki.programme_raw, ki.indicator_raw
-                    FROM lines l
-                    JOIN key_indicator ki ON ki.ki = l.ki
-                    JOIN key_period kp ON kp.kp = l.kp
-                    JOIN key_dims kd ON kd.kd = l.kd
-                    LEFT JOIN key_straddle ks ON ks.programme = ki.programme AND ks.kp = kp.kp""")
-    con.execute("""CREATE TEMP VIEW accepted AS
-                   SELECT line, line_ord, programme, indicator, period_label, period_start, period_end, value,
-                          value_raw AS value_text, numerator, denominator, coalesce(sex, '') AS sex,
-                          coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, source, comment,
-                          evidence_url
-                   FROM keyed_lines WHERE ok AND (first_ord IS NULL OR first_ord = line_ord)""")
+                    SELECT c.*, CASE WHEN c.ok THEN d.first_ord END AS first_ord,
+                           CASE WHEN c.ok THEN d.first_line END AS first_line
+                    FROM checked c LEFT JOIN dups d ON {same_key_sql}""")
+    con.execute(f"""CREATE TEMP VIEW accepted AS
+                    SELECT c.line, c.line_ord, ki.programme, ki.indicator, kp.period_label, c.period_start,
+                           c.period_end, c.value, c.value_raw AS value_text, c.numerator, c.denominator,
+                           coalesce(kd.sex, '') AS sex, coalesce(kd.oblast, '') AS oblast,
+                           coalesce(kd.ministry, '') AS ministry, c.source, c.comment, c.evidence_url
+                    FROM checked c
+                    JOIN key_indicator ki ON ki.ki = c.ki
+                    JOIN key_period kp ON kp.kp = c.kp
+                    JOIN key_dims kd ON kd.kd = c.kd
+                    ANTI JOIN dups d ON {same_key_sql} AND d.first_ord <> c.line_ord
+                    WHERE c.ok""")
     con.execute(f"""CREATE TEMP VIEW rejected_lines AS
-                    SELECT line, CASE WHEN ok THEN 'duplicate of line ' ||
-                                           (SELECT min(x.line) FROM lines x WHERE x.line_ord = k.first_ord)
-                                      ELSE {_ROW_REASON} END AS reason,
-                           programme_raw AS programme, indicator_raw AS indicator, period_text AS period,
-                           value_raw AS value
-                    FROM keyed_lines k WHERE NOT ok OR first_ord <> line_ord""")
+                    SELECT line, CASE WHEN ok THEN 'duplicate of line ' || first_line
+                                      ELSE {_row_reason_sql(lang)} END AS reason,
+                           {_shown_sql('programme_raw')} AS programme, {_shown_sql('indicator_raw')} AS indicator,
+                           {_shown_sql('period_text')} AS period, {_shown_sql('value_raw')} AS value
+                    FROM (SELECT f.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED}, ki.programme_raw,
+                                 ki.indicator_raw, p.today
+                          FROM lines f
+                          JOIN key_indicator ki ON ki.ki = f.ki
+                          JOIN key_period kp ON kp.kp = f.kp
+                          JOIN key_dims kd ON kd.kd = f.kd
+                          LEFT JOIN key_straddle ks ON ks.programme = ki.programme AND ks.kp = kp.kp
+                          CROSS JOIN params p
+                          WHERE NOT f.ok OR f.first_ord <> f.line_ord)""")
     total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
         raise UploadError(f"{file_name}:2: the file has a header but no data rows")
-    return _Parsed(total, encoding, delimiter, len(columns))
+    return _Parsed(total, facts.encoding, delimiter, len(columns)), facts
 
 
 def _accepted_count(con: duckdb.DuckDBPyConnection) -> int:
@@ -515,100 +850,179 @@ def _accepted_count(con: duckdb.DuckDBPyConnection) -> int:
                                  - (SELECT coalesce(sum(copies - 1), 0) FROM dups)""").fetchone()[0]
 
 
-_REJECTED = """
+def _rejected_sql(lang: str) -> str:
+    unclosed = _message_sql("ingest.reason.unclosed_quote", lang, first="line", last="$last_line")
+    too_long = _message_sql("ingest.reason.line_too_long", lang, limit=_literal(f"{MAX_LINE_BYTES:,}"))
+    return f"""
     SELECT * FROM rejected_lines
     UNION ALL
-    SELECT line, 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
-                 || ''' (check the delimiter and quotes)', NULL, NULL, NULL, NULL FROM bad
+    SELECT line, CASE WHEN unclosed AND line < $last_line THEN {unclosed} WHEN too_long THEN {too_long}
+                      ELSE 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
+                           || ''' (check the delimiter and quotes)' END, NULL, NULL, NULL, NULL FROM bad
     ORDER BY line"""
 
 
-def _outliers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _decimal_warnings(con: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame:
+    """Accepted values like ``1,234`` in a file where nothing shows that a comma is the decimal separator."""
+    if not con.execute("SELECT count(*) FROM checked WHERE ok AND ambiguous").fetchone()[0]:
+        return pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
+    if con.execute(f"""SELECT count(*) FROM (SELECT 1 FROM checked WHERE contains(value_raw, ',')
+                       AND regexp_matches(value_raw, {_COMMA_DECIMAL}) LIMIT 1)""").fetchone()[0]:
+        return pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
+    warning_sql = _message_sql("ingest.warning.ambiguous_decimal", lang, text="c.value_raw", reading="c.value",
+                               alternative="replace(c.value_raw, ',', '')")
+    return con.execute(f"""
+        SELECT c.line, {warning_sql} AS warning, ki.indicator, kp.period_label AS period, c.value
+        FROM checked c JOIN key_indicator ki ON ki.ki = c.ki JOIN key_period kp ON kp.kp = c.kp
+        WHERE c.ok AND c.ambiguous ORDER BY c.line""").df()
+
+
+# ---------------------------------------------------------------- the store window
+#
+# What the checks need from the store is read inside the one window the store is held for: whether
+# these bytes were committed before, and the history of the indicators in the file (the outlier
+# check). The history is read for those indicators only (a semi-join the scan prunes with), so an
+# upload's cost does not grow with the rest of the store.
+
+_HISTORY_STATS = """
+    WITH history AS (
+        SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
+        FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
+        WHERE b.status = 'committed' AND m.value IS NOT NULL
+          AND m.programme IN (SELECT programme FROM file_indicators)
+          AND m.indicator IN (SELECT indicator FROM file_indicators)
+        QUALIFY row_number() OVER (PARTITION BY m.programme, m.indicator, m.period_start, m.period_end,
+                                                m.sex, m.oblast, m.ministry
+                                   ORDER BY m.recorded_at DESC, m.id DESC) = 1
+    ), centre AS (
+        SELECT programme, indicator, sex, oblast, ministry, median(value) AS med
+        FROM history GROUP BY ALL HAVING count(*) >= 3
+    )
+    SELECT c.programme, c.indicator, c.sex, c.oblast, c.ministry, c.med, median(abs(h.value - c.med)) AS mad
+    FROM history h JOIN centre c USING (programme, indicator, sex, oblast, ministry)
+    GROUP BY ALL"""
+
+
+def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Accepted rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
-    return con.execute("""
-        WITH history AS (
-            SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
-            FROM measurement_current m
-            WHERE m.value IS NOT NULL
-              AND (m.programme, m.indicator) IN (SELECT programme, indicator FROM key_indicator WHERE kind IS NOT NULL)
-        ), centre AS (
-            SELECT programme, indicator, sex, oblast, ministry, median(value) AS med
-            FROM history GROUP BY ALL HAVING count(*) >= 3
-        ), stats AS (
-            SELECT c.programme, c.indicator, c.sex, c.oblast, c.ministry, c.med, median(abs(h.value - c.med)) AS mad
-            FROM history h JOIN centre c USING (programme, indicator, sex, oblast, ministry)
-            GROUP BY ALL
-        )
-        SELECT a.line, 'value ' || a.value || ' is an outlier against the indicator''s history (median '
-               || round(s.med, 4) || ', modified z-score ' || round(0.6745 * (a.value - s.med) / s.mad, 1) || ')'
-               AS warning, a.indicator, a.period_label AS period, a.value
-        FROM accepted a JOIN stats s USING (programme, indicator, sex, oblast, ministry)
-        WHERE s.mad > 0 AND abs(0.6745 * (a.value - s.med) / s.mad) > 3.5
-        ORDER BY a.line""").df()
+    indicators = stage.execute("""SELECT DISTINCT i.programme, i.indicator FROM checked c
+                                  JOIN key_indicator i ON i.ki = c.ki WHERE c.ok""").df()
+    store.register("file_indicators", indicators)
+    try:
+        stats = store.execute(_HISTORY_STATS).df()
+    finally:
+        store.unregister("file_indicators")
+    empty = pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
+    if stats.empty:
+        return empty
+    stage.register("stats_df", stats)
+    try:
+        return stage.execute("""
+            SELECT a.line, 'value ' || a.value || ' is an outlier against the indicator''s history (median '
+                   || round(s.med, 4) || ', modified z-score ' || round(0.6745 * (a.value - s.med) / s.mad, 1) || ')'
+                   AS warning, a.indicator, a.period_label AS period, a.value
+            FROM accepted a JOIN stats_df s USING (programme, indicator, sex, oblast, ministry)
+            WHERE s.mad > 0 AND abs(0.6745 * (a.value - s.med) / s.mad) > 3.5
+            ORDER BY a.line""").df()
+    finally:
+        stage.unregister("stats_df")
+
+
+def _capped(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Warnings of each kind, each list cut at :data:`SHOWN_WARNINGS`, with the whole count kept."""
+    frames = [f for f in frames if len(f)]
+    total = sum(len(f) for f in frames)
+    if not frames:
+        return pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
+    joined = pd.concat([f.head(SHOWN_WARNINGS) for f in frames], ignore_index=True).sort_values(
+        "line", kind="stable", ignore_index=True)
+    joined.attrs["total"] = total
+    return joined
 
 
 def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *, file_name: str | None = None,
-               db: Path | str | None = None, dry_run: bool = False) -> ImportReport:
+               db: Path | str | None = None, dry_run: bool = False, strict: bool = False,
+               today: dt.date | None = None, lang: str = "en", lock_wait: float = LOCK_WAIT_SECONDS,
+               on_wait: Callable[[str], None] | None = None) -> ImportReport:
     """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s name.
 
-    Committing needs the upload permission (a dry run does not).
-    Checks run inside the store's connection on temporary tables, so the accepted rows reach
-    ``measurement`` in one INSERT without leaving DuckDB. Re-importing a file whose bytes were
-    already committed changes nothing. Raises :class:`UploadError` for a file that cannot be read
-    as a table at all.
+    Committing needs the upload permission (a dry run does not). ``strict`` commits nothing when any
+    row is rejected (all rows or none). Periods starting after ``today`` (default: today) are refused.
+    New reasons and warnings are worded in ``lang``. The file is read and checked in a private
+    DuckDB; the store is then opened for one short window (waiting up to ``lock_wait`` seconds for
+    another process, telling ``on_wait`` who holds it) in which the duplicate-file and outlier checks
+    read what they need and the batch is written in one transaction. Re-importing a file whose bytes
+    were already committed changes nothing. Raises :class:`UploadError` for a file that cannot be
+    read as a table at all.
     """
     if not dry_run:
         authorize(actor.role, "upload")
     path = Path(path)
     file_name = file_name or path.name
-    with ThreadPoolExecutor(max_workers=1) as hasher, connect(db, write=not dry_run) as con:
-        # hashlib releases the GIL, so the file is hashed while DuckDB reads and checks it.
-        hashing = hasher.submit(sha256_of, path)
-        parsed = _load(con, path, file_name, catalog)
-        rejected = con.execute(_REJECTED, {"fields": parsed.columns,
-                                           "delimiter": parsed.delimiter.replace("\t", "tab")}).df()
-        accepted_count = _accepted_count(con)
+    today = today or dt.date.today()
+    with duckdb.connect(":memory:") as stage:
+        parsed, facts = _stage(stage, path, file_name, catalog, today, lang)
+        rejected = stage.execute(f"{_rejected_sql(lang)}", {
+            "fields": parsed.columns, "delimiter": parsed.delimiter.replace("\t", "tab"),
+            "last_line": facts.lines}).df()
+        accepted_count = _accepted_count(stage)
         # The first 1000 accepted rows lie within the first 1000 + (not accepted) records.
-        preview = con.execute("SELECT * EXCLUDE (line_ord) FROM accepted WHERE line_ord <= ? ORDER BY line LIMIT 1000",
-                              [1000 + parsed.rows_total - accepted_count]).df()
-        digest = hashing.result()
-        report = ImportReport(file_name, digest, "dry_run", parsed.rows_total, preview, rejected,
-                              warnings=_outliers(con), encoding=parsed.encoding, delimiter=parsed.delimiter)
+        preview = stage.execute(
+            "SELECT * EXCLUDE (line_ord) FROM accepted WHERE line_ord <= ? ORDER BY line LIMIT 1000",
+            [1000 + parsed.rows_total - accepted_count]).df()
+        decimals = _decimal_warnings(stage, lang)
+        report = ImportReport(file_name, facts.sha256, "dry_run", parsed.rows_total, preview, rejected,
+                              encoding=parsed.encoding, delimiter=parsed.delimiter, lang=lang)
         report.accepted.attrs["total"] = accepted_count
-        previous = con.execute(
-            "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
-            [digest]).fetchone()
-        if previous:
-            report.status, report.duplicate_of = "duplicate", previous[0]
-        elif not dry_run and accepted_count == 0:
-            report.status = "nothing_to_commit"
-        elif not dry_run:
-            report.batch_id = _commit(con, report, actor, accepted_count)
-            report.status = "committed"
+        with connect(db, write=not dry_run, wait=lock_wait, on_wait=on_wait) as store:
+            previous = store.execute(
+                "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
+                [facts.sha256]).fetchone()
+            report.warnings = _capped([decimals, _outliers(stage, store) if accepted_count else decimals.head(0)])
+            if previous:
+                report.status, report.duplicate_of = "duplicate", previous[0]
+            elif strict and len(rejected) and not dry_run:
+                report.status = "refused_strict"
+            elif not dry_run and accepted_count == 0:
+                report.status = "nothing_to_commit"
+            elif not dry_run:
+                report.batch_id = _commit(stage, store, report, actor, accepted_count)
+                report.status = "committed"
     return report
 
 
-def _commit(con: duckdb.DuckDBPyConnection, report: ImportReport, actor: User, accepted: int) -> int:
-    """The batch and its rows in one transaction: all of them or, on any failure, none."""
+def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, report: ImportReport,
+            actor: User, accepted: int) -> int:
+    """The batch, its rows and its audit entry in one transaction: all of them or, on any failure,
+    none. The rows stream from the private connection in file order by indicator, so the store's
+    row groups each cover few indicators and a later read of one indicator's history skips the rest."""
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
-    with transaction(con):
-        batch_id = con.execute("SELECT nextval('batch_seq')").fetchone()[0]
-        now = dt.datetime.now()
-        con.execute(
-            "INSERT INTO upload_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', NULL, NULL)",
-            [batch_id, report.file_name, report.sha256, actor.name, now, report.rows_total, accepted,
-             len(report.rejected), warnings])
-        con.execute("""
-            INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
-                period_end, value, value_text, numerator, denominator, sex, oblast, ministry, source, comment,
-                evidence_url, recorded_at)
-            SELECT (SELECT coalesce(max(id), 0) FROM measurement) + line_ord, ?, line, programme, indicator,
-                period_label, period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
-                ministry, source, comment, evidence_url, ?
-            FROM accepted""", [batch_id, now])
-        audit(con, actor.name, "upload", f"batch {batch_id}",
-              {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
-               "rejected": len(report.rejected)}, os_user=actor.os_user)
+    rows = stage.execute("""
+        SELECT line_ord, line, programme, indicator, period_label, period_start, period_end, value, value_text,
+               numerator, denominator, sex, oblast, ministry, source, comment, evidence_url
+        FROM accepted ORDER BY programme, indicator, line_ord""").to_arrow_reader(1 << 17)
+    store.register("incoming", rows)
+    try:
+        with transaction(store):
+            batch_id = store.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            first_id = store.execute("SELECT coalesce(max(id), 0) FROM measurement").fetchone()[0]
+            now = dt.datetime.now()
+            store.execute(
+                "INSERT INTO upload_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', NULL, NULL)",
+                [batch_id, report.file_name, report.sha256, actor.name, now, report.rows_total, accepted,
+                 len(report.rejected), warnings])
+            store.execute("""
+                INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
+                    period_end, value, value_text, numerator, denominator, sex, oblast, ministry, source, comment,
+                    evidence_url, recorded_at)
+                SELECT ? + line_ord, ?, line, programme, indicator, period_label, period_start, period_end, value,
+                       value_text, numerator, denominator, sex, oblast, ministry, source, comment, evidence_url, ?
+                FROM incoming""", [first_id, batch_id, now])
+            audit(store, actor.name, "upload", f"batch {batch_id}",
+                  {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
+                   "rejected": len(report.rejected)}, os_user=actor.os_user)
+    finally:
+        store.unregister("incoming")
     return batch_id
 
 
