@@ -37,10 +37,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 SHOWN_REJECTIONS = 200
+IMPORT_WAIT_SECONDS = 300.0  # how long an import waits for another process to let go of the store
 
 
 def _import(args: argparse.Namespace) -> int:
-    report = import_csv(args.file, load_catalog(), _actor(args), db=args.db, dry_run=args.dry_run)
+    """Check the file (without the store), then commit it in one short window; while another process
+    holds the store, say who every few seconds and wait (``--wait``), then give up with a clear error."""
+    from .i18n import t
+
+    def waiting(holder: str) -> None:
+        print(t("ingest.cli.waiting", holder=holder), file=sys.stderr, flush=True)
+
+    report = import_csv(args.file, load_catalog(), _actor(args), db=args.db, dry_run=args.dry_run,
+                        strict=args.strict, lock_wait=args.wait, on_wait=waiting)
     for row in report.rejected.head(SHOWN_REJECTIONS).itertuples():
         print(f"{args.file}:{row.line}: rejected: {row.reason}", file=sys.stderr)
     if len(report.rejected) > SHOWN_REJECTIONS:
@@ -172,8 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="import a CSV of measurements (all accepted rows or nothing)")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-    imp.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    imp.add_argument("--strict", action="store_true",
+                     help="all rows or none: when any row is rejected, commit nothing and exit 1")
     imp.add_argument("--rejects", metavar="FILE", help="write every rejected row with its reason to a CSV file")
+    imp.add_argument("--wait", type=float, default=IMPORT_WAIT_SECONDS, metavar="SECONDS",
+                     help=f"how long to wait while another process holds the store (default {IMPORT_WAIT_SECONDS:g})")
     imp.set_defaults(run=_import)
 
     batches = commands.add_parser("batches", help="list upload batches, newest first")

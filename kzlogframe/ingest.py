@@ -567,7 +567,7 @@ def _row_checks(lang: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     value = _shown_sql("value_raw")
     return (
         (("long_column IS NOT NULL", _message_sql("ingest.reason.cell_too_long", lang, column="long_column",
-                                                  length="long_length", limit=_literal(f"{MAX_CELL_CHARS:,}"))),),
+                                                  length="format('{:,}', long_length)", limit=_literal(f"{MAX_CELL_CHARS:,}"))),),
         (("key_reason IS NOT NULL", "key_reason"),),
         (("period_text IS NULL", "'period is empty'"),
          ("period_start IS NULL", f"'period ''' || {_shown_sql('period_text')} || ''' is not one of {PERIOD_FORMS}'"),
@@ -733,18 +733,24 @@ def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: 
     simple = facts.lines == 1 + good + len(rejects)
     rows = []
     if simple:  # every line after the header is one record: DuckDB's line numbers are physical lines
-        rows = [(line - 1, line, quote, long_) for line, _, _, quote, long_ in rejects]
+        for line, _, byte_pos, quote, long_ in rejects:
+            unclosed = quote and _quote_left_open(facts.readable, byte_pos)
+            rows.append((line - 1, line, unclosed, long_))
     else:
         offsets, lines = _record_starts(facts.readable, delimiter)
         con.register("record_lines_df", pd.DataFrame({"ordinal": range(1, len(lines) + 1), "line": lines}))
         con.execute("CREATE TEMP TABLE record_lines AS SELECT * FROM record_lines_df")
         con.unregister("record_lines_df")
         for dline, line_pos, byte_pos, quote, long_ in rejects:
-            k = bisect.bisect_right(offsets, max(line_pos - 1, 0))
-            line = lines[k - 1] if k else dline
-            if quote and k:  # reported where the quote opened
-                line = lines[k - 1] + _count_newlines(facts.readable, offsets[k - 1], max(byte_pos - 1, 0))
-            rows.append((k or dline - 1, line, quote, long_))
+            # DuckDB gives the record's first byte, or (LF files) the one after it: records are >= 2 bytes apart
+            k = bisect.bisect_left(offsets, line_pos - 1) + 1
+            if k > len(offsets) or offsets[k - 1] not in (line_pos - 1, line_pos):
+                rows.append((dline - 1, dline, False, long_))
+                continue
+            line, unclosed = lines[k - 1], quote and _quote_left_open(facts.readable, byte_pos)
+            if unclosed:  # reported where the quote opened
+                line += _count_newlines(facts.readable, offsets[k - 1], _quote_at(facts.readable, byte_pos))
+            rows.append((k, line, unclosed, long_))
     con.register("bad_df", pd.DataFrame(rows, columns=["ordinal", "line", "unclosed", "too_long"]))
     con.execute("""CREATE TEMP TABLE bad AS SELECT CAST(ordinal AS BIGINT) AS ordinal, CAST(line AS BIGINT) AS line,
                    unclosed, too_long FROM bad_df""")
@@ -757,6 +763,23 @@ def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: 
                               row_number() OVER (ORDER BY ordinal) AS i FROM bad)
                    GROUP BY good_before""")
     return not simple, len(rows)
+
+
+def _quote_at(path: Path, byte_pos: int) -> int:
+    """Offset of the quote DuckDB reports at ``byte_pos`` (the byte itself or, in LF files, the one before)."""
+    with open(path, "rb") as handle:
+        handle.seek(max(byte_pos - 1, 0))
+        return max(byte_pos - 1, 0) if handle.read(1) == b'"' else byte_pos
+
+
+_QUOTED_CELL = re.compile(rb'"(?:[^"]++|"")*+"')
+
+
+def _quote_left_open(path: Path, byte_pos: int) -> bool:
+    """Whether the quote DuckDB reports at ``byte_pos`` is never closed (rather than closed and followed
+    by more text, which DuckDB reports alike)."""
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _QUOTED_CELL.match(data, _quote_at(path, byte_pos)) is None
 
 
 def _count_newlines(path: Path, start: int, end: int) -> int:
