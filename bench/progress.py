@@ -1,23 +1,24 @@
-"""Benchmark: progress for a portfolio of 50 programmes × 40 indicators × 14 semesters (≈ 1 M values).
+"""Benchmark: progress of a synthetic portfolio, computed over a pandas frame (the old way, and the
+report's) and inside the store (what the pages do now), with a bare DuckDB aggregate as the floor.
 
-Target: indicator_progress + level_progress < 1 s warm. Prints the row count, cold and
-warm (best of 3) seconds, a bare DuckDB aggregate over the same DataFrame, and their ratio.
+    python bench/progress.py [--programmes 52] [--values 1000000] [--runs 3]
 
-    python bench/progress.py [--programmes 50]
-
-The portfolio is synthetic: 50 logframes built as pydantic models (2 goal, 6 purpose, 24 result
-and 8 sub-result indicators each, of every type and cumulative mode), and measurements generated
-inside DuckDB for every declared cell (20 regions × sex, 16 ministries × sex) of every semester.
+The portfolio is synthetic: logframes built as pydantic models (2 goal, 6 purpose, 24 result and 8
+sub-result indicators each, of every type and cumulative mode), and measurements generated inside
+DuckDB for every declared cell (20 regions x sex, 16 ministries x sex) of every half-year (of every
+quarter or month when more values are asked for than halves give), thinned deterministically to the
+number of values asked for. 52 programmes by halves give about a million values. bench/pages.py
+builds its stores with :func:`build_store`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import datetime as dt
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kzlogframe import progress as P  # noqa: E402
+from kzlogframe.measurements import StoreSource, current_measurements  # noqa: E402
 from kzlogframe.models import Logframe  # noqa: E402
+from kzlogframe.store import connect  # noqa: E402
 
 FA = dt.date(2011, 1, 1)
 SEMESTERS = 14
@@ -95,121 +98,128 @@ def logframe(n: int) -> Logframe:
     })
 
 
-def measurements(catalog: dict[str, Logframe]) -> pd.DataFrame:
-    """Every declared cell × semester, values generated in DuckDB (no Python loop over rows)."""
+def portfolio(programmes: int = 52) -> dict[str, Logframe]:
+    return {lf.programme.code: lf for lf in (logframe(n) for n in range(1, programmes + 1))}
+
+
+VALUES_PER_HALF = 1_380  # values one programme has per half-year with every declared cell measured
+
+_GENERATE = """
+    WITH g AS (
+        SELECT i.programme, i.indicator, i.type, i.percentage, i.direction, i.cumulative, i.k, c.sex, c.oblast,
+               c.ministry, p.s, q.q, 0.6 + (i.k % 7) / 10 AS pace, 50 + floor(random() * 100) AS den,
+               CAST(make_date(2011 + (p.s - 1) // 2, 1 + 6 * ((p.s - 1) % 2), 1)
+                    + to_months(CAST(q.q * 6 // $per_half AS INTEGER)) AS DATE) AS period_start
+        FROM spec i JOIN cells c USING (dims) CROSS JOIN periods p CROSS JOIN range(0, $per_half) q(q)
+        WHERE hash(i.indicator, c.sex, c.oblast, c.ministry, p.s, q.q) % 1000000 < $keep * 1000000
+    )
+    SELECT programme, indicator,
+           CASE WHEN $per_half = 1 THEN strftime(period_start, '%Y') || '-H' || (1 + (s - 1) % 2)
+                ELSE strftime(period_start, '%Y-%m') END AS period_label,
+           period_start,
+           CAST(period_start + to_months(CAST(6 // $per_half AS INTEGER)) - INTERVAL 1 DAY AS DATE) AS period_end,
+           CASE WHEN type = 'milestone' THEN CAST(s >= 3 + k % 9 AS DOUBLE)
+                WHEN type = 'rating' THEN least(4, 1 + floor(pace * s / 3))
+                WHEN percentage AND k % 10 = 2 THEN round(100 * least(den, floor(den * pace * s / 14)) / den, 2)
+                WHEN direction = 'decrease' THEN round(40 - 20 * least(1, pace * s / 10) * (0.8 + 0.4 * random()), 2)
+                WHEN percentage THEN round(10 + 50 * least(1, pace * s / 10) * (0.8 + 0.4 * random()), 2)
+                WHEN cumulative = 'summing' THEN round(1000 / 40 / 10 * pace * (0.5 + random()) / $per_half, 2)
+                ELSE round(40 * pace * (0.5 + random()) / $per_half, 2) END AS value,
+           CAST(NULL AS VARCHAR) AS value_text,
+           CASE WHEN k % 10 = 2 THEN least(den, floor(den * pace * s / 14)) END AS numerator,
+           CASE WHEN k % 10 = 2 THEN den END AS denominator,
+           sex, oblast, ministry, 'SYNTHETIC BENCHMARK' AS source
+    FROM g
+"""
+
+
+def _generator(con: duckdb.DuckDBPyConnection, catalog: dict[str, Logframe], values: int) -> dict:
+    """Register the generator's small tables in ``con``; the parameters of :data:`_GENERATE` for
+    about ``values`` values: halves, else quarters or months, thinned to the number asked for."""
     spec = P.indicator_table(catalog)
     spec["k"] = spec.groupby("programme").cumcount()
     cells = pd.DataFrame(
         [("oblast,sex", s, o, "") for o in REGIONS for s in ("female", "male")]
         + [("ministry,sex", s, "", m) for m in MINISTRIES for s in ("female", "male")] + [("", "", "", "")],
         columns=["dims", "sex", "oblast", "ministry"])
-    periods = pd.DataFrame({"s": range(1, SEMESTERS + 1)})
+    for name, frame in (("spec", spec), ("cells", cells), ("periods", pd.DataFrame({"s": range(1, SEMESTERS + 1)}))):
+        con.register(name, frame)
+    con.execute("SELECT setseed(0.2011)")
+    full = VALUES_PER_HALF * SEMESTERS * len(catalog)
+    per_half = next(n for n in (1, 2, 3, 6) if full * n >= values or n == 6)
+    return {"per_half": per_half, "keep": min(1.0, values / (full * per_half))}
+
+
+def measurements(catalog: dict[str, Logframe], values: int = 0) -> pd.DataFrame:
+    """About ``values`` synthetic values (every cell of every half when 0) as a frame."""
     with duckdb.connect() as con:
-        con.execute("SELECT setseed(0.2011)")
-        for name, frame in (("spec", spec), ("cells", cells), ("periods", periods)):
-            con.register(name, frame)
-        return con.execute("""
-            WITH g AS (
-                SELECT i.programme, i.indicator, i.type, i.percentage, i.direction, i.cumulative, i.k, c.sex, c.oblast,
-                       c.ministry, p.s, 0.6 + (i.k % 7) / 10 AS pace, 50 + floor(random() * 100) AS den,
-                       make_date(2011 + (p.s - 1) // 2, 1 + 6 * ((p.s - 1) % 2), 1) AS period_start
-                FROM spec i JOIN cells c USING (dims) CROSS JOIN periods p
-            )
-            SELECT programme, indicator,
-                   strftime(period_start, '%Y') || '-H' || (1 + (s - 1) % 2) AS period_label,
-                   period_start, CAST(period_start + INTERVAL 6 MONTH - INTERVAL 1 DAY AS DATE) AS period_end,
-                   CASE WHEN type = 'milestone' THEN CAST(s >= 3 + k % 9 AS DOUBLE)
-                        WHEN type = 'rating' THEN least(4, 1 + floor(pace * s / 3))
-                        WHEN percentage AND k % 10 = 2 THEN round(100 * least(den, floor(den * pace * s / 14)) / den, 2)
-                        WHEN direction = 'decrease' THEN round(40 - 20 * least(1, pace * s / 10) * (0.8 + 0.4 * random()), 2)
-                        WHEN percentage THEN round(10 + 50 * least(1, pace * s / 10) * (0.8 + 0.4 * random()), 2)
-                        WHEN cumulative = 'summing' THEN round(1000 / 40 / 10 * pace * (0.5 + random()))
-                        ELSE round(40 * pace * (0.5 + random())) END AS value,
-                   CAST(NULL AS VARCHAR) AS value_text,
-                   CASE WHEN k % 10 = 2 THEN least(den, floor(den * pace * s / 14)) END AS numerator,
-                   CASE WHEN k % 10 = 2 THEN den END AS denominator,
-                   sex, oblast, ministry, 'SYNTHETIC BENCHMARK' AS source
-            FROM g""").df()
+        params = _generator(con, catalog, values or VALUES_PER_HALF * SEMESTERS * len(catalog))
+        return con.execute(_GENERATE, params).df()
 
 
-def best_of(n: int, fn) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(n):
+def build_store(folder: Path, db: Path, catalog: dict[str, Logframe], values: int) -> int:
+    """The portfolio as YAML files in ``folder`` and about ``values`` values committed in ``db``
+    as one batch, generated inside DuckDB (no frame of the values); returns the number stored."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for code, lf in catalog.items():
+        (folder / f"{code}.yaml").write_text(yaml.safe_dump(lf.model_dump(mode="json", exclude_none=True),
+                                                            allow_unicode=True), encoding="utf-8")
+    with connect(db) as con:
+        params = _generator(con, catalog, values)
+        con.execute("INSERT INTO upload_batch VALUES (1, 'bench.csv', '-', 'bench', now(), 0, 0, 0, NULL, "
+                    "'committed', NULL, NULL)")
+        con.execute(f"""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label,
+                            period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
+                            ministry, source, comment, evidence_url, recorded_at)
+                        SELECT row_number() OVER (), 1, NULL, programme, indicator, period_label, period_start,
+                               period_end, value, value_text, numerator, denominator, sex, oblast, ministry,
+                               source, NULL, NULL, now() FROM ({_GENERATE})""", params)
+        stored = con.execute("SELECT count(*) FROM measurement").fetchone()[0]
+        con.execute("UPDATE upload_batch SET rows_total = ?, rows_accepted = ?", [stored, stored])
+    return stored
+
+
+def timed(runs: int, fn: Callable[[], object]) -> list[float]:
+    times = []
+    for _ in range(runs):
         start = time.perf_counter()
-        out = fn()
+        fn()
         times.append(time.perf_counter() - start)
-    return min(times), out
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--programmes", type=int, default=50)
+    parser.add_argument("--programmes", type=int, default=52)
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    start = time.perf_counter()
-    catalog = {lf.programme.code: lf for lf in (logframe(n) for n in range(1, args.programmes + 1))}
-    data = measurements(catalog)
-    print(f"setup: {len(catalog)} programmes, {sum(1 for lf in catalog.values() for _ in lf.indicators())} "
-          f"indicators, {len(data):,} measurement rows ({time.perf_counter() - start:.1f} s)")
+    import tempfile
 
+    catalog = portfolio(args.programmes)
     as_of = dt.date(2014, 12, 31)
-
-    def run() -> tuple[pd.DataFrame, pd.DataFrame]:
-        progress = P.indicator_progress(data, catalog, as_of)
-        return progress, P.level_progress(progress, catalog)
-
-    cold, _ = best_of(1, run)
-    warm, (progress, levels) = best_of(3, run)
-    def bare_aggregate() -> pd.DataFrame:
-        with duckdb.connect() as con:
-            con.register("m", data)
-            return con.execute("SELECT programme, indicator, sum(value) FROM m GROUP BY programme, indicator").df()
-
-    bare, _ = best_of(3, bare_aggregate)
-    print(f"indicator_progress + level_progress: {len(progress):,} indicators, {len(levels):,} levels")
-    print(f"  cold {cold:.3f} s   warm (best of 3) {warm:.3f} s   target < 1 s warm: {'OK' if warm < 1 else 'MISSED'}")
-    print(f"bare DuckDB GROUP BY over the same {len(data):,} rows: {bare:.3f} s")
-    print(f"ratio progress warm / bare aggregate: {warm / bare:.1f}×")
-    print("status counts:", progress["status"].value_counts().to_dict())
-    pages(catalog, data)
-
-
-def pages(catalog: dict[str, Logframe], data: pd.DataFrame) -> None:
-    """Overview and Indicators rendered by AppTest on a store holding the whole portfolio."""
-    from streamlit.testing.v1 import AppTest
-
-    from kzlogframe.store import connect
-
     with tempfile.TemporaryDirectory() as tmp:
-        folder, db = Path(tmp) / "logframes", Path(tmp) / "bench.duckdb"
-        folder.mkdir()
-        for code, lf in catalog.items():
-            (folder / f"{code}.yaml").write_text(yaml.safe_dump(lf.model_dump(mode="json", exclude_none=True),
-                                                                allow_unicode=True), encoding="utf-8")
-        with connect(db) as con:
-            con.register("data", data)
-            con.execute("INSERT INTO upload_batch VALUES (1, 'bench.csv', '-', 'bench', now(), ?, ?, 0, NULL, "
-                        "'committed', NULL, NULL)", [len(data), len(data)])
-            con.execute("""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label,
-                               period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
-                               ministry, source, comment, evidence_url, recorded_at)
-                           SELECT row_number() OVER (), 1, NULL, programme, indicator, period_label, period_start,
-                                  period_end, value, value_text, numerator, denominator, sex, oblast, ministry,
-                                  source, NULL, NULL, now() FROM data""")
-        os.environ["KZLOGFRAME_LOGFRAMES"], os.environ["KZLOGFRAME_DB"] = str(folder), str(db)
-        app = str(Path(__file__).resolve().parent.parent / "app.py")
-        at = AppTest.from_file(app, default_timeout=300)
-        cold, _ = best_of(1, at.run)
-        warm, _ = best_of(3, at.run)
-        assert not at.exception, at.exception
-        print(f"Overview page ({len(catalog)} programmes): cold {cold:.2f} s   warm (best of 3) {warm:.2f} s   "
-              f"target < 2 s: {'OK' if warm < 2 else 'MISSED'}")
-        at.switch_page("views/indicators.py")
-        cold, _ = best_of(1, at.run)
-        warm, _ = best_of(3, at.run)
-        assert not at.exception, at.exception
-        print(f"Indicators page: cold {cold:.2f} s   warm (best of 3) {warm:.2f} s   "
-              f"target < 2 s: {'OK' if warm < 2 else 'MISSED'}")
+        db = Path(tmp) / "bench.duckdb"
+        start = time.perf_counter()
+        stored = build_store(Path(tmp) / "logframes", db, catalog, args.values)
+        print(f"setup: {len(catalog)} programmes, {stored:,} values in the store ({time.perf_counter() - start:.1f} s)")
+
+        def in_store() -> None:
+            P.level_progress(P.indicator_progress(StoreSource(tuple(catalog), db=str(db)), catalog, as_of), catalog)
+
+        def over_frame() -> None:
+            frame = current_measurements(db=db)
+            P.level_progress(P.indicator_progress(frame, catalog, as_of), catalog)
+
+        def bare() -> None:
+            with connect(db, write=False) as con:
+                con.execute("SELECT programme, indicator, sum(value) FROM measurement GROUP BY ALL").fetchall()
+
+        for name, fn in (("progress in the store", in_store), ("store -> pandas frame -> progress", over_frame),
+                         ("bare DuckDB GROUP BY over the stored rows", bare)):
+            times = timed(args.runs, fn)
+            print(f"{name}: median {statistics.median(times):.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})")
 
 
 if __name__ == "__main__":

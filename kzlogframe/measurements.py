@@ -40,14 +40,12 @@ class StoreSource:
 
     @contextmanager
     def relation(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read connection to the store in which the temp table ``m`` holds these measurements:
-        the columns progress reads, copied once inside DuckDB because the rules read ``m`` two or
-        three times and the current-value view ranks every row it reads (gone when the block ends)."""
+        """A read connection to the store in which the temp view ``m`` holds these measurements."""
         where = _among("programme", self.programmes)
         if self.indicators is not None:
             where += " AND " + _among("indicator", self.indicators)
         with connect(self.db, write=False) as con:
-            con.execute(f"CREATE TEMP TABLE m AS SELECT {PROGRESS_COLUMNS} FROM measurement_current WHERE {where}")
+            con.execute(f"CREATE TEMP VIEW m AS SELECT {PROGRESS_COLUMNS} FROM measurement_current WHERE {where}")
             yield con
 
 

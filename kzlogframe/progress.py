@@ -286,29 +286,42 @@ def _keys(cells: bool) -> str:
     return "programme, indicator" + (", sex, oblast, ministry" if cells else "")
 
 
-def _values_sql(cells: bool, until: bool) -> str:
-    """SQL: one row per reporting period (and cell when ``cells``) with ``reported`` (the period's
-    own value) and ``value`` (after the cumulative rule). Reads relations ``m`` (measurements),
-    ``ind`` (:func:`indicator_table`) and ``rp`` (:func:`reporting_table`); ``$as_of`` when ``until``."""
-    keys = _keys(cells)
+def _grouped(cells: bool) -> str:
+    return "g_cells" if cells else "g_total"
+
+
+def _grouped_sql(cells: bool) -> str:
+    """SQL: each measured period's candidate values (sum, mean, max, median, pooled) per indicator,
+    with its rules, and per cell when ``cells``; :func:`_duck` keeps it as ``g_total`` / ``g_cells``,
+    read once from ``m`` whatever the functions ask next. A period's rows share its last day, so
+    keeping the periods ending by a date afterwards is the same as keeping their rows before."""
     cell_cols = "coalesce(sex, '') AS sex, coalesce(oblast, '') AS oblast, coalesce(ministry, '') AS ministry, " \
         if cells else ""
     total = "(coalesce(sex, '') = '' AND coalesce(oblast, '') = '' AND coalesce(ministry, '') = '')"
-    where = ["value IS NOT NULL"] + (["period_end <= $as_of"] if until else []) + ([f"NOT {total}"] if cells else [])
-    # A total of the whole indicator: a reported total wins; cells of a 'none' indicator never add up.
-    pick_total = "" if cells else """WHERE is_total OR cells <> 'none'
-        QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"""
+    where = ["value IS NOT NULL"] + ([f"NOT {total}"] if cells else [])
     return f"""
-    WITH g AS (
         SELECT programme, indicator, {cell_cols}CAST(period_start AS DATE) AS period_start,
-               CAST(period_end AS DATE) AS period_end, {total} AS is_total,
+               CAST(period_end AS DATE) AS period_end, {total} AS is_total, i.type, i.cumulative, i.cells,
                sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max,
-               quantile_disc(value, 0.5) AS v_median, sum(value * denominator) / sum(denominator) AS v_pooled,
-               count(denominator) = count(*) AS pooled
-        FROM m WHERE {' AND '.join(where)}
-        GROUP BY ALL
-    ), t AS (
-        SELECT g.*, i.type, i.cumulative, i.cells FROM g JOIN ind i USING (programme, indicator)
+               quantile_disc(value, 0.5) FILTER (WHERE i.cells = 'median') AS v_median,
+               sum(value * denominator) / sum(denominator) AS v_pooled, count(denominator) = count(*) AS pooled
+        FROM m JOIN ind i USING (programme, indicator)
+        WHERE {' AND '.join(where)}
+        GROUP BY ALL"""
+
+
+def _values_sql(cells: bool, until: bool) -> str:
+    """SQL: one row per reporting period (and cell when ``cells``) with ``reported`` (the period's
+    own value) and ``value`` (after the cumulative rule). Reads the grouped periods
+    (:func:`_grouped_sql`) and ``rp`` (:func:`reporting_table`); ``$as_of`` when ``until``."""
+    keys = _keys(cells)
+    # A total of the whole indicator: a reported total wins; cells of a 'none' indicator never add up.
+    where = (["period_end <= $as_of"] if until else []) + ([] if cells else ["(is_total OR cells <> 'none')"])
+    pick_total = "" if cells else \
+        "QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"
+    return f"""
+    WITH t AS (
+        SELECT * FROM {_grouped(cells)} {'WHERE ' + ' AND '.join(where) if where else ''}
         {pick_total}
     ), v AS (
         SELECT t.*, CASE cells WHEN 'max' THEN v_max WHEN 'median' THEN v_median WHEN 'mean' THEN v_mean
@@ -337,7 +350,8 @@ def _values_sql(cells: bool, until: bool) -> str:
 
 
 @contextmanager
-def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
+def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame,
+          cells: tuple[bool, ...] = (False,)) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection in which the SQL above finds ``m`` (the measurements), ``ind`` (``table``) and
     ``rp`` (the calendars): in memory over a frame, or a read connection to the store
     (:meth:`StoreSource.relation`), so the rows never leave DuckDB. One implementation of every
@@ -350,6 +364,8 @@ def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame) -
     with opened as con:
         con.register("ind", table)
         con.register("rp", reporting_table(logframes))
+        for by_cell in cells:
+            con.execute(f"CREATE TEMP TABLE {_grouped(by_cell)} AS {_grouped_sql(by_cell)}")
         yield con
 
 
@@ -359,7 +375,7 @@ def reporting_values(measurements: Measurements, logframes: Catalog, *, cells: b
     ``reported`` (the period's own value) and ``value`` (after the cumulative rule: what every
     output shows as the indicator's value for that period), from measurements ending by ``as_of``."""
     keys = _keys(cells)
-    with _duck(measurements, logframes, indicator_table(logframes)) as con:
+    with _duck(measurements, logframes, indicator_table(logframes), cells=(cells,)) as con:
         return con.execute(f"{_values_sql(cells, as_of is not None)} ORDER BY {keys}, rp_index",
                            {"as_of": as_of} if as_of is not None else {}).df()
 
@@ -387,6 +403,7 @@ _BASELINES_SQL = f"""
            CASE WHEN i.type <> 'milestone' AND NOT declared AND cumulative <> 'summing' THEN f.period END
                AS baseline_period
     FROM i LEFT JOIN first f USING (programme, indicator)
+    ORDER BY i.programme, i.indicator
 """
 
 
@@ -535,7 +552,7 @@ def disaggregated_progress(measurements: Measurements, logframes: Catalog, as_of
     are the total's share: divided by the number of cells of the dimensions it names for additive
     indicators (counts), unchanged for levels (percentages, ratings, milestones)."""
     table = indicator_table(logframes)
-    with _duck(measurements, logframes, table) as con:
+    with _duck(measurements, logframes, table, cells=(False, True)) as con:
         table, expected = _frames(con, logframes, table, as_of)
         latest = _latest(con, True, as_of)
     keys = ["programme", "indicator", *CELL_DIMS]
