@@ -181,10 +181,14 @@ class Schedule(YamlModel):
 
 
 class Activity(YamlModel):
+    """``financing`` names who pays for an activity the seed says the EU contribution does not
+    (KAZLOD R5.A1, financed by the Government): shown with the activity, never counted in the budget."""
+
     code: Code
     text: Text
     contract: Code | None = None
     schedule: Schedule | None = None
+    financing: Text | None = None
 
 
 class SubResult(Level):
@@ -241,6 +245,7 @@ class Implementation(YamlModel):
     closure_months: int = Field(default=24, ge=0)
     contracting_deadline_months: int = Field(default=36, gt=0)
     inception_months: int = Field(default=6, gt=0)
+    inception_assumed: bool = False  # the seed names an inception phase but not its length
     reporting: Reporting = Reporting.calendar_half
     reporting_anchor: dt.date | None = None  # semesters only: the first semester's first day (default: FA signature)
 
@@ -275,6 +280,10 @@ class DisaggregationValues(YamlModel):
 
 
 class Programme(YamlModel):
+    """What the financing decision says the programme is. ``eu_budget_line`` is the EU budget article
+    it is charged to ("бюджеттің бабы", e.g. 19 10 02) and ``management`` the aid method or management
+    mode(s) it states ("көмек көрсету әдісі/басқару режимі"), kk verbatim; both only where stated."""
+
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     decision: NonEmpty
     title: Text
@@ -287,6 +296,8 @@ class Programme(YamlModel):
     disaggregation_values: DisaggregationValues = Field(default_factory=DisaggregationValues)
     source_document: NonEmpty | None = None
     dac_sector: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = None
+    eu_budget_line: Annotated[str, StringConstraints(pattern=r"^\d{2}( \d{2}){2,3}$")] | None = None
+    management: list[Text] = Field(default_factory=list)
 
 
 class BudgetLine(YamlModel):
@@ -318,12 +329,24 @@ class Budget(YamlModel):
     discrepancy: Text | None = None
 
 
+class ConflictingComposition(YamlModel):
+    """A second committee composition stated elsewhere in the seed that contradicts ``members``:
+    kept verbatim with a note saying how they differ, never silently reconciled."""
+
+    text: Text
+    note: Text
+
+
 class SteeringCommittee(YamlModel):
+    """``tasks``: what the seed asks of the committee beyond meeting and receiving the reports."""
+
     meetings_per_year: int = Field(default=2, gt=0)
     report_every_months: int = Field(default=6, gt=0)
     members: list[Text] = Field(min_length=1)
     invited: list[Text] = Field(default_factory=list)
     support: Text | None = None
+    tasks: list[Text] = Field(default_factory=list)
+    conflicting_composition: ConflictingComposition | None = None
 
 
 class Logframe(YamlModel):
