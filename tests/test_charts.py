@@ -8,13 +8,14 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from PIL import Image, ImageChops
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from kzlogframe import chart_export, cli, style
 from kzlogframe.catalog import load_catalog
@@ -24,9 +25,6 @@ from kzlogframe.i18n import t
 from kzlogframe.models import Indicator
 from kzlogframe.schedule import Actual, plan
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"]
 LANGS = ("kk", "en", "ru")
 AS_OF = dt.date(2014, 6, 30)
 MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
@@ -151,11 +149,11 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def page() -> Page:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser.new_page(viewport={"width": 1200, "height": 900})
-        browser.close()
+def page(browser: Browser) -> Iterator[Page]:
+    """A tab of the run's one Chromium (tests/conftest.py): Playwright's sync API allows one per thread."""
+    tab = browser.new_page(viewport={"width": 1200, "height": 900})
+    yield tab
+    tab.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,16 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import ADMIN, ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update",
-                  # many tabs at once (the load test): keep every one of them rendering
-                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                  "--disable-backgrounding-occluded-windows"]
 
 
 def _free_port() -> int:
@@ -86,15 +79,6 @@ def team_server(tmp_path_factory) -> Iterator[dict]:
     for name, role in TEAM.items():
         add_user(name, role, f"{name}-password", path=users, db=workdir / "kzlogframe.duckdb", actor=ADMIN)
     yield from _serve(workdir, {"KZLOGFRAME_USERS": str(users)})
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/setup.sh (installs Debian's chromium)"
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

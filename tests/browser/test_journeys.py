@@ -43,8 +43,8 @@ def test_ta_team_member_fixes_an_upload_and_sees_the_new_value(team_server, page
     fixed = tmp_path / "upload-fixed.csv"
     fixed.write_text(f"programme;indicator;period;value\nkazlod;{INDICATOR};2015-H1;321\n", encoding="utf-8")
     page.locator("input[type=file]").set_input_files(str(fixed))
-    page.get_by_role("button", name="Commit 1 accepted rows").click()
-    page.get_by_text("committed: 1 rows").wait_for()
+    page.get_by_role("button", name="Commit 1 accepted row").click()
+    page.get_by_text("committed: 1 row.").wait_for()
 
     page.get_by_role("link", name="Indicators").click()
     page.get_by_role("heading", name="Indicators").wait_for()
