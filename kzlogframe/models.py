@@ -258,13 +258,53 @@ class Implementation(YamlModel):
         return self
 
 
-class Monitoring(YamlModel):
-    """The M&E calendar in months after FA signature; the mid-term timing is our assumption."""
+class MonitoringKind(str, Enum):
+    """What an M&E provision is; the calendar names each in the UI's words (``event.<kind>``)."""
 
-    rom_start_months: int = Field(default=6, ge=0)
-    rom_stop_before_operational_end_months: int = Field(default=6, ge=0)
-    midterm_evaluation_months: int = Field(default=30, gt=0)
-    final_evaluation_months: int = Field(default=60, gt=0)
+    benchmarking = "benchmarking"  # indicators benchmarked and fine-tuned in the inception phase
+    rom = "rom"  # external results-oriented monitoring
+    monitoring_visit = "monitoring_visit"
+    midterm_evaluation = "midterm_evaluation"
+    final_evaluation = "final_evaluation"
+    ex_post_evaluation = "ex_post_evaluation"
+    mission_notice = "mission_notice"  # the Beneficiary told before each external mission
+
+
+class MonitoringProvision(YamlModel):
+    """One M&E provision of the financing decision: its words (kk verbatim from the seed) and when it
+    falls, in months after FA signature. ``start_months`` alone is a date; with ``end_months`` a span,
+    in which ``every_months`` repeats a mission. A ``mission_notice`` gives ``notice_months`` instead:
+    how long before each external mission (ROM, evaluations) the Beneficiary is told. ``assumed``
+    names the timing the seed does not give; ``possible``: the seed says it may not happen."""
+
+    kind: MonitoringKind
+    text: Text
+    start_months: int | None = Field(default=None, ge=0)
+    end_months: int | None = Field(default=None, ge=0)
+    every_months: int | None = Field(default=None, gt=0)
+    notice_months: int | None = Field(default=None, gt=0)
+    possible: bool = False
+    assumed: list[Annotated[str, StringConstraints(pattern=r"^(start_months|end_months|every_months)$")]] = Field(
+        default_factory=list)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _timing_fits_kind(self) -> "MonitoringProvision":
+        notice = self.kind is MonitoringKind.mission_notice
+        if notice != (self.notice_months is not None):
+            raise ValueError("notice_months is for, and required by, kind mission_notice")
+        if notice and (self.start_months is not None or self.end_months is not None or self.every_months):
+            raise ValueError("a mission_notice has no months of its own: it precedes each external mission")
+        if not notice and self.start_months is None:
+            raise ValueError(f"a {self.kind.value} needs start_months")
+        if self.end_months is not None and self.start_months is not None and self.end_months < self.start_months:
+            raise ValueError(f"end_months {self.end_months} is before start_months {self.start_months}")
+        if self.every_months and self.end_months is None:
+            raise ValueError("every_months repeats within a span: give end_months too")
+        unknown = [name for name in self.assumed if getattr(self, name) is None]
+        if unknown:
+            raise ValueError(f"assumed names timing that is not given: {', '.join(unknown)}")
+        return self
 
 
 class Resolution(YamlModel):
@@ -358,7 +398,7 @@ class Logframe(YamlModel):
     results: list[Result] = Field(min_length=1)
     budget: Budget
     steering_committee: SteeringCommittee
-    monitoring: Monitoring = Field(default_factory=Monitoring)
+    monitoring: list[MonitoringProvision] = Field(default_factory=list)
 
     def levels(self) -> Iterator[Level]:
         """Every matrix row, top-down: goal, purposes, then each result followed by its sub-results."""

@@ -111,6 +111,22 @@ class Activities:
 
 
 @dataclass(frozen=True)
+class CalendarEntry:
+    """An entry of the programme calendar (``schedule.calendar``) due in the six months after the
+    period: ``key`` says what it is; ``contract`` is the title of the contract a signature concerns,
+    ``mission`` the kind of mission a notice announces; ``assumed``: the financing decision does not
+    give this timing; ``possible``: it may not take place."""
+
+    key: str
+    date: dt.date
+    end_date: dt.date | None
+    contract: str | None
+    mission: str | None
+    assumed: bool
+    possible: bool
+
+
+@dataclass(frozen=True)
 class AssumptionRow:
     id: str
     level: str
@@ -162,6 +178,8 @@ class Report:
     results: list[LevelSection]
     changes: list[StatusChange]
     activities: Activities
+    calendar: list[CalendarEntry]
+    calendar_until: dt.date
     assumptions: list[AssumptionRow]
     budget_unit: str
     budget: list[BudgetRow]
@@ -254,6 +272,22 @@ def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPe
     return Activities(started, finished, slipped, backlog, upcoming)
 
 
+def _calendar(lf: Logframe, period: ReportingPeriod, until: dt.date, lang: str) -> list[CalendarEntry]:
+    """What falls due after the period's end up to ``until``: M&E missions and notices, committee
+    meetings, contract signatures and deadlines; a span under way then (benchmarking) counts too."""
+    scheduled = plan(lf)
+    contracts = {c.id: c.title.get(lang) for c in lf.contracts}
+    entries = []
+    for event in scheduled.events:
+        start = scheduled.date(event.month)
+        end = scheduled.date(event.end_month) if event.end_month is not None else None
+        if start <= until and (end or start) > period.end:
+            entries.append(CalendarEntry(
+                event.key, start, end, contracts.get(event.label) if event.key == "contract_signature" else None,
+                event.label if event.key == "mission_notice" else None, event.assumed, event.possible))
+    return entries
+
+
 def _data_quality(now: pd.DataFrame, measured: pd.DataFrame, period: ReportingPeriod) -> list[DataQualityNote]:
     notes = []
     no_data = tuple(now.loc[now["status"] == "no_data", "indicator"])
@@ -314,11 +348,14 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
               for n, b in enumerate(lf.budget.lines, start=1)]
     total = lf.budget.total
     charted = [s.chart_indicator for s in top + results if s.chart_indicator]
+    next_six_months = add_months(period.end + dt.timedelta(days=1), 6) - dt.timedelta(days=1)
     return Report(
         programme=code, title=lf.programme.title.get(lang), decision=lf.programme.decision, lang=lang,
         period=period, previous=previous, generated=generated or dt.date.today(), overall=overall,
         top_levels=top, results=results, changes=changes,
-        activities=_activities(lf, actuals or {}, period, previous, lang), assumptions=assumptions,
+        activities=_activities(lf, actuals or {}, period, previous, lang),
+        calendar=_calendar(lf, period, next_six_months, lang), calendar_until=next_six_months,
+        assumptions=assumptions,
         budget_unit=lf.budget.unit, budget=budget,
         budget_total=BudgetRow(None, "", total.eu, total.cofinancing, total.total),
         data_quality=_data_quality(now, until, period),

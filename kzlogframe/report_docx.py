@@ -210,6 +210,14 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
                       ("report.next", r.activities.upcoming)]:
         _activities(doc, key, rows, lang)
 
+    doc.add_heading(T.label("report.workplan", lang), 2)
+    _note(doc, T.calendar_window(r, lang))
+    if r.calendar:
+        _table(doc, T.calendar_header(lang), [T.calendar_cells(e, lang) for e in r.calendar], widths=(4.2, 9.0, 4.6),
+               nowrap=[0])
+    else:
+        _note(doc, T.label("report.workplan.none", lang))
+
     doc.add_heading(T.label("report.assumptions", lang), 2)
     _table(doc, [T.label(k, lang) for k in ("col.code", "report.assumption", "col.status", "report.comment")],
            [[a.id, a.text, T.label(f"assumption.{a.status}", lang), a.comment or ""] for a in r.assumptions],

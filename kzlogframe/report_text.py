@@ -4,10 +4,13 @@ the numeric model at render time with ``formatting``."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .formatting import (
     DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, status_label)
+from .calendar_text import event_name, timing
 from .i18n import t
-from .report import ActivityRow, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
+from .report import ActivityRow, CalendarEntry, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
 
 TREND = {"up": "↑", "down": "↓", "flat": "→", "": DASH}
 
@@ -80,6 +83,22 @@ def activity_header(lang: str) -> list[str]:
 def backlog(report: Report, lang: str) -> str | None:
     codes = report.activities.backlog
     return t("report.backlog", lang, n=len(codes), codes=", ".join(codes)) if codes else None
+
+
+def calendar_header(lang: str) -> list[str]:
+    return [t("calendar.col.date", lang), t("calendar.col.what", lang), t("calendar.col.timing", lang)]
+
+
+def calendar_cells(entry: CalendarEntry, lang: str) -> list[str]:
+    """Date (or span), what is due, and whether the financing decision gives that timing."""
+    when = f"{date(entry.date)} – {date(entry.end_date)}" if entry.end_date else date(entry.date)
+    return [when, event_name(entry.key, lang, contract=entry.contract, mission=entry.mission),
+            timing(entry.assumed, entry.possible, lang)]
+
+
+def calendar_window(report: Report, lang: str) -> str:
+    return t("report.workplan.window", lang, start=date(report.period.end + dt.timedelta(days=1)),
+             end=date(report.calendar_until))
 
 
 def change_cells(change: StatusChange, lang: str) -> list[str]:

@@ -16,7 +16,8 @@ from .report import Report
 from .style import STATUS_TINTS
 
 Cell = str | float | int | dt.date | None
-SHEETS = ("report.summary", "report.annex", "report.activities", "report.assumptions", "report.budget")
+SHEETS = ("report.summary", "report.annex", "report.activities", "report.workplan.sheet", "report.assumptions",
+          "report.budget")
 
 
 class _Sheet:
@@ -122,6 +123,13 @@ def to_xlsx(report: Report) -> bytes:
     if T.backlog(r, lang):
         activities.row += 1
         activities.line([T.backlog(r, lang)])
+
+    calendar = _Sheet(book, names["report.workplan.sheet"], (14, 14, 60, 40))
+    calendar.table([T.label(k, lang) for k in ("calendar.col.date", "calendar.col.until", "calendar.col.what",
+                                               "calendar.col.timing")],
+                   [[e.date, e.end_date, *T.calendar_cells(e, lang)[1:]] for e in r.calendar])
+    calendar.row += 1
+    calendar.line([f"{T.label('report.workplan', lang)}. {T.calendar_window(r, lang)}"])
 
     assumptions = _Sheet(book, names["report.assumptions"], (16, 8, 60, 18, 60))
     assumptions.table([T.label(k, lang) for k in ("col.code", "col.level", "report.assumption", "col.status",

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from .models import Activity, Logframe, add_months
+from .models import Activity, Logframe, MonitoringKind, MonitoringProvision, add_months
+
+EXTERNAL_MISSIONS = (MonitoringKind.rom, MonitoringKind.midterm_evaluation, MonitoringKind.final_evaluation,
+                     MonitoringKind.ex_post_evaluation)  # what a mission notice announces
 
 ANCHOR_FA = "fa"
 ANCHOR_INCEPTION = "inception_end"
@@ -55,9 +58,18 @@ class Phase:
 
 @dataclass(frozen=True)
 class Event:
+    """An entry of the programme calendar. ``key`` names what it is (``event.<key>`` in the UI words),
+    ``label`` what it concerns (a contract, or the mission a notice announces); ``end_month`` closes a
+    span; ``assumed``: the source document does not give this timing; ``possible``: it may not happen;
+    ``provision``: the M&E provision of the financing decision it comes from."""
+
     key: str
     month: int
     label: str = ""
+    end_month: int | None = None
+    assumed: bool = False
+    possible: bool = False
+    provision: MonitoringProvision | None = None
 
 
 @dataclass
@@ -126,7 +138,7 @@ def dependency_graph(lf: Logframe) -> nx.DiGraph:
 def plan(lf: Logframe) -> Plan:
     """Earliest start/finish of every scheduled activity, slack against the operational phase,
     the critical path, the programme phases and the M&E calendar."""
-    impl, monitoring = lf.programme.implementation, lf.monitoring
+    impl = lf.programme.implementation
     horizon = impl.operational_months
     activities = _activities(lf)
     graph = dependency_graph(lf)
@@ -170,17 +182,41 @@ def plan(lf: Logframe) -> Plan:
         Phase("operational", 0, impl.operational_months),
         Phase("closure", impl.operational_months, impl.operational_months + impl.closure_months),
     ]
+    return Plan(impl.fa_signature, planned, phases, calendar(lf), critical)
+
+
+def calendar(lf: Logframe) -> list[Event]:
+    """The programme calendar in date order: contracting, the inception phase's end, the M&E
+    provisions of the logframe's ``monitoring`` section (each mission of a recurring one, and the
+    notice before each external mission) and the Steering Committee meetings, whose months the
+    seeds do not give (only how many a year)."""
+    impl = lf.programme.implementation
     events = [Event("contracting_deadline", impl.contracting_deadline_months)]
-    events += [Event("contract_signature", c.signature_months, c.id) for c in lf.contracts
-               if c.signature_months is not None]
-    events += [Event("rom", m) for m in range(monitoring.rom_start_months,
-                                              impl.operational_months - monitoring.rom_stop_before_operational_end_months + 1, 6)]
-    events += [Event("midterm_evaluation", monitoring.midterm_evaluation_months),
-               Event("final_evaluation", monitoring.final_evaluation_months)]
+    events += [Event("contract_signature", c.signature_months, c.id, assumed=c.signature_assumed)
+               for c in lf.contracts if c.signature_months is not None]
+    events.append(Event("inception_end", impl.inception_months, assumed=impl.inception_assumed))
+    missions = [e for p in lf.monitoring if p.kind is not MonitoringKind.mission_notice for e in _occurrences(p)]
+    events += missions
+    for notice in (p for p in lf.monitoring if p.kind is MonitoringKind.mission_notice):
+        events += [Event("mission_notice", max(0, m.month - notice.notice_months), m.key, assumed=m.assumed,
+                         possible=m.possible, provision=notice)
+                   for m in missions if m.provision.kind in EXTERNAL_MISSIONS]
     every = 12 // lf.steering_committee.meetings_per_year
-    events += [Event("steering_committee", m) for m in range(every, impl.operational_months + impl.closure_months + 1,
-                                                             every)]
-    return Plan(impl.fa_signature, planned, phases, sorted(events, key=lambda e: (e.month, e.key)), critical)
+    events += [Event("steering_committee", m, assumed=True)
+               for m in range(every, impl.operational_months + impl.closure_months + 1, every)]
+    return sorted(events, key=lambda e: (e.month, e.key, e.label))
+
+
+def _occurrences(provision: MonitoringProvision) -> list[Event]:
+    """A provision's dates: one (a date or a span), or each mission of a recurring one. A repeated
+    mission is assumed when its start or its rhythm is."""
+    key, assumed = provision.kind.value, set(provision.assumed)
+    if not provision.every_months:
+        return [Event(key, provision.start_months, end_month=provision.end_months, assumed=bool(assumed),
+                      possible=provision.possible, provision=provision)]
+    months = range(provision.start_months, provision.end_months + 1, provision.every_months)
+    return [Event(key, m, assumed="start_months" in assumed or (m > provision.start_months and bool(assumed)),
+                  possible=provision.possible, provision=provision) for m in months]
 
 
 def _critical_path(graph: nx.DiGraph, planned: dict[str, PlannedActivity]) -> list[str]:

@@ -9,6 +9,7 @@ programme (PSR) for the structure of DOCX and XLSX. Few PDFs are printed, to kee
 """
 
 import asyncio
+import dataclasses
 import datetime as dt
 import io
 import struct
@@ -30,7 +31,7 @@ from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
 from kzlogframe.report import (
-    ActivityRow, BudgetRow, DataQualityNote, StatusChange, build_report)
+    ActivityRow, BudgetRow, CalendarEntry, DataQualityNote, StatusChange, build_report)
 from kzlogframe.report_docx import to_docx
 from kzlogframe.report_files import RENDERERS, export_report
 from kzlogframe.report_html import render_html
@@ -39,6 +40,7 @@ from kzlogframe.report_xlsx import to_xlsx
 from kzlogframe.store import connect
 from kzlogframe.tracking import current_actuals, record_activity
 from tests.conftest import ADMIN, FIXTURES, load_logframe
+from tests.test_schedule import MONITORING
 
 GENERATED = dt.date(2026, 1, 15)
 TA = User("ta", "uploader")
@@ -46,8 +48,8 @@ HOSTILE = "<script>alert(1)</script>"
 KAZAKH = "әғқңөұүһі"
 NARRATIVE = f"- Өңірлік ұйымдар мен шаһар әкімдіктері оқытуды ұйымдастырды. {HOSTILE}\nЕкінші жол: {KAZAKH}"
 COMMENT = f'=HYPERLINK("http://evil.example","ашу") {HOSTILE} {KAZAKH}'
-SECTION_IDS = ["cover", "summary", "progress", "changes", "activities", "assumptions", "budget", "data-quality",
-               "annex"]
+SECTION_IDS = ["cover", "summary", "progress", "changes", "activities", "workplan", "assumptions", "budget",
+               "data-quality", "annex"]
 SCHEDULES = """        contract: service
         schedule: {after: [fa], lag_months: 6, duration_months: 12}
       - code: R1.A2
@@ -72,7 +74,9 @@ def tiny(tmp_path_factory):
     (2 oblasts × 2 sexes) each: 5 in 2012-Q1 (total 20), 12 in 2012-Q3 (48), 2 in 2013-Q1 (8); the
     milestone DEMO.G.I1 done on 2013-09-15. R1.A1 ran 2012-02-01 – 2013-02-15; R1.A2 never started.
     Narrative of R1 and the status of DEMO.G.AS1 are stored for S4 only (the narrative in Kazakh).
-    The programme reports in semesters from FA signature, and every measured period lies inside one."""
+    The programme reports in semesters from FA signature, and every measured period lies inside one.
+    Its M&E section is test_schedule's: benchmarking months 0-6, ROM every 12 months from 6 to 54, the
+    mid-term at 30, a possible ex-post at 84, each external mission announced a month before."""
     root = tmp_path_factory.mktemp("tiny")
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     unit = "        unit: {kk: адам, en: people, ru: человек}\n"
@@ -80,7 +84,7 @@ def tiny(tmp_path_factory):
         "        type: quantitative\n", "        type: quantitative\n" + unit).replace(
         "    fa_signature_assumed: true\n", "    fa_signature_assumed: true\n    reporting: semester\n")
     (root / "logframes").mkdir()
-    (root / "logframes" / "demo.yaml").write_text(text, encoding="utf-8")
+    (root / "logframes" / "demo.yaml").write_text(text + MONITORING, encoding="utf-8")
     lf = load_logframe(root / "logframes" / "demo.yaml")
     db = root / "store.duckdb"
     rows = ["programme,indicator,period,value,oblast,sex"]
@@ -248,6 +252,63 @@ def test_assumptions_narratives_and_budget(tiny, s4, s4_kk):
     assert T.budget_header(s4_kk, "kk")[2] == "ЕО қаржысы (мың евро)"  # the unit in the reader's language
 
 
+def test_workplan_lists_what_falls_due_in_the_next_six_months(s4, empty_s1, tiny):
+    """S4 ends 2013-06-22, so the next six months run 2013-06-23 – 2013-12-22 (months 24 to just
+    before 30). Due then: the committee meeting of month 24 (twice a year; which months is ours), and
+    the notices a month before the ROM mission and the mid-term of month 30 (month 29, 2013-11-23);
+    the missions themselves, on 2013-12-23, fall after the window. S1 ends 2011-12-22: the inception
+    phase's benchmarking (months 0-6) is still under way, and month 6 brings the end of the inception
+    phase (the fixture gives its length), the first ROM mission (month 6, as the seed says) and a meeting.
+    S13 (months 72-78) looks ahead to months 78-84: a meeting and the notice of the possible ex-post
+    evaluation of month 84, which S14's window holds with the last meeting."""
+    assert (s4.calendar_until, empty_s1.calendar_until) == (dt.date(2013, 12, 22), dt.date(2012, 6, 22))
+    assert s4.calendar == [
+        CalendarEntry("steering_committee", dt.date(2013, 6, 23), None, None, None, True, False),
+        CalendarEntry("mission_notice", dt.date(2013, 11, 23), None, None, "midterm_evaluation", True, False),
+        CalendarEntry("mission_notice", dt.date(2013, 11, 23), None, None, "rom", True, False)]
+    assert [(e.key, e.date, e.end_date, e.assumed) for e in empty_s1.calendar] == [
+        ("benchmarking", dt.date(2011, 6, 23), dt.date(2011, 12, 23), True),
+        ("inception_end", dt.date(2011, 12, 23), None, False),
+        ("rom", dt.date(2011, 12, 23), None, False),
+        ("steering_committee", dt.date(2011, 12, 23), None, True)]
+    assert [(e.key, e.date, e.mission, e.possible) for e in make_report(tiny, "S13").calendar] == [
+        ("steering_committee", dt.date(2017, 12, 23), None, False),
+        ("mission_notice", dt.date(2018, 5, 23), "ex_post_evaluation", True)]
+    assert [(e.key, e.date, e.possible) for e in make_report(tiny, "S14").calendar] == [
+        ("ex_post_evaluation", dt.date(2018, 6, 23), True), ("steering_committee", dt.date(2018, 6, 23), False)]
+    assert T.calendar_cells(s4.calendar[1], "en") == [
+        "2013-11-23", "notice to the Beneficiary before the mid-term evaluation", "assumed"]
+    assert T.calendar_cells(empty_s1.calendar[0], "en") == [
+        "2011-06-23 – 2011-12-23", "benchmarking of the indicators (inception phase)", "assumed"]
+    assert T.calendar_cells(empty_s1.calendar[2], "ru") == [
+        "2011-12-23", "мониторинг, ориентированный на результаты", "как указано в решении о финансировании"]
+    assert T.calendar_cells(make_report(tiny, "S14").calendar[0], "en")[2] == "assumed; possible, may not take place"
+    assert T.calendar_window(s4, "en").startswith("From 2013-06-23 to 2013-12-22.")
+
+
+def test_workplan_in_every_format(s4_kk):
+    kk_rows = [T.calendar_cells(e, "kk") for e in s4_kk.calendar]
+    assert kk_rows[0][2] == "болжам" and kk_rows[1][1] == "аралық бағалау алдында Бенефициарды хабардар ету"
+    page = lxml.html.fromstring(render_html(s4_kk))
+    table = page.xpath("//h2[@id='workplan']/following-sibling::table[1]")[0]
+    assert [[td.text_content() for td in tr.xpath("td")] for tr in table.xpath(".//tr[td]")] == kk_rows
+    assert page.xpath("//h2[@id='workplan']/following-sibling::p[1]")[0].text == T.calendar_window(s4_kk, "kk")
+    sheet = xlsx_of(s4_kk).worksheets[3]
+    assert list(sheet.iter_rows(min_row=2, max_row=4, values_only=True)) == [
+        (dt.datetime(2013, 6, 23), None, kk_rows[0][1], "болжам"),
+        (dt.datetime(2013, 11, 23), None, kk_rows[1][1], "болжам"),
+        (dt.datetime(2013, 11, 23), None, kk_rows[2][1], "болжам")]
+    # Nothing due (a programme without meetings or M&E section would have that): every format says so.
+    quiet = dataclasses.replace(s4_kk, calendar=[])
+    none = T.label("report.workplan.none", "kk")
+    assert lxml.html.fromstring(render_html(quiet)).xpath("//h2[@id='workplan']/following-sibling::p[2]")[0].text == none
+    assert none in [p.text for p in docx_of(quiet).paragraphs]
+    assert len(docx_of(quiet).tables) == len(docx_of(s4_kk).tables) - 1
+    filled = [row for row in xlsx_of(quiet).worksheets[3].iter_rows(values_only=True) if any(row)]
+    assert [row[0] for row in filled] == [T.label("calendar.col.date", "kk"),
+                                          f"{T.label('report.workplan', 'kk')}. {T.calendar_window(quiet, 'kk')}"]
+
+
 def test_a_period_without_any_data_is_a_sensible_report(empty_s1):
     # S1 ends 2011-12-22; R1.I1's path expects 100 × 182 / 738 = 24.7 by then: due, no data.
     o = empty_s1.overall
@@ -326,7 +387,8 @@ def s4_pdf(s4_kk):
 def test_pdf_has_the_kazakh_text_with_its_fonts_embedded(s4_pdf, s4_kk):
     text = squeezed("".join(page.extract_text() for page in s4_pdf.pages))  # table cells wrap lines
     assert len(s4_pdf.pages) >= 2  # the annex starts a page
-    for key in ("report.summary", "report.progress", "report.activities", "report.data_quality", "report.annex"):
+    for key in ("report.summary", "report.progress", "report.activities", "report.workplan", "report.data_quality",
+                "report.annex"):
         assert squeezed(T.label(key, "kk")) in text, key
     assert "Қорытынды" in text and "Оқытылғанқызметшілер" in text and "Заңқабылданды" in text
     assert "DEMO.R1.I1" in text  # a code is never broken across lines
@@ -382,11 +444,12 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
         ("Heading 2", L("report.activities")),
         ("Heading 3", L("report.new_slippage")), ("Heading 3", L("report.started")),
         ("Heading 3", L("report.finished")), ("Heading 3", L("report.next")),
+        ("Heading 2", L("report.workplan")),
         ("Heading 2", L("report.assumptions")), ("Heading 2", L("report.budget")),
         ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex"))]
     # Levels; indicators of G and R1 (P1 has none); changes; activities new (R1.A2) and finished
-    # (R1.A1); assumptions; budget; annex.
-    assert len(document.tables) == 9
+    # (R1.A1); calendar; assumptions; budget; annex.
+    assert len(document.tables) == 10
     assert {t.style.name for t in document.tables} == {"Table Grid"}
     assert len(document.inline_shapes) == 1  # R1's chart; G has no data, so no chart
     annex = document.tables[-1]
@@ -396,7 +459,9 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
     paragraphs = [p.text for p in document.paragraphs]
     r1_narrative = len(paragraphs) - paragraphs[::-1].index(L("report.narrative"))  # the last level's
     assert paragraphs[r1_narrative:r1_narrative + 2] == NARRATIVE.splitlines()  # literal text, one paragraph a line
-    assumptions = document.tables[6]
+    assert [[c.text for c in row.cells] for row in document.tables[6].rows[1:]] == [
+        T.calendar_cells(e, "kk") for e in s4_kk.calendar]
+    assumptions = document.tables[7]
     assert assumptions.rows[1].cells[3].text == COMMENT  # literal text, not a field or markup
     assert any(p.text == T.backlog(s4_kk, "kk") for p in document.paragraphs)
 
@@ -423,8 +488,8 @@ def xlsx_of(report):
 
 def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
     book = xlsx_of(s4_kk)
-    assert book.sheetnames == ["Қорытынды", "Қосымша барлық көрсеткіштер", "Іс-шаралар", "Болжамдар мен тәуекелдер",
-                               "Бюджет"]
+    assert book.sheetnames == ["Қорытынды", "Қосымша барлық көрсеткіштер", "Іс-шаралар", "Күнтізбе",
+                               "Болжамдар мен тәуекелдер", "Бюджет"]
     assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
     indicators = book.worksheets[1]
     assert indicators.auto_filter.ref == "A1:L3"
@@ -438,7 +503,7 @@ def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
         (T.label("report.new_slippage", "kk"), "R1.A2", dt.datetime(2012, 12, 23)),
         (T.label("report.finished", "kk"), "R1.A1", dt.datetime(2011, 12, 23))]
     assert activities[-1][0] == T.backlog(s4_kk, "kk")
-    budget = list(book.worksheets[4].iter_rows(min_row=2, values_only=True))
+    budget = list(book.worksheets[5].iter_rows(min_row=2, values_only=True))
     assert budget == [(1, "Қызметтер", 800, 0, 800), (2, "Аудит", 200, 0, 200), (None, "Жиыны", 1000, 0, 1000)]
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row[0]}
     assert summary[T.label("progress.score", "kk")] == 0.77 and summary[T.label("col.status", "kk")] == "Тәуекел бар"
@@ -446,7 +511,7 @@ def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
 
 def test_xlsx_neutralises_text_that_looks_like_a_formula(s4_kk):
     book = xlsx_of(s4_kk)
-    assert book.worksheets[3]["E2"].value == "'" + COMMENT
+    assert book.worksheets[4]["E2"].value == "'" + COMMENT
     narratives = [row[5] for row in book.worksheets[0].iter_rows(values_only=True) if row[0] == "Нәтиже R1"]
     assert narratives == ["'" + NARRATIVE]
     assert not any(cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)
@@ -501,7 +566,8 @@ def test_demo_programme_in_docx_and_xlsx(psr):
     indicator_tables = sum(1 for s in levels if s.indicators)
     a = psr.activities
     activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.upcoming) if group)
-    assert len(document.tables) == 1 + indicator_tables + bool(psr.changes) + activity_tables + 3
+    assert len(document.tables) == (1 + indicator_tables + bool(psr.changes) + activity_tables + bool(psr.calendar)
+                                    + 3)
     assert len(document.tables[-1].rows) == 1 + len(psr.annex)
     book = xlsx_of(psr)
     sheet = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))

@@ -76,13 +76,91 @@ def test_critical_path_and_slack(text):
     assert p.activities["R1.A5"].slack_months == 44
 
 
-def test_calendar_events(text):
+# An M&E section as the bundled programmes have it, on the hand-checked schedule above.
+MONITORING = """
+monitoring:
+  - kind: benchmarking
+    text: {kk: Бастапқы сатыда, en: In the inception phase}
+    start_months: 0
+    end_months: 6
+    assumed: [end_months]
+  - kind: rom
+    text: {kk: Сыртқы мониторинг, en: External monitoring}
+    start_months: 6
+    end_months: 54
+    every_months: 12
+    assumed: [every_months]
+  - kind: midterm_evaluation
+    text: {kk: Орта мерзімді бағалау, en: Mid-term evaluation}
+    start_months: 30
+    assumed: [start_months]
+  - kind: ex_post_evaluation
+    text: {kk: Іс жүзіндегі бағалау (мүмкін), en: Ex-post evaluation (possible)}
+    start_months: 84
+    possible: true
+    assumed: [start_months]
+  - kind: mission_notice
+    text: {kk: Бір ай бұрын хабардар ету, en: One month's notice}
+    notice_months: 1
+"""
+
+
+def test_calendar_without_an_m_and_e_section(text):
     p = plan(load(text))
-    rom = [e.month for e in p.events if e.key == "rom"]
-    assert rom == [6, 12, 18, 24, 30, 36, 42, 48, 54]  # month 6 until 6 months before month 60
-    assert [e.month for e in p.events if e.key == "steering_committee"] == list(range(6, 85, 6))
+    assert [e.key for e in p.events if e.provision is not None] == []
+    assert [(e.month, e.assumed) for e in p.events if e.key == "steering_committee"] == [
+        (m, True) for m in range(6, 85, 6)]  # twice a year, as the seeds say; which months is ours
+    assert [(e.key, e.month, e.label, e.assumed) for e in p.events if e.key != "steering_committee"] == [
+        ("contract_signature", 6, "service", True), ("inception_end", 6, "", False),
+        ("contracting_deadline", 36, "", False)]
     assert [(ph.key, ph.start_month, ph.end_month) for ph in p.phases] == [
         ("inception", 0, 6), ("operational", 0, 60), ("closure", 60, 84)]
+
+
+def test_calendar_of_the_m_and_e_provisions(text):
+    p = plan(load(text + MONITORING))
+    rows = [(e.key, e.month, e.end_month, e.label, e.assumed, e.possible) for e in p.events
+            if e.provision is not None]
+    assert rows == [
+        ("benchmarking", 0, 6, "", True, False),  # the inception phase, its end assumed
+        ("mission_notice", 5, None, "rom", False, False),  # one month before each external mission
+        ("rom", 6, None, "", False, False),  # the first mission: "from about month 6", as the seed says
+        ("mission_notice", 17, None, "rom", True, False),
+        ("rom", 18, None, "", True, False),  # later ones a year apart: an assumed rhythm
+        ("mission_notice", 29, None, "midterm_evaluation", True, False),
+        ("mission_notice", 29, None, "rom", True, False),
+        ("midterm_evaluation", 30, None, "", True, False),
+        ("rom", 30, None, "", True, False),
+        ("mission_notice", 41, None, "rom", True, False),
+        ("rom", 42, None, "", True, False),
+        ("mission_notice", 53, None, "rom", True, False),
+        ("rom", 54, None, "", True, False),  # no later than 6 months before the end of month 60
+        ("mission_notice", 83, None, "ex_post_evaluation", True, True),
+        ("ex_post_evaluation", 84, None, "", True, True)]
+    assert p.date(5) == dt.date(2011, 11, 23) and p.date(83) == dt.date(2018, 5, 23)
+
+
+@pytest.mark.parametrize("provision, message", [
+    ("  - kind: rom\n    text: {kk: а, en: a}\n", "a rom needs start_months"),
+    ("  - kind: rom\n    text: {kk: а, en: a}\n    start_months: 6\n    every_months: 12\n",
+     "every_months repeats within a span: give end_months too"),
+    ("  - kind: rom\n    text: {kk: а, en: a}\n    start_months: 30\n    end_months: 6\n",
+     "end_months 6 is before start_months 30"),
+    ("  - kind: final_evaluation\n    text: {kk: а, en: a}\n    start_months: 60\n    assumed: [end_months]\n",
+     "assumed names timing that is not given: end_months"),
+    ("  - kind: mission_notice\n    text: {kk: а, en: a}\n",
+     "notice_months is for, and required by, kind mission_notice"),
+    ("  - kind: mission_notice\n    text: {kk: а, en: a}\n    notice_months: 1\n    start_months: 3\n",
+     "a mission_notice has no months of its own"),
+    ("  - kind: audit\n    text: {kk: а, en: a}\n    start_months: 3\n", "monitoring[0].kind"),
+    ("  - kind: rom\n    text: {kk: а, en: a}\n    start_months: 6\n    when: soon\n", "unknown key 'when'"),
+])
+def test_m_and_e_provisions_are_validated_at_their_line(text, provision, message):
+    broken = text + "monitoring:\n" + provision
+    errors = [str(p) for p in check_text(broken, "demo.yaml").errors]
+    first = broken[:broken.index("  - kind:")].count("\n") + 1
+    assert len(errors) == 1 and message in errors[0], errors
+    assert first <= int(errors[0].split(":")[1]) < first + provision.count("\n"), errors  # a line of the provision
 
 
 def test_cycle_is_a_clear_error(text):

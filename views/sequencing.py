@@ -3,11 +3,13 @@ where the TA team records actual dates."""
 
 import streamlit as st
 
+from kzlogframe.calendar_text import event_name, timing
 from kzlogframe.gantt import gantt_figure
 from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
 from kzlogframe.tracking import activity_history, current_actuals, record_activity
 from kzlogframe.access import allowed
+from kzlogframe.provenance import describe, document_label, source_path, statement_key, statement_sources
 from kzlogframe.ui import chart, latest_data_day, require
 
 context = require("view")
@@ -40,10 +42,34 @@ if found:
 else:
     st.success(t("seq.no_violations", lang))
 
-with st.expander(t("seq.calendar", lang)):
-    st.dataframe([{"": programme_plan.date(e.month).isoformat(), " ": t(f"event.{e.key}", lang, label=e.label)
-                   if e.key == "contract_signature" else t(f"event.{e.key}", lang)} for e in programme_plan.events],
-                 hide_index=True, width="stretch")
+st.subheader(t("seq.calendar", lang))
+st.caption(t("calendar.intro", lang))
+contracts = {c.id: c.title.get(lang) for c in logframe.contracts}
+source = source_path(logframe)
+places = statement_sources(logframe, source) if source and source.is_file() else {}
+document = document_label(logframe, lang)
+
+
+def where(provision) -> str:
+    """The provision's lines in the source document, when the document is in the project."""
+    key = statement_key("monitoring", provision.kind.value)
+    return describe(places[key], document, lang) if key in places else ""
+
+
+st.dataframe([{t("calendar.col.date", lang): programme_plan.date(e.month).isoformat(),
+               t("calendar.col.until", lang): programme_plan.date(e.end_month).isoformat() if e.end_month else "",
+               t("calendar.col.what", lang): event_name(e.key, lang, contract=contracts.get(e.label), mission=e.label),
+               t("calendar.col.timing", lang): timing(e.assumed, e.possible, lang),
+               t("calendar.col.source", lang): where(e.provision) if e.provision else ""}
+              for e in programme_plan.events], hide_index=True, width="stretch")
+if not logframe.monitoring:
+    st.info(t("calendar.none", lang))
+with st.expander(t("calendar.provisions", lang)):
+    for provision in logframe.monitoring:
+        lines = [f"**{event_name(provision.kind.value, lang)}**", provision.text.get(lang)]
+        lines += [f"*{provision.note.get(lang)}*"] if provision.note else []
+        lines += [f"`{where(provision)}`"] if places else []
+        st.markdown("  \n".join(lines))
 
 st.subheader(t("seq.record", lang))
 if not allowed(user.role, "record"):
