@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 
 import duckdb
@@ -411,3 +412,96 @@ def test_cli_demo_twice_is_a_no_op_the_second_time(tmp_path, db, monkeypatch, ca
 def every_table_count(db):
     tables = query(db, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
     return {t: query(db, f"SELECT count(*) FROM {t}")[0][0] for (t,) in tables}
+
+
+# ---------------------------------------------------------------- issue 21: orphans, migration, sharing
+
+
+def test_rows_without_their_batch_are_quarantined_on_open_never_deleted(tmp_path, catalog, db):
+    """What a crash that DuckDB's recovery only half undid leaves: rows of a batch that does not exist.
+    Opening the store marks them (batch id negated), records them and says so in the audit log; a
+    later batch that gets the same id does not adopt them."""
+    from kzlogframe.audit import verify_audit_chain
+
+    import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:2], "female")), catalog, ADMIN, db=db)
+    with duckdb.connect(str(db)) as raw:  # around the store: as a crash would leave it
+        raw.execute("""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
+                           period_end, value, sex, oblast, ministry, recorded_at)
+                       SELECT 100 + i, 2, i, 'demo', 'DEMO.R1.I1', '2015-H1', DATE '2015-01-01', DATE '2015-06-30', i,
+                              'male', 'Mangystau', '', now() FROM range(5) t(i)""")
+    with connect(db, write=False) as con:
+        assert con.execute("SELECT DISTINCT batch_id FROM measurement WHERE id >= 100").fetchall() == [(-2,)]
+        assert con.execute("SELECT batch_id, rows, first_id, last_id FROM measurement_quarantine").fetchall() == [
+            (2, 5, 100, 104)]
+        entry = con.execute("SELECT user_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert entry[:3] == ("kzlogframe", "quarantine", "batch 2")
+    assert json.loads(entry[3])["rows"] == 5 and "interrupted" in json.loads(entry[3])["reason"]
+    assert verify_audit_chain(db).ok
+    assert counts(db)["measurement"] == 4 + 5  # nothing deleted
+    report = import_csv(csv_file(tmp_path, "b.csv", many_rows(HALVES[2:3], "male")), catalog, ADMIN, db=db)
+    assert report.batch_id == 2
+    assert query(db, "SELECT count(*) FROM measurement WHERE batch_id = 2") == [(2,)]
+    assert query(db, "SELECT count(*) FROM measurement_current") == [(6,)]
+    with connect(db):
+        pass
+    assert query(db, "SELECT count(*) FROM measurement_quarantine") == [(1,)]  # found once
+
+
+def test_a_store_made_before_migration_3_migrates_with_its_data(tmp_path, catalog, db):
+    with duckdb.connect(str(db)) as raw:
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        raw.execute(MIGRATIONS[0])
+        MIGRATIONS[1](raw)
+        raw.execute("INSERT INTO schema_version VALUES (1, now()), (2, now())")
+        raw.execute("""INSERT INTO upload_batch VALUES (1, 'old.csv', 'x', 'aigerim', now(), 1, 1, 0, NULL,
+                       'committed', NULL, NULL)""")
+        raw.execute("""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
+                       period_end, value, recorded_at) VALUES (1, 1, 2, 'demo', 'DEMO.G.I1', '2012-H1',
+                       DATE '2012-01-01', DATE '2012-06-30', 1, now())""")
+    with connect(db) as con:
+        assert schema_version(con) == len(MIGRATIONS) == 3
+        assert con.execute("SELECT count(*) FROM measurement_quarantine").fetchone() == (0,)
+        assert con.execute("SELECT file_name, value FROM measurement_current").fetchall() == [("old.csv", 1.0)]
+
+
+READER = """
+import sys, time
+from kzlogframe.store import connect
+while True:
+    with connect(sys.argv[1], write=False, wait=60) as con:
+        print(time.time(), con.execute("SELECT count(*) FROM upload_batch").fetchone()[0], flush=True)
+        time.sleep(3)
+"""
+
+
+def test_a_waiting_writer_goes_before_readers_that_come_after_it(tmp_path, db):
+    """A reader holds the store for 3 s at a time and reopens it at once (as back-to-back page loads
+    do): without priority a waiting writer would lose to every reopening. With the writers' turnstile,
+    no read that starts after the import began waiting comes before its commit: every such read
+    already sees the new batch."""
+    path = csv_file(tmp_path, "a.csv", many_rows(HALVES, "female"))
+    with connect(db):
+        pass
+    env = {**cli_env(tmp_path), "PYTHONPATH": str(ROOT)}
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        seen = [reader.stdout.readline()]  # the reader holds the store
+        writer = subprocess.Popen([sys.executable, "-m", "kzlogframe", "--db", str(db), "import", str(path)],
+                                  cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first_wait = None
+        for line in writer.stderr:
+            if first_wait is None and line.startswith("waiting for the store: process"):
+                first_wait = time.time()
+        assert writer.wait(timeout=60) == 0
+        assert writer.stdout.read().splitlines()[-1] == "batch 1: 24 rows committed, 0 rejected, 0 warnings"
+        writer.stdout.close()
+        writer.stderr.close()
+        assert first_wait is not None  # it did have to wait
+        seen.append(reader.stdout.readline())  # at least one read after the commit
+    finally:
+        reader.kill()
+        reader.wait()
+    reads = [line.split() for line in "".join(seen).splitlines() + reader.stdout.read().splitlines()]
+    reader.stdout.close()
+    assert reads and all(int(count) == 1 for started, count in reads if float(started) > first_wait)
