@@ -672,7 +672,7 @@ def _checked_sql(bad: int, record_lines: bool, lang: str) -> str:
     )
     SELECT line_ord, line, ki, kp, kd, ind_id, period_start, period_end, dims_id, value, value_raw, numerator,
            denominator, numerator_field, denominator_field, source, comment, evidence_url, long_column, long_length,
-           kind = 'quantitative' AND contains(value_raw, ',') AND regexp_matches(value_raw, {_AMBIGUOUS_DECIMAL})
+           kind = 'quantitative' AND substr(value_raw, -4, 1) = ',' AND regexp_matches(value_raw, {_AMBIGUOUS_DECIMAL})
                AS ambiguous, {_row_ok_sql(lang)} AS ok
     FROM v"""
 
@@ -1023,7 +1023,7 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     rows = stage.execute("""
         SELECT line_ord, line, programme, indicator, period_label, period_start, period_end, value, value_text,
                numerator, denominator, sex, oblast, ministry, source, comment, evidence_url
-        FROM accepted ORDER BY programme, indicator, line_ord""").to_arrow_reader(1 << 17)
+        FROM accepted ORDER BY programme, indicator, line_ord""").to_arrow_table()
     store.register("incoming", rows)
     try:
         with transaction(store):
