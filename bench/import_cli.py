@@ -15,7 +15,7 @@ File kinds, as TA teams write them (52 synthetic programmes of bench/progress.py
 decimal commas, 14 half-years): ``utf8`` (Kazakh text), ``cp1251-ascii`` (what Excel makes of the
 English template: ASCII header, Russian text in Windows-1251), ``cp1251-cyrillic`` (Russian header),
 ``malformed`` (UTF-8, every 100th line lacks a field: 1 %), ``duplicates`` (UTF-8, every 10th
-line repeats the one before: 10 %). ``--store-rows N`` imports into a copy of a store already
+line repeats the one before: 10 %). ``--programme p01`` keeps one programme's rows (one team's upload). ``--store-rows N`` imports into a copy of a store already
 holding N measurements (whole portfolios, the same keys re-measured), made once per run, copied
 before each import outside the timing.
 """
@@ -56,8 +56,10 @@ def write_logframes(folder: Path, catalog: dict) -> None:
                                                             allow_unicode=True), encoding="utf-8")
 
 
-def write_files(folder: Path, rows: int, kinds: list[str]) -> tuple[dict, dict[str, Path]]:
-    catalog, data = ingest_bench.portfolio(rows)
+def write_files(folder: Path, rows: int, kinds: list[str], programme: str | None = None) -> tuple[dict, dict[str, Path]]:
+    catalog, data = ingest_bench.portfolio(1_000_000 if programme else rows)
+    if programme:
+        data = data[data.programme == programme].head(rows)
     utf8 = folder / f"utf8-{rows}.csv"
     ingest_bench.write_csv(utf8, data, catalog)
     files = {"utf8": utf8}
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--dir", help="keep files here (default: a temporary directory)")
+    parser.add_argument("--programme", help="rows of this programme only (one TA team's upload), e.g. p01")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     kinds = args.kinds.split(",")
@@ -141,7 +144,7 @@ def main() -> None:
         if all((folder / f"{kind}-{args.rows}.csv").exists() for kind in kinds):
             catalog, _ = ingest_bench.portfolio(1)
         else:
-            catalog, _ = write_files(folder, args.rows, kinds)
+            catalog, _ = write_files(folder, args.rows, kinds, args.programme)
         write_logframes(folder / "logframes", catalog)
         base = folder / f"store-{args.store_rows}.duckdb"
         if args.store_rows and not base.exists():
@@ -153,7 +156,8 @@ def main() -> None:
         # Files, logframes and the store are made in a child process, so that this one stays small: a
         # child's peak memory counts the pages it shares with its parent until it executes its program.
         subprocess.run([sys.executable, __file__, "--generate", "--rows", str(args.rows), "--store-rows",
-                        str(args.store_rows), "--kinds", args.kinds, "--dir", str(folder)], check=True)
+                        str(args.store_rows), "--kinds", args.kinds, "--dir", str(folder)]
+                       + (["--programme", args.programme] if args.programme else []), check=True)
         files = {kind: folder / f"{kind}-{args.rows}.csv" for kind in kinds}
         base = folder / f"store-{args.store_rows}.duckdb"
         env = {**os.environ, "KZLOGFRAME_LOGFRAMES": str(folder / "logframes")}

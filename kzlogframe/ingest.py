@@ -904,16 +904,23 @@ def _decimal_warnings(con: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame
 #
 # What the checks need from the store is read inside the one window the store is held for: whether
 # these bytes were committed before, and the history of the indicators in the file (the outlier
-# check). The history is read for those indicators only (a semi-join the scan prunes with), so an
+# check). The history is read for those indicators only (constants the scan filters with), so an
 # upload's cost does not grow with the rest of the store.
 
-_HISTORY_STATS = """
+def _history_stats_sql(programmes: int, indicators: int) -> str:
+    """Median and median absolute deviation of the current values of every cell of the given
+    programmes' indicators (parameters: the programme codes, then the indicator codes). The codes are
+    constants in the query, so DuckDB filters the scan itself and skips every row group whose
+    min/max of programme or indicator lies outside them (the importer writes each batch sorted by
+    programme and indicator): the rest of the store is not read."""
+    programme_marks_sql = ", ".join("?" * programmes)
+    indicator_marks_sql = ", ".join("?" * indicators)
+    return f"""
     WITH history AS (
         SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
         FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
         WHERE b.status = 'committed' AND m.value IS NOT NULL
-          AND m.programme IN (SELECT programme FROM file_indicators)
-          AND m.indicator IN (SELECT indicator FROM file_indicators)
+          AND m.programme IN ({programme_marks_sql}) AND m.indicator IN ({indicator_marks_sql})
         QUALIFY row_number() OVER (PARTITION BY m.programme, m.indicator, m.period_start, m.period_end,
                                                 m.sex, m.oblast, m.ministry
                                    ORDER BY m.recorded_at DESC, m.id DESC) = 1
@@ -930,11 +937,10 @@ def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection
     """Accepted rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
     indicators = stage.execute("""SELECT DISTINCT i.programme, i.indicator FROM checked c
                                   JOIN key_indicator i ON i.ki = c.ki WHERE c.ok""").df()
-    store.register("file_indicators", indicators)
-    try:
-        stats = store.execute(_HISTORY_STATS).df()
-    finally:
-        store.unregister("file_indicators")
+    programmes, codes = sorted(set(indicators.programme)), sorted(set(indicators.indicator))
+    if not codes:
+        return pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
+    stats = store.execute(f"{_history_stats_sql(len(programmes), len(codes))}", programmes + codes).df()
     empty = pd.DataFrame(columns=["line", "warning", "indicator", "period", "value"])
     if stats.empty:
         return empty
