@@ -19,7 +19,7 @@ def event_name(key: str, lang: str, *, contract: str | None = None, mission: str
 
 
 def timing(assumed: bool, possible: bool, lang: str) -> str:
-    """"as the financing decision says" or "assumed", and "possible, may not take place" when so."""
+    """"stated in the decision" or "assumed", and "possible, may not take place" when so."""
     words = [t("calendar.assumed" if assumed else "calendar.given", lang)]
     if possible:
         words.append(t("calendar.possible", lang))

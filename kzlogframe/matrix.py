@@ -1,18 +1,32 @@
 """The logframe as the four-column matrix people know from the EU's PCM guidelines.
 
 Builds plain rows for one language (testable without Streamlit), and renders them to escaped HTML.
+On request every statement carries a note saying where its Kazakh text stands in the source document.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
 import pandas as pd
 
 from .formatting import level_label, number
 from .i18n import t
-from .templating import environment
 from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
+from .provenance import describe, document_label, statement_key, statement_sources
+from .templating import environment
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a statement comes from, in words; ``verbatim`` is False when only its opening words, or
+    nothing, were found in the source document (shown so)."""
+
+    text: str
+    verbatim: bool
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,15 @@ class MatrixIndicator:
     targets: list[str]
     to_be_set: bool
     note: str | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A source of verification or an assumption; ``origin`` says where it comes from, when asked."""
+
+    text: str
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -33,9 +56,10 @@ class MatrixRow:
     label: str
     text: str
     indicators: list[MatrixIndicator] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
+    sources: list[Statement] = field(default_factory=list)
+    assumptions: list[Statement] = field(default_factory=list)
     means: str | None = None
+    origin: Origin | None = None
 
 
 def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
@@ -66,56 +90,81 @@ def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
     return MatrixIndicator(ind.code, ind.text.get(lang), tags, baseline, targets, not ind.targets, note)
 
 
-def _row(kind: str, level: Level, lang: str) -> MatrixRow:
+def _row(kind: str, level: Level, lang: str, origins: Mapping[str, Origin]) -> MatrixRow:
     return MatrixRow(
         kind=kind,
         code=level.code,
         label=level_label(kind, level.code, lang),
         text=level.text.get(lang),
-        indicators=[indicator_line(i, lang) for i in level.indicators],
-        sources=[s.get(lang) for s in level.sources],
-        assumptions=[a.text.get(lang) for a in level.assumptions],
+        indicators=[replace(indicator_line(i, lang), origin=origins.get(statement_key("indicator", i.code)))
+                    for i in level.indicators],
+        sources=[Statement(s.get(lang), origins.get(statement_key("source", f"{level.code}.{n}")))
+                 for n, s in enumerate(level.sources, start=1)],
+        assumptions=[Statement(a.text.get(lang), origins.get(statement_key("assumption", a.id)))
+                     for a in level.assumptions],
+        origin=origins.get(statement_key("level", level.code)),
     )
 
 
-def matrix_rows(lf: Logframe, lang: str) -> list[MatrixRow]:
-    """Goal, purposes, then per result: the result, its sub-results, its activities."""
+def matrix_rows(lf: Logframe, lang: str, origins: Mapping[str, Origin] | None = None) -> list[MatrixRow]:
+    """Goal, purposes, then per result: the result, its sub-results, its activities. ``origins``
+    (:func:`origin_notes`) puts a note on each statement saying where it comes from."""
+    origins = origins or {}
     contracts = {c.id: c.title.get(lang) for c in lf.contracts}
-    rows = [_row("goal", lf.goal, lang)]
+    rows = [_row("goal", lf.goal, lang, origins)]
     for purpose in lf.purposes:
-        rows.append(_row("purpose", purpose, lang))
+        rows.append(_row("purpose", purpose, lang, origins))
     for result in lf.results:
-        rows.append(_row("result", result, lang))
+        rows.append(_row("result", result, lang, origins))
         for sub in result.sub_results:
-            rows.append(_row("sub_result", sub, lang))
+            rows.append(_row("sub_result", sub, lang, origins))
         for activity in result.activities:
+            means = [contracts[activity.contract]] if activity.contract else []
+            means += [t("matrix.financing", lang, who=activity.financing.get(lang))] if activity.financing else []
             rows.append(MatrixRow(
                 kind="activity",
                 code=activity.code,
                 label=level_label("activity", activity.code, lang),
                 text=activity.text.get(lang),
-                means=contracts.get(activity.contract) if activity.contract else None,
+                means="; ".join(means) or None,
+                origin=origins.get(statement_key("activity", activity.code)),
             ))
     return rows
 
 
-def render_matrix_html(lf: Logframe, lang: str) -> str:
+def origin_notes(lf: Logframe, lang: str, path: Path) -> dict[str, Origin]:
+    """Each statement's note, by :func:`provenance.statement_key`: "source: resolution No 688, line
+    1093", or plainly that its text is not in the source document verbatim."""
+    document = document_label(lf, lang)
+    return {key: Origin(t("source.prefix", lang, where=describe(place, document, lang)), place.verbatim) if place
+            else Origin(describe(place, document, lang), False) for key, place in statement_sources(lf, path).items()}
+
+
+def render_matrix_html(lf: Logframe, lang: str, origins: Mapping[str, Origin] | None = None) -> str:
     columns = {k: t(f"logframe.col.{k}", lang) for k in ("logic", "indicators", "sources", "assumptions", "means")}
     html = environment().get_template("matrix.html.j2").render(
-        rows=matrix_rows(lf, lang), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
+        rows=matrix_rows(lf, lang, origins), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
     # One line: Markdown passes an HTML block through untouched only up to the first blank line.
     return re.sub(r">\s+<", "><", html).replace("\n", " ")
 
 
 def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:
+    """Identity and key dates; the EU budget line and management mode where the decision states them."""
     p, impl = lf.programme, lf.programme.implementation
     signed = impl.fa_signature.isoformat()
     if impl.fa_signature_assumed:
         signed += f" ({t('logframe.fa_assumed', lang)})"
+    inception = add_months(impl.fa_signature, impl.inception_months).isoformat()
+    if impl.inception_assumed:
+        inception += f" ({t('logframe.inception_assumed', lang)})"
+    stated = {t("logframe.eu_budget_line", lang): p.eu_budget_line,
+              t("logframe.management", lang): "; ".join(m.get(lang) for m in p.management)}
     return {
         t("logframe.decision", lang): p.decision,
         t("logframe.eu_contribution", lang): f"EUR {number(p.eu_contribution_eur, lang)}",
+        **{label: value for label, value in stated.items() if value},
         t("logframe.fa_signature", lang): signed,
+        t("logframe.inception_end", lang): inception,
         t("logframe.contracting_deadline", lang):
             add_months(impl.fa_signature, impl.contracting_deadline_months).isoformat(),
         t("logframe.operational_end", lang): add_months(impl.fa_signature, impl.operational_months).isoformat(),

@@ -89,3 +89,55 @@ def test_broken_logframe_shows_the_problems_instead_of_crashing(demo_dir):
     assert not at.exception
     assert "errors" in at.error[0].value
     assert "results[0].purpose: unknown purpose 'P9'" in at.code[0].value
+
+
+def test_logframe_page_shows_where_each_statement_comes_from():
+    """On request, each statement carries its document and lines; in the reader's language."""
+    at = run_app()
+    at.sidebar.selectbox(key="programme").set_value("psr").run()
+    assert 'class="kzlf-src' not in matrix_html(at)  # unobtrusive: only when asked
+    at.toggle(key="lf_sources").set_value(True).run()
+    assert not at.exception
+    html = matrix_html(at)
+    assert '<span class="kzlf-src">source: resolution No 688, lines 1088–1090</span>' in html  # "Басқару мәселелері"
+    assert "source: resolution No 688, from line 1169: opening words only" in html  # PSR.P1.AS3, a split cell
+    assert "source: resolution No 688, lines 749–753" in [c.value for c in at.caption]  # R2's sequencing paragraph
+    at.sidebar.selectbox(key="lang").set_value("kk").run()
+    assert "дереккөз: № 688 қаулы, 1088–1090-жолдар" in matrix_html(at)
+
+
+def test_logframe_page_shows_the_decision_facts_and_committee_conflict():
+    at = run_app()
+    facts = at.table[0].value
+    assert "Management mode" not in facts.columns  # KAZLOD's decision states none
+    assert facts["End of inception phase"][0] == "2012-06-23 (assumed, the seed gives no length)"
+    assert "To ensure complementarity, the Steering Committee will review" in " ".join(m.value for m in at.markdown)
+    assert at.warning[-1].value.startswith("**A second, different composition in the financing decision**")
+    at.sidebar.selectbox(key="programme").set_value("psr").run()
+    facts = at.table[0].value
+    assert facts["EU budget line"][0] == "19 10 02"
+    assert facts["Management mode"][0] == "Direct centralised management; Joint management (OECD)"
+
+
+def test_a_statement_not_in_the_source_says_so(demo_dir):
+    text = (demo_dir / "demo.yaml").read_text(encoding="utf-8").replace(
+        "  disaggregation_values:", "  source_document: 000_demo.txt\n  disaggregation_values:")
+    (demo_dir / "demo.yaml").write_text(text, encoding="utf-8")
+    at = run_app()
+    assert any(c.value.startswith("The source document 000_demo.txt is not in logframes/sources/") for c in at.caption)
+    assert not at.toggle
+    (demo_dir / "sources").mkdir()
+    (demo_dir / "sources" / "000_demo.txt").write_text("Жалпы\nмақсат\nЗаң қабылданды\n", encoding="utf-8")
+    at = run_app()
+    at.toggle(key="lf_sources").set_value(True).run()
+    html = matrix_html(at)
+    assert '<span class="kzlf-src">source: 000_demo.txt, lines 1–2</span>' in html  # the goal, across a line break
+    assert '<span class="kzlf-src">source: 000_demo.txt, line 3</span>' in html  # its indicator
+    assert ('<span class="kzlf-src kzlf-src-partial">not found verbatim in the source document (000_demo.txt)</span>'
+            in html)  # e.g. "Саяси тұрақтылық"
+
+
+def test_an_activity_financed_outside_the_eu_contribution_says_so():
+    at = run_app()
+    html = matrix_html(at)
+    assert "Financing: Government of the Republic of Kazakhstan (not the EU contribution)" in html
