@@ -10,6 +10,7 @@ Public API::
     RULES                                                   provenance for the UI
     indicator_scores(measurements, logframes, period_start, period_end) -> DataFrame   h / p per indicator
     aggregate(scores) -> StateScores                        tasks (y), goals (K, Y, X), programmes (D)
+    default_year(logframe, as_of) -> int                    the year a page opens on
     state_scores(measurements, logframes, period_start, period_end) -> StateScores
 
 Mapping of our logframe onto the seed (a product decision, documented here once):
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .models import Logframe
 from .progress import Catalog, achievement, indicator_table, reporting_values, target_problem, target_table
 
 
@@ -133,6 +135,15 @@ def aggregate(scores: pd.DataFrame) -> StateScores:
     goals["X"] = goals["K"] * goals["Y"]
     programmes = goals.groupby("programme", as_index=False).agg(D=("X", "mean"), n=("X", "count"))
     return StateScores(scores, tasks, goals[["programme", "goal", "K", "m", "Y", "t", "X"]], programmes)
+
+
+def default_year(logframe: Logframe, as_of: dt.date) -> int:
+    """The evaluation year to open on: the latest year up to ``as_of`` in which the logframe dates a
+    target (the method scores nothing in a year without plan values), else the first such year."""
+    years = sorted({t.date.year for _, ind in logframe.indicators() for t in ind.targets})
+    if not years:
+        return as_of.year
+    return max((y for y in years if y <= as_of.year), default=years[0])
 
 
 def state_scores(measurements: pd.DataFrame, logframes: Catalog, period_start: dt.date,

@@ -123,7 +123,7 @@ def test_state_methodology_is_a_selectable_scoring_rule(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     at.switch_page("views/status.py").run()
     at.radio(key="scoring_rule").set_value("state").run()
-    at.number_input(key="state_year").set_value(2013).run()
+    at.number_input(key="state_year_demo").set_value(2013).run()
     assert not at.exception
     tasks = at.dataframe[1].value
     assert list(tasks["y"]) == ["0.6"]

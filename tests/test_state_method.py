@@ -122,3 +122,15 @@ def test_provenance_labels_verbatim_and_reconstructed_rules() -> None:
     assert {"clamp", "improvement", "exclude_no_plan", "operational_data", "goal_product"} == verbatim
     assert {"distance_formula", "mean_k", "mean_y", "mean_d", "not_assessable"} == {r.key for r in S.RULES} - verbatim
     assert all(r.seed_lines and r.statement for r in S.RULES)
+
+
+def test_the_page_opens_on_a_year_with_plan_values() -> None:
+    """Targets dated 2013 and 2016: at the end of 2014 the latest year with a plan is 2013; before any
+    target year the first one (the method scores nothing in a year without plan values)."""
+    from kzlogframe.state_method import default_year
+
+    lf = catalog(result=[ind("DEMO.R1.I1", targets=[{"date": dt.date(2013, 6, 30), "value": 5},
+                                                    {"date": dt.date(2016, 6, 23), "value": 9}])])["demo"]
+    assert default_year(lf, dt.date(2014, 12, 31)) == 2013
+    assert default_year(lf, dt.date(2017, 1, 1)) == 2016
+    assert default_year(lf, dt.date(2012, 1, 1)) == 2013

@@ -10,7 +10,7 @@ from kzlogframe.dashboard import headline, indicator_rows, legend_lines, level_t
 from kzlogframe.formatting import number
 from kzlogframe.i18n import t
 from kzlogframe.logframe_quality import quality_warnings
-from kzlogframe.state_method import RULES, state_scores
+from kzlogframe.state_method import RULES, default_year, state_scores
 from kzlogframe.style import STATUS_COLOURS
 from kzlogframe.ui import measurements, progress_frames, require
 
@@ -31,7 +31,8 @@ rule = st.radio(t("scoring.rule", lang), ["design", "state"], horizontal=True, k
                 format_func=lambda r: t(f"scoring.{r}", lang))
 if rule == "state":
     year = st.number_input(t("state.year", lang), min_value=logframe.programme.implementation.fa_signature.year,
-                           max_value=logframe.end_date.year, value=as_of.year, step=1, key="state_year")
+                           max_value=logframe.end_date.year, value=default_year(logframe, as_of), step=1,
+                           key=f"state_year_{logframe.programme.code}", help=t("state.year_help", lang))
     st.caption(t("state.intro", lang, year=year))
     scores = state_scores(measurements(logframe.programme.code), {logframe.programme.code: logframe},
                           dt.date(year, 1, 1), dt.date(year, 12, 31))

@@ -17,6 +17,7 @@ def test_steering_committee_member_reads_the_overview_and_downloads_the_report(t
     page.locator("[data-testid=stElementToolbar]").first.wait_for()
     toolbar = page.locator("[data-testid=stElementToolbar]").first.inner_html()
     assert "Search" in toolbar and "Download" not in toolbar  # data leaves only through the Export page
+    assert page.get_by_role("button", name="Deploy").count() == 0  # the toolbar is in viewer mode
 
     page.get_by_role("link", name="Steering Committee report").click()
     page.get_by_role("heading", name="Steering Committee report").wait_for()
