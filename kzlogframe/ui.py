@@ -24,6 +24,7 @@ import streamlit as st
 from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
+from .exports import export_table
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from .measurements import (
     StoreSource, current_measurements, data_as_of, measured_period_ends, measurement_history, store_version)
@@ -257,6 +258,17 @@ def measurements(programme: str) -> pd.DataFrame:
 
     Shared between sessions without copying: callers must not modify the frame."""
     return _measurements(programme, _stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _export_table(programme: str, lang: str, stamp: tuple) -> pd.DataFrame:
+    return export_table(catalog()[programme], _measurements(programme, stamp), lang)
+
+
+def export_frame(programme: str, lang: str) -> pd.DataFrame:
+    """The Export page's rows of one programme in ``lang`` (every stored value with its reporting
+    value and status), computed once per store state instead of on every rerun of the page."""
+    return _export_table(programme, lang, _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

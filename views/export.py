@@ -7,18 +7,17 @@ import streamlit as st
 
 from kzlogframe.chart_export import browser_available, charts_zip
 from kzlogframe.charts import indicator_chart
-from kzlogframe.exports import (
-    XLSX_MIME, by_level, export_table, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes)
+from kzlogframe.exports import XLSX_MIME, by_level, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.progress import CELL_DIMS, series
-from kzlogframe.ui import measurements, progress_frames, require
+from kzlogframe.ui import export_frame, measurements, progress_frames, require
 
 context = require("export")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
 code = logframe.programme.code
 measured = measurements(code)
-table = export_table(logframe, measured, lang)
+table = export_frame(code, lang)
 
 st.title(t("page.export", lang))
 st.caption(t("export.intro", lang))
