@@ -33,10 +33,10 @@ class StoreSource:
     indicators: tuple[str, ...] | None = None
     db: str | None = None
 
-    def narrowed(self, programme: str, indicator: str) -> StoreSource:
-        """The same store, one indicator (nothing when it is outside this source)."""
-        inside = programme in self.programmes and (self.indicators is None or indicator in self.indicators)
-        return replace(self, programmes=(programme,) if inside else (), indicators=(indicator,))
+    def narrowed(self, programme: str, indicators: tuple[str, ...]) -> StoreSource:
+        """The same store, these indicators of one programme (those outside this source left out)."""
+        kept = tuple(i for i in indicators if self.indicators is None or i in self.indicators)
+        return replace(self, programmes=(programme,) if programme in self.programmes else (), indicators=kept)
 
     @contextmanager
     def relation(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -19,6 +19,7 @@ runs the same SQL inside a read connection to the store, so no frame of the stor
     indicator_progress(measurements, logframes, as_of, thresholds) -> DataFrame   one row per indicator
     disaggregated_progress(measurements, logframes, as_of, thresholds) -> DataFrame  one row per cell
     level_progress(progress, logframes, thresholds) -> DataFrame   score, coverage and counts per level
+    series(measurements, indicator, logframe) / series_many(…, indicators, …)   chart points
 
 The rules, and why:
 
@@ -61,7 +62,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
@@ -623,23 +624,31 @@ def level_progress(progress: pd.DataFrame, logframes: Catalog,
 # ---------------------------------------------------------------- charts
 
 
-def _one_indicator(measurements: Measurements, programme: str, indicator: str) -> Measurements:
+def _only(measurements: Measurements, programme: str, indicators: tuple[str, ...]) -> Measurements:
     if isinstance(measurements, pd.DataFrame):
-        return measurements[(measurements["programme"] == programme) & (measurements["indicator"] == indicator)]
-    return measurements.narrowed(programme, indicator)
+        return measurements[(measurements["programme"] == programme) & measurements["indicator"].isin(indicators)]
+    return measurements.narrowed(programme, indicators)
+
+
+def series_many(measurements: Measurements, indicators: Sequence[str], logframe: Logframe) -> dict[str, pd.DataFrame]:
+    """:func:`series` of several indicators of one programme, read together (a report's or a zip's
+    charts in one pass instead of one per chart)."""
+    code = logframe.programme.code
+    catalog = {code: logframe}
+    with _duck(_only(measurements, code, tuple(indicators)), catalog, indicator_table(catalog)) as con:
+        actual = con.execute(f"{_values_sql(False, False)} ORDER BY indicator, rp_index").df()
+        path = planned_path(catalog, _baselines(con))
+    return {c: _points(actual[actual["indicator"] == c], path[path["indicator"] == c]) for c in indicators}
 
 
 def series(measurements: Measurements, indicator: str, logframe: Logframe) -> pd.DataFrame:
     """Chart points for one indicator's total: ``kind`` = 'actual' (x = end of the reporting
     period, the reporting value) and 'planned' (the path points: baseline, zero start, first
     measurement used as baseline, targets)."""
-    catalog = {logframe.programme.code: logframe}
-    mine = _one_indicator(measurements, logframe.programme.code, indicator)
-    table = indicator_table(catalog)
-    with _duck(mine, catalog, table) as con:
-        actual = con.execute(f"{_values_sql(False, False)} ORDER BY rp_index").df()
-        path = planned_path(catalog, _baselines(con))
-    path = path[path["indicator"] == indicator]
+    return series_many(measurements, [indicator], logframe)[indicator]
+
+
+def _points(actual: pd.DataFrame, path: pd.DataFrame) -> pd.DataFrame:
     parts = [
         pd.DataFrame({"kind": "actual", "date": actual["rp_end"], "value": actual["value"],
                       "period_label": actual["reporting_period"], "point": "measurement"}),

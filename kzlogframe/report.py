@@ -16,7 +16,7 @@ import pandas as pd
 
 from .models import Indicator, Logframe, add_months
 from .periods import ReportingPeriod
-from .progress import STATUSES, indicator_progress, level_progress, series
+from .progress import STATUSES, indicator_progress, level_progress, series_many
 from .schedule import Actual, plan, violations
 
 LATE_UPLOAD_DAYS = 45  # data for a period arriving this long after its end is reported as late
@@ -360,5 +360,5 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
         budget_total=BudgetRow(None, "", total.eu, total.cofinancing, total.total),
         data_quality=_data_quality(now, until, period),
         annex=_indicator_rows(lf, now, before, lang, [i.code for _, i in lf.indicators()]),
-        charts={c: ChartData(lf.indicator(c), series(until, c, lf), _number(now.set_index("indicator").loc[c, "expected"]))
-                for c in charted})
+        charts={c: ChartData(lf.indicator(c), points, _number(now.set_index("indicator").loc[c, "expected"]))
+                for c, points in series_many(until, charted, lf).items()})

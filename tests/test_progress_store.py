@@ -43,8 +43,12 @@ def test_reporting_values_baselines_and_series_in_the_store_equal_those_over_a_f
     same(P.reporting_values(store, catalog, as_of=AS_OF), P.reporting_values(frame, catalog, as_of=AS_OF))
     same(P.baselines(store, catalog), P.baselines(frame, catalog))
     psr = catalog["psr"]
-    for _, indicator in psr.indicators():
-        same(P.series(store, indicator.code, psr), P.series(frame, indicator.code, psr))
+    codes = [indicator.code for _, indicator in psr.indicators()]
+    together = P.series_many(store, codes, psr)
+    assert list(together) == codes
+    for code in codes:
+        same(P.series(store, code, psr), P.series(frame, code, psr))
+        same(together[code], P.series(frame, code, psr))  # read together or one by one, the same points
 
 
 def test_a_source_reads_only_the_programmes_and_indicators_it_names(demo):

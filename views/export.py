@@ -10,7 +10,7 @@ from kzlogframe.charts import indicator_chart
 from kzlogframe.exports import XLSX_MIME, by_level, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
-from kzlogframe.progress import CELL_DIMS, series
+from kzlogframe.progress import CELL_DIMS, series_many
 from kzlogframe.ui import export_frame, measurements, progress_frames, require
 
 context = require("export")
@@ -66,8 +66,8 @@ else:
     expected = progress_frames(as_of, code)[0].set_index("indicator")["expected"]
     st.download_button(
         t("export.charts_zip", lang, count=len(with_data)), file_name=f"{code}-charts-{as_of}-{lang}.zip",
-        data=lambda: charts_zip({ind.code: indicator_chart(series(measured, ind.code, logframe), ind, lang, as_of,
-                                                           expected.get(ind.code)) for ind in with_data}),
+        data=lambda: charts_zip({c: indicator_chart(points, logframe.indicator(c), lang, as_of, expected.get(c))
+                                 for c, points in series_many(measured, [i.code for i in with_data], logframe).items()}),
         mime="application/zip", on_click="ignore", key="export_charts")
 
 st.subheader(t("export.iati", lang))
