@@ -49,7 +49,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update"]
 # page: (url path, script, its menu entry, a text shown by the page's last element once its script has run)
 PAGES = {
-    "overview": ("overview", "views/overview.py", "Overview", "Indicators needing attention"),
+    "overview": ("", "views/overview.py", "Overview", "Indicators needing attention"),
     "status": ("status", "views/status.py", "Logframe status", "Logframe quality warnings"),
     "indicators": ("indicators", "views/indicators.py", "Indicators", "Measurement history"),
     "report": ("report", "views/report.py", "Steering Committee report", "History of narratives and assumption statuses"),

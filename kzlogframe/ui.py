@@ -10,7 +10,7 @@ import datetime as dt
 import errno
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,8 @@ from .measurements import (
 from .models import Logframe
 from .periods import ReportingPeriod, latest_finished_with_data
 from .progress import disaggregated_progress, indicator_progress, level_progress, series
+from .report import Report, build_report
+from .schedule import Actual
 from .store import StoreLocked, db_path
 from .validation import LogframeError
 
@@ -258,6 +260,22 @@ def measurements(programme: str) -> pd.DataFrame:
 
     Shared between sessions without copying: callers must not modify the frame."""
     return _measurements(programme, _stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report(programme: str, period: str, lang: str, actuals: Mapping[str, Actual], narratives: Mapping[str, str],
+            statuses: Mapping[str, tuple[str, str | None]], today: dt.date, stamp: tuple) -> Report:
+    lf = catalog()[programme]
+    return build_report(lf, _measurements(programme, stamp), lf.reporting_period(period), lang, actuals=actuals,
+                        narratives=narratives, assumption_status=statuses, generated=today)
+
+
+def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals: Mapping[str, Actual],
+                 narratives: Mapping[str, str], statuses: Mapping[str, tuple[str, str | None]]) -> Report:
+    """:func:`report.build_report` of one programme, built again only when its inputs change: the
+    store's measurements, the activity dates, narratives and assumption statuses passed in (read
+    on every run, so a saved narrative shows at once) or the day."""
+    return _report(programme, period.label, lang, actuals, narratives, statuses, dt.date.today(), _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

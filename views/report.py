@@ -8,12 +8,11 @@ from kzlogframe.commentary import (
     ASSUMPTION_STATUSES, assumption_statuses, commentary_history, narratives, save_assumption_status, save_narrative)
 from kzlogframe.i18n import LANGUAGES, t
 from kzlogframe.formatting import level_label
-from kzlogframe.report import build_report
 from kzlogframe.report_files import RENDERERS, export_report
 from kzlogframe.report_html import render_html
 from kzlogframe.tracking import current_actuals
 from kzlogframe.access import allowed
-from kzlogframe.ui import measurements, require
+from kzlogframe.ui import report_model, require
 
 context = require("download_report")
 logframe, lang, user, period = context.logframe, context.lang, context.user, context.period
@@ -24,9 +23,9 @@ st.caption(t("report.for_period", lang, period=str(period)))
 report_lang = st.selectbox(t("report.choose_lang", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
                            format_func=LANGUAGES.__getitem__, key="report_lang")
 
-report = build_report(logframe, measurements(code), period, report_lang, actuals=current_actuals(code),
+report = report_model(code, period, report_lang, actuals=current_actuals(code),
                       narratives=narratives(code, period.label, report_lang),
-                      assumption_status=assumption_statuses(code, period.label))
+                      statuses=assumption_statuses(code, period.label))
 
 # Files are generated when a button is clicked (deferred), so the page itself stays fast.
 formats = {f: r for f, r in RENDERERS.items() if not r.needs_browser or browser_available()}
