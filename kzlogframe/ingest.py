@@ -916,14 +916,12 @@ def _history_stats_sql(programmes: int, indicators: int) -> str:
     programme_marks_sql = ", ".join("?" * programmes)
     indicator_marks_sql = ", ".join("?" * indicators)
     return f"""
-    WITH history AS (
-        SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, m.value
+    WITH history AS (  -- the current value of each measurement: a hash aggregate, not a sorting window
+        SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, arg_max(m.value, (m.recorded_at, m.id)) AS value
         FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
         WHERE b.status = 'committed' AND m.value IS NOT NULL
           AND m.programme IN ({programme_marks_sql}) AND m.indicator IN ({indicator_marks_sql})
-        QUALIFY row_number() OVER (PARTITION BY m.programme, m.indicator, m.period_start, m.period_end,
-                                                m.sex, m.oblast, m.ministry
-                                   ORDER BY m.recorded_at DESC, m.id DESC) = 1
+        GROUP BY m.programme, m.indicator, m.period_start, m.period_end, m.sex, m.oblast, m.ministry
     ), centre AS (
         SELECT programme, indicator, sex, oblast, ministry, median(value) AS med
         FROM history GROUP BY ALL HAVING count(*) >= 3
