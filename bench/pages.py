@@ -3,6 +3,7 @@ bench/progress.py), at several numbers of stored values, and what the app and a 
 
     python bench/pages.py [--values 10000,100000,1000000,5000000] [--runs 3] [--work DIR]
                           [--pages overview,status,indicators,report,export] [--skip apptest,browser,pdf]
+                          [--baseline-tree DIR [--baseline-values 10000,100000,1000000]]
 
 For each number of values, with medians of ``--runs`` (each run's figures are printed too):
 
@@ -17,6 +18,9 @@ For each number of values, with medians of ``--runs`` (each run's figures are pr
   memory after every page was shown cold and warm.
 * The CLI PDF (``python3 -m kzlogframe report p01 2014-H2 --format pdf``) as a whole process: wall
   seconds and peak memory; baseline: ``python3 -c 'import kzlogframe.cli'``.
+
+``--baseline-tree DIR`` measures another copy of the app the same way in the same run (e.g. the code
+before a change: ``git archive COMMIT | tar -x -C DIR``), at ``--baseline-values`` only.
 
 Targets at 1 M values: any page < 2 s cold from server start and < 1 s warm in the browser; app
 memory < 1 GB; CLI PDF < 5 s. The machine's load average is printed before and after each size:
@@ -101,11 +105,13 @@ def environment(folder: Path, db: Path) -> dict[str, str]:
 # ---------------------------------------------------------------- AppTest (in a child process)
 
 
-def apptest_child(pages: list[str], runs: int, started: float) -> None:
+def apptest_child(tree: Path, pages: list[str], runs: int, started: float) -> None:
     """Runs in a fresh process: prints JSON with the Overview's cold figures and every page's runs."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    sys.path[:] = [str(tree)] + [p for p in sys.path if p not in (str(ROOT), str(ROOT / "bench"))]
+    os.chdir(tree)
+    at = AppTest.from_file(str(tree / "app.py"), default_timeout=600)
     first = time.perf_counter()
     at.run()
     out = {"process_to_overview": time.perf_counter() - started, "overview_first_run": time.perf_counter() - first}
@@ -123,24 +129,25 @@ def apptest_child(pages: list[str], runs: int, started: float) -> None:
     print(json.dumps(out))
 
 
-def apptest(env: dict[str, str], pages: list[str], runs: int) -> None:
+def apptest(tree: Path, label: str, env: dict[str, str], pages: list[str], runs: int) -> None:
     results = []
     for _ in range(runs):
         started = time.time()
         child = subprocess.run([sys.executable, __file__, "--apptest-child", ",".join(pages), "--runs", str(runs),
-                                "--started", str(started)], env=env, capture_output=True, text=True)
+                                "--started", str(started), "--tree", str(tree)], env=env, capture_output=True,
+                               text=True)
         if child.returncode:
             raise RuntimeError(f"the AppTest process failed:\n{child.stderr}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
-    for key, label in (("process_to_overview", "fresh process to Overview shown"),
+    for key, what in (("process_to_overview", "fresh process to Overview shown"),
                        ("overview_first_run", "Overview first run")):
         values = [r[key] for r in results]
-        print(f"  AppTest cold, {label}: median {median(values):.2f} s ({runs_text(values)})")
+        print(f"  {label}AppTest cold, {what}: median {median(values):.2f} s ({runs_text(values)})")
     for page in pages:
         first = [r[page][0] for r in results] if page != "overview" else []
         warm = [t for r in results for t in r[page][1:]]
         cold = f"first visit median {median(first):.2f} s ({runs_text(first)}), " if first else ""
-        print(f"  AppTest {page}: {cold}warm median {median(warm):.2f} s ({runs_text(warm)})")
+        print(f"  {label}AppTest {page}: {cold}warm median {median(warm):.2f} s ({runs_text(warm)})")
 
 
 # ---------------------------------------------------------------- Chromium
@@ -161,7 +168,7 @@ def server(app: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, sub
         process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                                     "--server.port", str(port), "--server.address", "127.0.0.1",
                                     "--browser.gatherUsageStats", "false"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   cwd=app.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -239,7 +246,7 @@ def in_browser(browser, app: Path, env: dict[str, str], pages: dict[str, tuple[s
     return figures
 
 
-def browser_bench(env: dict[str, str], pages: list[str], runs: int, work: Path) -> None:
+def browser_bench(tree: Path, label: str, env: dict[str, str], pages: list[str], runs: int, work: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     hello = work / "hello.py"
@@ -247,9 +254,9 @@ def browser_bench(env: dict[str, str], pages: list[str], runs: int, work: Path) 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            floor = in_browser(browser, hello, env, {"hello (baseline)": ("", "", "ready", 1)}, runs, work / "hello.log",
-                               navigate=False)
-            ours = in_browser(browser, ROOT / "app.py", env,
+            floor = {} if label else in_browser(browser, hello, env, {"hello (baseline)": ("", "", "ready", 1)},
+                                                runs, work / "hello.log", navigate=False)
+            ours = in_browser(browser, tree / "app.py", env,
                               {p: (*PAGES[p][0:1], *PAGES[p][2:], 1 if p == "overview" else 0) for p in pages},
                               runs, work / "streamlit.log", navigate=True)
         finally:
@@ -258,22 +265,22 @@ def browser_bench(env: dict[str, str], pages: list[str], runs: int, work: Path) 
         if name == "memory":
             continue
         cold, reload, click = figures["cold"], figures["reload"], figures["click"]
-        line = (f"  Chromium {name}: cold from server start median {median(cold):.2f} s ({runs_text(cold)}; server "
+        line = (f"  {label}Chromium {name}: cold from server start median {median(cold):.2f} s ({runs_text(cold)}; server "
                 f"healthy after {median(figures['healthy']):.2f} s); warm reload median {median(reload):.2f} s "
                 f"({runs_text(reload)})")
         print(line + (f"; warm in-app click median {median(click):.2f} s ({runs_text(click)})" if click else ""))
     resident, peak = ours["memory"]["resident"], ours["memory"]["peak"]
-    print(f"  app memory after the pages: resident median {median(resident):.0f} MB ({runs_text(resident)}), "
+    print(f"  {label}app memory after the pages: resident median {median(resident):.0f} MB ({runs_text(resident)}), "
           f"peak median {median(peak):.0f} MB ({runs_text(peak)})")
 
 
 # ---------------------------------------------------------------- CLI PDF
 
 
-def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def whole_process(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of one process, from the kernel's accounting of it."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
@@ -282,15 +289,15 @@ def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float
     return seconds, usage.ru_maxrss / 1024
 
 
-def pdf_bench(env: dict[str, str], runs: int, work: Path) -> None:
+def pdf_bench(tree: Path, label: str, env: dict[str, str], runs: int, work: Path) -> None:
     report = [sys.executable, "-m", "kzlogframe", "report", "p01", AS_OF, "--format", "pdf", "-o",
               str(work / "p01.pdf")]
-    for label, command in (("baseline: python3 -c 'import kzlogframe.cli'",
+    for what, command in (("baseline: python3 -c 'import kzlogframe.cli'",
                             [sys.executable, "-c", "import kzlogframe.cli"]),
                            ("CLI PDF report p01 " + AS_OF, report)):
-        figures = [whole_process(command, env) for _ in range(runs + 1)][1:]  # one warm-up
+        figures = [whole_process(command, env, tree) for _ in range(runs + 1)][1:]  # one warm-up
         wall, peak = [f[0] for f in figures], [f[1] for f in figures]
-        print(f"  {label}: median {median(wall):.2f} s ({runs_text(wall)}), peak memory median "
+        print(f"  {label}{what}: median {median(wall):.2f} s ({runs_text(wall)}), peak memory median "
               f"{median(peak):.0f} MB")
 
 
@@ -301,12 +308,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--skip", default="", help="comma-separated: apptest, browser, pdf")
+    parser.add_argument("--baseline-tree", type=Path)
+    parser.add_argument("--baseline-values", default="10000,100000,1000000")
     parser.add_argument("--apptest-child", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     pages = args.pages.split(",")
     if args.apptest_child:
-        apptest_child(args.apptest_child.split(","), args.runs, time.perf_counter() - (time.time() - args.started))
+        apptest_child(args.tree, args.apptest_child.split(","), args.runs,
+                      time.perf_counter() - (time.time() - args.started))
         return
     skip = set(filter(None, args.skip.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -316,12 +327,16 @@ def main() -> None:
             print(f"{values:,} values (load average {load()})", flush=True)
             folder, db = store(work, values)
             env = environment(folder, db)
-            if "apptest" not in skip:
-                apptest(env, pages, args.runs)
-            if "browser" not in skip:
-                browser_bench(env, pages, args.runs, work)
-            if "pdf" not in skip:
-                pdf_bench(env, args.runs, work)
+            trees = [(ROOT, "")]
+            if args.baseline_tree and str(values) in args.baseline_values.split(","):
+                trees.append((args.baseline_tree.resolve(), "before: "))
+            for tree, label in trees:
+                if "apptest" not in skip:
+                    apptest(tree, label, env, pages, args.runs)
+                if "browser" not in skip:
+                    browser_bench(tree, label, env, pages, args.runs, work)
+                if "pdf" not in skip:
+                    pdf_bench(tree, label, env, args.runs, work)
             print(f"  (load average after: {load()})", flush=True)
 
 

@@ -162,8 +162,8 @@ def build_store(folder: Path, db: Path, catalog: dict[str, Logframe], values: in
     as one batch, generated inside DuckDB (no frame of the values); returns the number stored."""
     folder.mkdir(parents=True, exist_ok=True)
     for code, lf in catalog.items():
-        (folder / f"{code}.yaml").write_text(yaml.safe_dump(lf.model_dump(mode="json", exclude_none=True),
-                                                            allow_unicode=True), encoding="utf-8")
+        data = lf.model_dump(mode="json", exclude_none=True, exclude_defaults=True)  # readable by older models too
+        (folder / f"{code}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with connect(db) as con:
         params = _generator(con, catalog, values)
         con.execute("INSERT INTO upload_batch VALUES (1, 'bench.csv', '-', 'bench', now(), 0, 0, 0, NULL, "
