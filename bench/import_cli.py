@@ -74,7 +74,7 @@ def write_files(folder: Path, rows: int, kinds: list[str], programme: str | None
         files["cp1251-cyrillic"].write_bytes("".join([RU_HEADER + "\n", *russian[1:]]).encode("cp1251"))
     if "malformed" in kinds:
         files["malformed"] = folder / f"malformed-{rows}.csv"
-        files["malformed"].write_text("".join(line.rsplit(";", 1)[0] + "\n" if n % 100 == 0 else line
+        files["malformed"].write_text("".join(line.rsplit(";", 1)[0] + "\n" if n and n % 100 == 0 else line
                                               for n, line in enumerate(lines)), encoding="utf-8")
     if "duplicates" in kinds:
         files["duplicates"] = folder / f"duplicates-{rows}.csv"

@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .access import User, authorize
@@ -630,22 +631,20 @@ _AMBIGUOUS_DECIMAL = "'^[+-]?[0-9]{1,3},[0-9]{3}$'"
 _COMMA_DECIMAL = "'^[+-]?[0-9]*,[0-9]{1,2}$|^[+-]?[0-9]*,[0-9]{4,}$|[0-9][ \\x{00a0}\\x{202f}][0-9]{3},[0-9]'"
 
 
-def _checked_sql(bad: int, record_lines: bool, lang: str) -> str:
+def _checked_sql(numbered: bool, lang: str) -> str:
     """One row per record: its line, key ids, parsed values and whether it passes every check. Why a
-    row fails is worked out later, for the failing rows only (see ``rejected_lines``). A record's
-    ordinal counts the ``bad`` records before it too; it is its line less one, or (``record_lines``)
-    the table of record lines gives its line."""
-    ordinal_sql = ("SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 1 + coalesce(g.skipped, 0) AS ordinal "
-                   "FROM records r ASOF LEFT JOIN bad_gaps g ON g.good_before < r.rowid + 1") if bad else (
-                   "SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 1 AS ordinal FROM records r")
-    line_sql = "coalesce(rl.line, r.ordinal + 1)" if record_lines else "r.ordinal + 1"
-    lines_join_sql = "LEFT JOIN record_lines rl ON rl.ordinal = r.ordinal" if record_lines else ""
+    row fails is worked out later, for the failing rows only (see ``rejected_lines``). A record's line
+    is its position + 1 when every line is one record, else (``numbered``) the ``good_lines`` frame
+    gives it, position by position: ``numbered`` is ``records`` with it (a positional join, no sort
+    and no hash, materialised first because the rest of the query runs on every core only then)."""
+    ordinal_sql = ("SELECT * FROM numbered" if numbered
+                   else "SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 2 AS line FROM records r")
     return f"""
     CREATE TEMP TABLE checked AS
     WITH o AS (
         {ordinal_sql}
     ), j AS (
-        SELECT r.line_ord, {line_sql} AS line, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
+        SELECT r.line_ord, r.line, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
                {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
                {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
                r.denominator AS denominator_field, r.source, r.comment, r.evidence_url,
@@ -658,7 +657,6 @@ def _checked_sql(bad: int, record_lines: bool, lang: str) -> str:
         JOIN key_dims kd ON kd.programme_key IS NOT DISTINCT FROM r.programme AND kd.sex_key IS NOT DISTINCT FROM r.sex
                         AND kd.oblast_key IS NOT DISTINCT FROM r.oblast
                         AND kd.ministry_key IS NOT DISTINCT FROM r.ministry
-        {lines_join_sql}
     ), v AS (
         SELECT j.*,
                CASE kind
@@ -720,11 +718,11 @@ def _read_records(con: duckdb.DuckDBPyConnection, facts: _FileFacts, file_name: 
                           "some CRLF and some LF?); save it again as CSV and re-upload") from exc
 
 
-def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[bool, int]:
-    """The ``bad`` table (one row per record DuckDB could not parse: its ordinal among all records,
-    its physical line and why) and ``bad_gaps`` (how the good records' ordinals skip over them);
-    when some record is not one line, also ``record_lines`` (the physical line of every ordinal).
-    Returns whether ``record_lines`` was needed, and the number of bad records."""
+def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[pd.DataFrame | None, int]:
+    """The ``bad`` table (one row per record DuckDB could not parse: its physical line and why), and
+    the physical line of every good record, in order, when it is not simply its position + 1 (a
+    malformed record before it, a quoted cell over several lines, a blank line): then returned as a
+    one-column frame for a positional join. Also the number of bad records."""
     rejects = con.execute("""
         SELECT line, min(line_byte_position), min(byte_position),
                bool_or(error_message ILIKE '%unterminated quote%'), bool_or(error_type = 'LINE SIZE OVER MAXIMUM')
@@ -732,15 +730,13 @@ def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: 
     good = con.execute("SELECT count(*) FROM records").fetchone()[0]
     simple = facts.lines == 1 + good + len(rejects)
     rows = []
+    lines: list[int] | None = None
     if simple:  # every line after the header is one record: DuckDB's line numbers are physical lines
         for line, _, byte_pos, quote, long_ in rejects:
             unclosed = quote and _quote_left_open(facts.readable, byte_pos)
             rows.append((line - 1, line, unclosed, long_))
     else:
         offsets, lines = _record_starts(facts.readable, delimiter)
-        con.register("record_lines_df", pd.DataFrame({"ordinal": range(1, len(lines) + 1), "line": lines}))
-        con.execute("CREATE TEMP TABLE record_lines AS SELECT * FROM record_lines_df")
-        con.unregister("record_lines_df")
         for dline, line_pos, byte_pos, quote, long_ in rejects:
             # DuckDB gives the record's first byte, or (LF files) the one after it: records are >= 2 bytes apart
             k = bisect.bisect_left(offsets, line_pos - 1) + 1
@@ -755,14 +751,19 @@ def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: 
     con.execute("""CREATE TEMP TABLE bad AS SELECT CAST(ordinal AS BIGINT) AS ordinal, CAST(line AS BIGINT) AS line,
                    unclosed, too_long FROM bad_df""")
     con.unregister("bad_df")
-    # Bad record i (in order) comes after ordinal - i good records: a good record numbered j is preceded by
-    # the bad ones whose good_before < j, so its ordinal is j plus how many those are (one ASOF join).
-    con.execute("""CREATE TEMP TABLE bad_gaps AS
-                   SELECT good_before, max(i) AS skipped FROM (
-                       SELECT ordinal - row_number() OVER (ORDER BY ordinal) AS good_before,
-                              row_number() OVER (ORDER BY ordinal) AS i FROM bad)
-                   GROUP BY good_before""")
-    return not simple, len(rows)
+    if simple and not rows:
+        return None, 0
+    # Bad record i (1-based, in order) has ordinal b_i among all records, so b_i - i good records come
+    # before it; good record j is preceded by the bad ones with b_i - i < j: its ordinal is j plus their count.
+    bad_ordinals = np.array(sorted(r[0] for r in rows), dtype=np.int64)
+    good_before = bad_ordinals - np.arange(1, len(bad_ordinals) + 1)
+    j = np.arange(1, good + 1, dtype=np.int64)
+    ordinal = j + np.searchsorted(good_before, j, side="left")
+    if lines is None or len(lines) < (ordinal[-1] if good else 0):
+        physical = ordinal + 1
+    else:
+        physical = np.asarray(lines, dtype=np.int64)[ordinal - 1]
+    return pd.DataFrame({"line": physical}), len(rows)
 
 
 def _quote_at(path: Path, byte_pos: int) -> int:
@@ -816,11 +817,19 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
             con.unregister("allowed_df")
             con.unregister("rp_df")
         _read_records(con, facts, file_name, columns, delimiter)
-        record_lines, bad = _number_lines(con, facts, delimiter)
+        good_lines, bad = _number_lines(con, facts, delimiter)
         for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
             con.execute(sql)
         con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS today", [today])
-        con.execute(f"{_checked_sql(bad, record_lines, lang)}")
+        if good_lines is not None:
+            con.register("good_lines", good_lines)
+            try:
+                con.execute("""CREATE TEMP TABLE numbered AS SELECT r.*, r.rowid + 1 AS line_ord, g.line
+                               FROM records r POSITIONAL JOIN good_lines g""")
+            finally:
+                con.unregister("good_lines")
+        con.execute(f"{_checked_sql(good_lines is not None, lang)}")
+        con.execute("DROP TABLE IF EXISTS numbered")
     finally:
         if facts.readable != path:
             facts.readable.unlink(missing_ok=True)

@@ -301,19 +301,21 @@ def test_cli_prints_who_holds_the_store_while_it_waits(tmp_path, db):
     with connect(db):
         pass
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\n"
-                               "print('holding', flush=True)\ntime.sleep(float(sys.argv[2]))", str(db), "2.5"],
-                              stdout=subprocess.PIPE, text=True)
+                               "print('holding', flush=True)\ntime.sleep(120)", str(db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        done = subprocess.run([sys.executable, "-m", "kzlogframe", "--db", str(db), "import", str(path)],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        importing = subprocess.Popen([sys.executable, "-m", "kzlogframe", "--db", str(db), "import", str(path)],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = importing.stderr.readline()  # the import waits for as long as the holder holds the store
+        holder.kill()
+        out, rest = importing.communicate(timeout=120)
     finally:
         holder.kill()
         holder.wait()
         holder.stdout.close()
-    assert done.returncode == 0, done.stderr
-    assert f"waiting for the store: process {holder.pid} holds it…" in done.stderr.splitlines()
-    assert done.stdout.splitlines()[-1] == "batch 1: 1 rows committed, 0 rejected, 0 warnings"
+    assert importing.returncode == 0, rest
+    assert first == f"waiting for the store: process {holder.pid} holds it…\n"
+    assert out.splitlines()[-1] == "batch 1: 1 rows committed, 0 rejected, 0 warnings"
 
 
 def test_import_bytes_takes_the_new_options(tmp_path, catalog, db):
