@@ -2,12 +2,19 @@
 
 Deterministic: the same logframes always give the same CSV bytes, so running the demo twice is a
 no-op (the importer recognises the file). Every row says it is synthetic in ``source``.
+
+A programme is measured in calendar halves up to the demo's "today", three and a half years after
+its start, or up to its end when it is shorter (the 18-month OECD review, a budget year): its paths
+and milestones are paced on its own operational phase, so a short programme ends with its plan
+mostly met, as the long ones are half-way through theirs.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import random
 from collections.abc import Iterator
 
@@ -15,15 +22,27 @@ from .models import Cumulative, Indicator, IndicatorType, Logframe, add_months
 from .periods import calendar_halves
 
 DEMO_SOURCE = "SYNTHETIC DEMO DATA — not real measurements"
-DEMO_YEARS_OF_DATA = 3.5  # the demo "today": mid-way through the operational phase
+DEMO_YEARS_OF_DATA = 3.5  # the demo "today": mid-way through an EU programme's operational phase
+PLAN_HALVES = 10  # the halves of the EU programmes' 60 operational months, on which the demo's pace was set
+
+
+def _today_month(lf: Logframe) -> int:
+    """The demo's "today" in months after the start: 42, or the programme's end when it is sooner."""
+    impl = lf.programme.implementation
+    return min(int(DEMO_YEARS_OF_DATA * 12), impl.operational_months + impl.closure_months)
+
+
+def _plan_halves(lf: Logframe) -> int:
+    """The halves of the operational phase: the paths reach their targets over these."""
+    return max(1, round(lf.programme.implementation.operational_months / 6))
 
 
 def _halves(lf: Logframe) -> list[tuple[str, int]]:
     """Calendar halves from FA signature to the demo's last period, with their index from 1: the
     periods a TA team measures in, whatever the programme's reporting calendar."""
     start = lf.programme.implementation.fa_signature
-    halves = calendar_halves(start, add_months(start, int(DEMO_YEARS_OF_DATA * 12)))
-    return [(p.label, p.index) for p in halves]
+    last = add_months(start, _today_month(lf)) - dt.timedelta(days=1)
+    return [(p.label, p.index) for p in calendar_halves(start, last)]
 
 
 def _cells(lf: Logframe, ind: Indicator) -> list[dict[str, str]]:
@@ -34,8 +53,9 @@ def _cells(lf: Logframe, ind: Indicator) -> list[dict[str, str]]:
     return cells
 
 
-def _series(ind: Indicator, periods: int, rng: random.Random, share: float) -> Iterator[float]:
-    """Values per period: a noisy path towards the target, at a pace that differs per indicator."""
+def _series(ind: Indicator, periods: int, rng: random.Random, share: float, total_periods: int) -> Iterator[float]:
+    """Values per period: a noisy path towards the target, reached after ``total_periods`` at the
+    usual pace, which differs per indicator."""
     pace = rng.choice([0.4, 0.55, 0.7, 0.9, 1.0, 1.2])
     if ind.type is IndicatorType.rating:
         top = len(ind.scale)
@@ -44,7 +64,6 @@ def _series(ind: Indicator, periods: int, rng: random.Random, share: float) -> I
         return
     baseline = ind.baseline.value if ind.baseline else 0.0
     target = ind.targets[-1].value if ind.targets else rng.choice([40.0, 60.0, 120.0])
-    total_periods = 10  # 60 operational months in halves
     previous = baseline * share
     for k in range(1, periods + 1):
         level = (baseline + (target - baseline) * min(1.0, pace * k / total_periods)) * share
@@ -59,21 +78,21 @@ def _series(ind: Indicator, periods: int, rng: random.Random, share: float) -> I
 
 def demo_rows(lf: Logframe, seed: int = 2011) -> list[dict[str, str]]:
     rng = random.Random(f"{seed}-{lf.programme.code}")
-    halves = _halves(lf)
+    halves, plan_halves = _halves(lf), _plan_halves(lf)
     rows: list[dict[str, str]] = []
     for _, ind in lf.indicators():
         if rng.random() < 0.15:
             continue  # some indicators have no data yet: the app must say so, not hide it
         cells = _cells(lf, ind)
         if ind.type is IndicatorType.milestone:
-            done_at = rng.choice([3, 5, 6, 8, 99])
+            done_at = math.ceil(rng.choice([3, 5, 6, 8, 99]) * plan_halves / PLAN_HALVES)
             for label, k in halves:
                 rows.append({"programme": lf.programme.code, "indicator": ind.code, "period": label,
                              "value": "done" if k >= done_at else "0", **cells[0], "source": DEMO_SOURCE})
             continue
         for cell in cells:
             share = 1.0 / len(cells) if ind.cumulative is Cumulative.summing else 1.0
-            for (label, _), value in zip(halves, _series(ind, len(halves), rng, share)):
+            for (label, _), value in zip(halves, _series(ind, len(halves), rng, share, plan_halves)):
                 rows.append({"programme": lf.programme.code, "indicator": ind.code, "period": label,
                              "value": f"{value:g}", **cell, "source": DEMO_SOURCE})
     return rows
@@ -94,7 +113,7 @@ def demo_activity_progress(lf: Logframe, seed: int = 2011) -> list[dict]:
 
     rng = random.Random(f"{seed}-{lf.programme.code}-activities")
     planned = plan(lf)
-    today_month = int(DEMO_YEARS_OF_DATA * 12)
+    today_month = _today_month(lf)
     rows = []
     for code, p in planned.activities.items():
         if p.start_month > today_month or p.as_needed:
@@ -102,7 +121,10 @@ def demo_activity_progress(lf: Logframe, seed: int = 2011) -> list[dict]:
         start = p.start_month + rng.choice([0, 0, 1, 2, 4])
         if start > today_month:
             continue
-        finish = None if p.throughout else p.end_month + rng.choice([0, 1, 3, 8])
+        if p.throughout:  # runs to the operational end: finished only when the programme's "today" is past it
+            finish = p.end_month if p.end_month <= today_month else None
+        else:
+            finish = max(start + 1, p.end_month + rng.choice([0, 1, 3, 8]))  # a late start delays the finish
         done = finish is not None and finish <= today_month
         rows.append({"activity": code, "actual_start": planned.date(start),
                      "actual_end": planned.date(finish) if done else None,

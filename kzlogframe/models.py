@@ -13,7 +13,7 @@ from typing import Annotated, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .periods import ReportingPeriod, add_months, calendar_halves, period_containing, semesters
+from .periods import ReportingPeriod, add_months, calendar_halves, calendar_years, period_containing, semesters
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -80,9 +80,23 @@ class Baseline(YamlModel):
 
 
 class Target(YamlModel):
+    """A planned value by ``date``. ``at_least``: the source states a minimum ("42 адамнан кем емес",
+    ≥ 42); ``up_to``: it states a range ("50-70 пайыз"), ``value`` being its lower bound. Either way
+    ``value`` is the plan every score is computed against."""
+
     date: dt.date
     value: float
+    at_least: bool = False
+    up_to: float | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "Target":
+        if self.up_to is not None and self.up_to <= self.value:
+            raise ValueError(f"up_to {self.up_to:g} must be above the range's lower bound {self.value:g}")
+        if self.up_to is not None and self.at_least:
+            raise ValueError("a target is a minimum (at_least) or a range (up_to), not both")
+        return self
 
 
 class ValidRange(YamlModel):
@@ -102,11 +116,24 @@ class ValidRange(YamlModel):
         return self
 
 
+class ResultKind(str, Enum):
+    """The kind of expected result a state budget-programme passport states an indicator under
+    (its field 7): тікелей (direct), түпкі (final), қаржы-экономикалық (financial-economic),
+    уақтылығы (timeliness), сапасы (quality). Kept as data: the passport's own classification."""
+
+    direct = "direct"
+    final = "final"
+    financial_economic = "financial_economic"
+    timeliness = "timeliness"
+    quality = "quality"
+
+
 class Indicator(YamlModel):
     """An objectively verifiable indicator (OVI).
 
     ``targets`` empty means the seed sets no target: the UI says "target to be set".
     Milestones use value 1 for "done"; ratings use positions on ``scale`` (1-based).
+    ``result_kind``: where a budget-programme passport classifies it (none in an EU logframe).
     """
 
     code: Code
@@ -124,6 +151,7 @@ class Indicator(YamlModel):
     scale: list[Text] = Field(default_factory=list)
     note: Text | None = None
     valid_range: ValidRange | None = None  # values the importer accepts; default: by kind (see ValidRange)
+    result_kind: ResultKind | None = None
 
     @model_validator(mode="after")
     def _scale_matches_type(self) -> "Indicator":
@@ -230,21 +258,28 @@ class Contract(YamlModel):
 
 
 class Reporting(str, Enum):
-    """The reporting calendar: calendar halves (Jan–Jun, Jul–Dec), or semesters from an anchor date."""
+    """The reporting calendar: calendar halves (Jan–Jun, Jul–Dec), semesters from an anchor date, or
+    calendar years (a state budget programme: annual plan and fact)."""
 
     calendar_half = "calendar_half"
     semester = "semester"
+    calendar_year = "calendar_year"
 
 
 class Implementation(YamlModel):
-    """Durations in months from the financing-agreement (FA) signature, the anchor of every date."""
+    """Durations in months from the financing-agreement (FA) signature, the anchor of every date.
+
+    The defaults are an EU financing agreement's. A programme of another kind sets what applies:
+    ``fa_signature`` is then its start (the last signature of an agreement, the first day of a budget
+    year), ``operational_months`` its duration, ``closure_months`` what follows (the six months for a
+    final report), and ``inception_months`` a preparatory period where the source names one."""
 
     fa_signature: dt.date
     fa_signature_assumed: bool = False
     operational_months: int = Field(default=60, gt=0)
     closure_months: int = Field(default=24, ge=0)
     contracting_deadline_months: int = Field(default=36, gt=0)
-    inception_months: int = Field(default=6, gt=0)
+    inception_months: int = Field(default=6, ge=0)  # 0: none (a budget year)
     inception_assumed: bool = False  # the seed names an inception phase but not its length
     reporting: Reporting = Reporting.calendar_half
     reporting_anchor: dt.date | None = None  # semesters only: the first semester's first day (default: FA signature)
@@ -262,6 +297,7 @@ class MonitoringKind(str, Enum):
     """What an M&E provision is; the calendar names each in the UI's words (``event.<kind>``)."""
 
     benchmarking = "benchmarking"  # indicators benchmarked and fine-tuned in the inception phase
+    final_report = "final_report"  # the implementer's final report (and financial statement) falls due
     rom = "rom"  # external results-oriented monitoring
     monitoring_visit = "monitoring_visit"
     midterm_evaluation = "midterm_evaluation"
@@ -313,6 +349,41 @@ class Resolution(YamlModel):
     title: Text | None = None
 
 
+class Amendment(YamlModel):
+    """A later Government resolution that amended the source, as its note says (kk verbatim):
+    ``result`` the part it amended (a budget programme), ``items`` the passport's items, or none
+    when the whole annex was. The source is the consolidated text: which figures changed is not said."""
+
+    number: NonEmpty
+    date: dt.date
+    result: Code
+    items: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list)
+    text: Text
+
+
+class ProgrammeKind(str, Enum):
+    """``eu_programme``: an EU financing decision (the EU budget pays); ``government_project``: a
+    project the Government of Kazakhstan finances (not the EU budget), possibly ``related_to`` an EU
+    programme; ``state_budget_programme``: the Government's own budget programmes (republican budget)."""
+
+    eu_programme = "eu_programme"
+    government_project = "government_project"
+    state_budget_programme = "state_budget_programme"
+
+
+class Currency(str, Enum):
+    EUR = "EUR"
+    KZT = "KZT"
+
+
+class Scoring(str, Enum):
+    """The scoring rule the Logframe status page opens on: ours (``design``: progress against the
+    planned path) or seed 003's state methodology (``state``: annual plan against fact)."""
+
+    design = "design"
+    state = "state"
+
+
 class DisaggregationValues(YamlModel):
     sex: list[NonEmpty] = Field(default_factory=lambda: ["female", "male"])
     oblast: list[NonEmpty] = Field(default_factory=list)
@@ -322,16 +393,26 @@ class DisaggregationValues(YamlModel):
 class Programme(YamlModel):
     """What the financing decision says the programme is. ``eu_budget_line`` is the EU budget article
     it is charged to ("бюджеттің бабы", e.g. 19 10 02) and ``management`` the aid method or management
-    mode(s) it states ("көмек көрсету әдісі/басқару режимі"), kk verbatim; both only where stated."""
+    mode(s) it states ("көмек көрсету әдісі/басқару режимі"), kk verbatim; both only where stated.
+
+    A programme of another ``kind`` says who finances it (``financing``, shown wherever the programme
+    is), has no EU contribution, and counts its money in its ``currency``; ``related_to`` names the
+    programme (code) it is linked to, ``amendments`` the resolutions that amended its source."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    kind: ProgrammeKind = ProgrammeKind.eu_programme
     decision: NonEmpty
     title: Text
     short_title: Text | None = None
     resolution: Resolution | None = None
+    amendments: list[Amendment] = Field(default_factory=list)
     beneficiary: Text
-    eu_contribution_eur: float = Field(ge=0)
-    total_cost_eur: float = Field(ge=0)
+    related_to: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    financing: Text | None = None
+    currency: Currency = Currency.EUR
+    scoring: Scoring = Scoring.design
+    eu_contribution_eur: float | None = Field(default=None, ge=0)
+    total_cost_eur: float | None = Field(default=None, ge=0)
     implementation: Implementation
     disaggregation_values: DisaggregationValues = Field(default_factory=DisaggregationValues)
     source_document: NonEmpty | None = None
@@ -339,18 +420,41 @@ class Programme(YamlModel):
     eu_budget_line: Annotated[str, StringConstraints(pattern=r"^\d{2}( \d{2}){2,3}$")] | None = None
     management: list[Text] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _money_fits_kind(self) -> "Programme":
+        eu = self.kind is ProgrammeKind.eu_programme
+        if eu and (self.eu_contribution_eur is None or self.total_cost_eur is None):
+            raise ValueError("an EU programme states eu_contribution_eur and total_cost_eur")
+        if eu and self.currency is not Currency.EUR:
+            raise ValueError("an EU programme counts in EUR")
+        if not eu and (self.eu_contribution_eur is not None or self.eu_budget_line):
+            raise ValueError(f"a {self.kind.value} is not part of the EU budget: no eu_contribution_eur or "
+                             "eu_budget_line")
+        if not eu and self.financing is None:
+            raise ValueError(f"a {self.kind.value} says who finances it (financing)")
+        if self.total_cost_eur is not None and self.currency is not Currency.EUR:
+            raise ValueError(f"total_cost_eur is for programmes counted in EUR (this one: {self.currency.value})")
+        if self.related_to == self.code:
+            raise ValueError("a programme cannot be related to itself")
+        return self
+
+    @property
+    def is_eu(self) -> bool:
+        return self.kind is ProgrammeKind.eu_programme
+
 
 class BudgetLine(YamlModel):
     """One row of the indicative budget as the seed states it.
 
     ``discrepancy`` documents a seed whose own numbers do not add up; it turns the arithmetic
-    error into a warning instead of silently "fixing" the source.
+    error into a warning instead of silently "fixing" the source. A programme outside the EU budget
+    has ``eu`` 0 and its financier's money (``Programme.financing``) in ``cofinancing``.
     """
 
     code: NonEmpty
     label: Text
     contract: Code | None = None
-    eu: float = Field(ge=0)
+    eu: float = Field(default=0, ge=0)
     cofinancing: float = Field(default=0, ge=0)
     total: float = Field(ge=0)
     discrepancy: Text | None = None
@@ -362,11 +466,27 @@ class BudgetTotal(YamlModel):
     total: float = Field(ge=0)
 
 
+class MoneyUnit(str, Enum):
+    """What a budget's amounts count: a currency and its scale."""
+
+    eur_thousand = "EUR thousand"
+    eur = "EUR"
+    kzt_thousand = "KZT thousand"
+
+    @property
+    def currency(self) -> Currency:
+        return Currency(self.value.split()[0])
+
+
 class Budget(YamlModel):
-    unit: NonEmpty = "EUR thousand"
+    """``note``: what the reader must know of the figures that is not a discrepancy (a total the
+    source does not state, so summed by us)."""
+
+    unit: MoneyUnit = MoneyUnit.eur_thousand
     lines: list[BudgetLine] = Field(min_length=1)
     total: BudgetTotal
     discrepancy: Text | None = None
+    note: Text | None = None
 
 
 class ConflictingComposition(YamlModel):
@@ -378,8 +498,13 @@ class ConflictingComposition(YamlModel):
 
 
 class SteeringCommittee(YamlModel):
-    """``tasks``: what the seed asks of the committee beyond meeting and receiving the reports."""
+    """``tasks``: what the seed asks of the committee beyond meeting and receiving the reports.
 
+    A source that names no steering committee (an OECD agreement, a budget passport) gives the body
+    that stands nearest: its ``name`` (kk verbatim), with ``note`` saying why, and ``assumed`` naming
+    the rhythm the source does not give."""
+
+    name: Text | None = None
     meetings_per_year: int = Field(default=2, gt=0)
     report_every_months: int = Field(default=6, gt=0)
     members: list[Text] = Field(min_length=1)
@@ -387,6 +512,9 @@ class SteeringCommittee(YamlModel):
     support: Text | None = None
     tasks: list[Text] = Field(default_factory=list)
     conflicting_composition: ConflictingComposition | None = None
+    assumed: list[Annotated[str, StringConstraints(pattern=r"^(meetings_per_year|report_every_months)$")]] = Field(
+        default_factory=list)
+    note: Text | None = None
 
 
 class Logframe(YamlModel):
@@ -423,10 +551,12 @@ class Logframe(YamlModel):
         last_day = self.end_date - dt.timedelta(days=1)
         if impl.reporting is Reporting.semester:
             return semesters(impl.reporting_anchor or impl.fa_signature, last_day)
+        if impl.reporting is Reporting.calendar_year:
+            return calendar_years(impl.fa_signature, last_day)
         return calendar_halves(impl.fa_signature, last_day)
 
     def reporting_period(self, text: str) -> ReportingPeriod:
-        """A reporting period by its label (``2014-H2``, ``S7``) or by a date it contains (``2014-12-31``)."""
+        """A reporting period by its label (``2014-H2``, ``S7``, ``2007``) or by a date it contains (``2014-12-31``)."""
         periods = self.reporting_periods()
         wanted = text.strip().upper()
         found = next((p for p in periods if p.label.upper() == wanted), None)

@@ -70,8 +70,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True)
 class ReportingPeriod:
-    """A six-month window of the Steering Committee's reporting calendar: a calendar half
-    (``2013-H2``) or a semester counted from an anchor date (``S3``)."""
+    """A window of a programme's reporting calendar: a calendar half (``2013-H2``), a semester
+    counted from an anchor date (``S3``) or, for an annual state budget programme, a calendar year
+    (``2007``)."""
 
     label: str
     start: dt.date
@@ -92,6 +93,13 @@ def calendar_halves(first: dt.date, last: dt.date) -> list[ReportingPeriod]:
         periods.append(ReportingPeriod(f"{year}-H{half}", start, end, len(periods) + 1))
         year, half = (year, 2) if half == 1 else (year + 1, 1)
     return periods
+
+
+def calendar_years(first: dt.date, last: dt.date) -> list[ReportingPeriod]:
+    """Every calendar year from the one holding ``first`` to the one holding ``last``: the calendar of
+    a state budget programme, whose plan and fact are annual (the budget year is the calendar year)."""
+    return [ReportingPeriod(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), index)
+            for index, year in enumerate(range(first.year, last.year + 1), start=1)]
 
 
 def semesters(anchor: dt.date, last: dt.date) -> list[ReportingPeriod]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .models import IndicatorType, Level, Logframe
+from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit
 from .schedule import ScheduleError, dependency_graph, plan
 from .yaml_source import FileTooLarge, ParsedYaml, PathKey, Problem, SourceMap, parse_yaml, read_text
 
@@ -151,6 +151,10 @@ def _references(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
     for i, line in enumerate(lf.budget.lines):
         if line.contract is not None and line.contract not in contracts:
             yield source.problem(("budget", "lines", i, "contract"), f"unknown contract '{line.contract}'")
+    results = {r.code for r in lf.results}
+    for i, amendment in enumerate(lf.programme.amendments):
+        if amendment.result not in results:
+            yield source.problem(("programme", "amendments", i, "result"), f"unknown result '{amendment.result}'")
 
 
 def _indicator_rules(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
@@ -185,15 +189,27 @@ def _indicator_rules(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
 
 
 def _budget(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    """Each line and column adds up (a documented discrepancy of the source makes it a warning); one
+    currency throughout; an EU programme's EU column is its EU contribution, any other has none. A
+    column equal to the total column line by line (a Government-financed budget's) is checked once."""
     budget = lf.budget
+    if budget.unit.currency is not lf.programme.currency:
+        yield source.problem(("budget", "unit"), f"the budget counts in {budget.unit.value}, but the programme's "
+                                                 f"currency is {lf.programme.currency.value}")
     for i, line in enumerate(budget.lines):
+        if not lf.programme.is_eu and line.eu:
+            yield source.problem(("budget", "lines", i, "eu"),
+                                 f"a {lf.programme.kind.value} is not part of the EU budget: its EU column is 0")
         if abs(line.eu + line.cofinancing - line.total) > BUDGET_TOLERANCE:
             yield source.problem(
                 ("budget", "lines", i, "total"),
                 f"EU {line.eu:g} + co-financing {line.cofinancing:g} = {line.eu + line.cofinancing:g}, "
                 f"but the line total is {line.total:g}",
                 "warning" if line.discrepancy else "error")
-    for column in ("eu", "cofinancing", "total"):
+    columns = ["eu", "cofinancing", "total"]
+    if all(line.cofinancing == line.total for line in budget.lines) and budget.total.cofinancing == budget.total.total:
+        columns.remove("cofinancing")
+    for column in columns:
         summed = sum(getattr(line, column) for line in budget.lines)
         stated = getattr(budget.total, column)
         if abs(summed - stated) > BUDGET_TOLERANCE:
@@ -201,9 +217,10 @@ def _budget(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
                 ("budget", "total", column),
                 f"budget lines add up to {summed:g} in column '{column}', but the stated total is {stated:g}",
                 "warning" if budget.discrepancy else "error")
-    if budget.unit == "EUR thousand":
-        stated_eur = budget.total.eu * 1000
-        if abs(stated_eur - lf.programme.eu_contribution_eur) > BUDGET_TOLERANCE * 1000:
+    if lf.programme.is_eu and budget.unit.currency is Currency.EUR:
+        scale = 1000 if budget.unit is MoneyUnit.eur_thousand else 1
+        stated_eur = budget.total.eu * scale
+        if abs(stated_eur - lf.programme.eu_contribution_eur) > BUDGET_TOLERANCE * scale:
             yield source.problem(
                 ("programme", "eu_contribution_eur"),
                 f"EU contribution {lf.programme.eu_contribution_eur:,.0f} EUR differs from the budget's EU total "
