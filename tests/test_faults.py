@@ -118,7 +118,7 @@ def test_killed_imports_leave_all_or_nothing_and_can_be_run_again(big_csv, templ
     shutil.copy(template, undisturbed)
     window_at, window, total = timeline(undisturbed, big_csv)
     (_, accepted, _) = consistent(undisturbed)[0][-1]
-    assert accepted > 50_000
+    assert accepted > ROWS // 5  # the rest fall outside the programmes' windows
     rng = random.Random(SEED)
     outcomes = {"committed": 0, "nothing": 0, "killed in the store window": 0}
     for kill in range(KILLS):
