@@ -21,7 +21,7 @@ if uploaded is not None:
     data = uploaded.getvalue()
     try:
         with st.spinner(t("upload.checking", lang)):
-            report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True)
+            report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True, lang=lang)
     except UploadError as exc:
         st.error(as_text(str(exc)))  # it quotes the file: shown as text, never as Markdown
         st.stop()
@@ -51,7 +51,7 @@ if uploaded is not None:
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
         elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
-            result = import_bytes(data, uploaded.name, catalog(), user)
+            result = import_bytes(data, uploaded.name, catalog(), user, lang=lang)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
             else:
