@@ -247,6 +247,10 @@ def _iati(args: argparse.Namespace) -> int:
     data = iati_xml(lf, current_measurements(args.programme, args.db))
     Path(args.output).write_bytes(data)
     print(f"{args.output}: IATI {activity_identifier(lf)}, {len(data):,} bytes")
+    if not lf.programme.is_eu:  # the Government's activity: the EC only reproduces it
+        print(f"note: {args.programme} is a {lf.programme.kind.value.replace('_', ' ')}, not an EU activity: the file "
+              "describes the Government's activity, with the Government as funder and the European Commission as "
+              "secondary reporter (reporting-org/@secondary-reporter); publish it only with the Government's agreement")
     return 0
 
 

@@ -11,6 +11,7 @@ import math
 from babel.numbers import format_decimal, format_percent
 
 from .i18n import LOCALE_OF, t
+from .models import MoneyUnit
 from .periods import ReportingPeriod
 from .progress import ICONS, round_ratio
 
@@ -75,9 +76,24 @@ def measured_value(value: float | None, kind: str, lang: str, unit: str | None =
     return f"{number(value, lang)} {unit}" if unit else number(value, lang)
 
 
-def money_unit(unit: str, lang: str) -> str:
-    """The logframes state amounts in "EUR thousand": said in the reader's language."""
-    return t("report.budget_unit", lang) if unit == "EUR thousand" else unit
+MONEY_UNITS = {"EUR thousand": "report.budget_unit", "EUR": "money.eur", "KZT thousand": "money.kzt_thousand"}
+
+
+def money_unit(unit: str | MoneyUnit, lang: str) -> str:
+    """A budget's money unit (``models.MoneyUnit``: "EUR thousand", "EUR", "KZT thousand") in the
+    reader's language, so no amount is shown without its currency."""
+    unit = getattr(unit, "value", unit)  # a MoneyUnit hashes by its name, so look up its value
+    return t(MONEY_UNITS[unit], lang) if unit in MONEY_UNITS else unit
+
+
+def programme_notice(kind: str, financing: str | None, related_to: str | None, lang: str) -> str | None:
+    """What every page, the report and the export say of a programme that is not an EU programme:
+    who finances it, that it is not part of the EU budget, and the programme it is linked to.
+    ``financing`` is the logframe's own text in ``lang``; None for an EU programme."""
+    if kind == "eu_programme" or financing is None:
+        return None
+    notice = t(f"programme.notice.{kind}", lang, who=financing)
+    return notice + (" " + t("programme.notice.related", lang, programme=related_to.upper()) if related_to else "")
 
 
 def assessed_summary(counts: dict[str, int], lang: str) -> str:

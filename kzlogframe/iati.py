@@ -24,6 +24,14 @@ How the logframe maps onto the standard:
   report and the exports show), followed by one ``actual`` per disaggregation cell with its
   ``dimension``\\s. Targets are only those the logframe states, never interpolated.
 
+A programme outside the EU budget (a project the Government finances, a state budget programme) is
+not an EU activity, so it is never written as one: the activity is the Government's (the Government
+funds it, the beneficiary is accountable, amounts are in the programme's currency, no EU money), and
+the file's reporting organisation is flagged ``secondary-reporter="true"``, IATI's mark for a publisher
+that reproduces data on an activity it is not responsible for. The Government is not made the
+reporting organisation because it has no IATI organisation identifier to put in ``@ref`` (an invented
+one would make the file unpublishable); the identifier is ``XI-IATI-EC_DEVCO-KZ-GOV-<resolution No>``.
+
 Every child element is written in the order of the schema's ``xsd:sequence``.
 """
 
@@ -36,6 +44,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from lxml import etree
 
+from .formatting import programme_notice
 from .i18n import t
 from .models import Goal, Indicator, IndicatorType, Level, Logframe, Purpose, Target, Text
 from .periods import ReportingPeriod, add_months, period_containing
@@ -54,8 +63,13 @@ _NOT_IN_IDENTIFIER = re.compile(r"[/&|?\s]+")
 
 
 def activity_identifier(logframe: Logframe) -> str:
-    """``XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081``: stable, readable, and free of ``/ & | ?``."""
-    return f"{EC_ORG_REF}-{_NOT_IN_IDENTIFIER.sub('-', logframe.programme.decision.strip())}"
+    """``XI-IATI-EC_DEVCO-DCI-ASIE-2010-022-081``: stable, readable, and free of ``/ & | ?``; for a
+    programme outside the EU budget ``XI-IATI-EC_DEVCO-KZ-GOV-1371``, after the resolution carrying it."""
+    programme = logframe.programme
+    if not programme.is_eu:
+        own = programme.resolution.number if programme.resolution else programme.code.upper()
+        return f"{EC_ORG_REF}-KZ-GOV-{_NOT_IN_IDENTIFIER.sub('-', own.strip())}"
+    return f"{EC_ORG_REF}-{_NOT_IN_IDENTIFIER.sub('-', programme.decision.strip())}"
 
 
 def _period_actuals(logframe: Logframe, measurements: pd.DataFrame, cells: bool) -> pd.DataFrame:
@@ -161,7 +175,7 @@ def _target_comment(ind: Indicator, target: Target, langs: Sequence[str]) -> lis
 
 
 def _indicator(result: etree._Element, ind: Indicator, base: tuple | None, periods: Sequence[ReportingPeriod],
-               totals: pd.DataFrame, cells: pd.DataFrame, langs: Sequence[str]) -> None:
+               totals: pd.DataFrame, cells: pd.DataFrame, langs: Sequence[str], eu: bool) -> None:
     attrib = {"measure": _measure(ind)}
     if ind.type is not IndicatorType.milestone:
         attrib["ascending"] = "true" if ind.direction.value == "increase" else "false"
@@ -176,8 +190,9 @@ def _indicator(result: etree._Element, ind: Indicator, base: tuple | None, perio
         if base.baseline_source == "declared" and ind.baseline.note:
             _element(baseline, "comment", _texts(ind.baseline.note, langs))
         elif base.baseline_source in ("first_measurement", "zero_start"):
-            _element(baseline, "comment", _messages(f"iati.baseline.{base.baseline_source}", langs,
-                                                    period=base.baseline_period))
+            key = f"iati.baseline.{base.baseline_source}" + ("_other" if base.baseline_source == "zero_start" and not eu
+                                                            else "")
+            _element(baseline, "comment", _messages(key, langs, period=base.baseline_period))
 
     dated = sorted(ind.targets, key=lambda target: target.date)
     targets = {period_containing(periods, target.date).index - 1: target for target in dated}  # latest per period
@@ -219,27 +234,19 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
             if not pd.isna(row.baseline)}
 
     root = etree.Element("iati-activities", version=IATI_VERSION)
-    activity = etree.SubElement(root, "iati-activity", {XML_LANG: langs[0], "default-currency": "EUR"})
+    activity = etree.SubElement(root, "iati-activity", {XML_LANG: langs[0],
+                                                        "default-currency": programme.currency.value})
     if "recorded_at" in mine and mine["recorded_at"].notna().any():
         activity.set("last-updated-datetime", pd.Timestamp(mine["recorded_at"].max()).isoformat(timespec="seconds"))
     etree.SubElement(activity, "iati-identifier").text = activity_identifier(logframe)
-    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs))
-    _element(activity, "title", _texts(programme.title, langs))
-    money = {"eu": f"{programme.eu_contribution_eur:,.0f}".replace(",", " "),
-             "total": f"{programme.total_cost_eur:,.0f}".replace(",", " ")}
-    _element(activity, "description", [(lang, t("iati.description", lang, title=programme.title.get(lang),
-                                                 decision=programme.decision, **money)) for lang in langs], type="1")
-    _element(activity, "description", _texts(logframe.goal.text, langs), type="2")
-    for role in (ROLE_FUNDING, ROLE_EXTENDING):
-        _org(activity, "participating-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs),
-             role=role)
-    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _texts(programme.beneficiary, langs),
-         role=ROLE_ACCOUNTABLE)
-    other = etree.SubElement(activity, "other-identifier", ref=programme.decision, type="A1")
-    _element(other, "owner-org", _messages("iati.org.ec", langs), ref=EC_ORG_REF)
+    if programme.is_eu:
+        _eu_header(activity, logframe, langs)
+    else:
+        _government_header(activity, logframe, langs)
     etree.SubElement(activity, "activity-status", code=_status(logframe, as_of))
     fa = programme.implementation.fa_signature
-    assumed = _messages("iati.fa_assumed", langs) if programme.implementation.fa_signature_assumed else []
+    assumed_key = "iati.fa_assumed" if programme.is_eu else "iati.start_assumed"
+    assumed = _messages(assumed_key, langs) if programme.implementation.fa_signature_assumed else []
     _element(activity, "activity-date", assumed, type="1", **{"iso-date": fa.isoformat()})
     if fa <= as_of:
         _element(activity, "activity-date", assumed, type="2", **{"iso-date": fa.isoformat()})
@@ -254,5 +261,46 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
         result = etree.SubElement(activity, "result", type=_result_type(level))
         _element(result, "title", _texts(level.text, langs))
         for ind in level.indicators:
-            _indicator(result, ind, base.get(ind.code), periods, totals, cells, langs)
+            _indicator(result, ind, base.get(ind.code), periods, totals, cells, langs, programme.is_eu)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _eu_header(activity: etree._Element, logframe: Logframe, langs: Sequence[str]) -> None:
+    """Reporting organisation to other-identifier of an EU programme: the Commission's own activity."""
+    programme = logframe.programme
+    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs))
+    _element(activity, "title", _texts(programme.title, langs))
+    money = {"eu": f"{programme.eu_contribution_eur:,.0f}".replace(",", " "),
+             "total": f"{programme.total_cost_eur:,.0f}".replace(",", " ")}
+    _element(activity, "description", [(lang, t("iati.description", lang, title=programme.title.get(lang),
+                                                 decision=programme.decision, **money)) for lang in langs], type="1")
+    _element(activity, "description", _texts(logframe.goal.text, langs), type="2")
+    for role in (ROLE_FUNDING, ROLE_EXTENDING):
+        _org(activity, "participating-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs),
+             role=role)
+    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _texts(programme.beneficiary, langs),
+         role=ROLE_ACCOUNTABLE)
+    other = etree.SubElement(activity, "other-identifier", ref=programme.decision, type="A1")
+    _element(other, "owner-org", _messages("iati.org.ec", langs), ref=EC_ORG_REF)
+
+
+def _government_header(activity: etree._Element, logframe: Logframe, langs: Sequence[str]) -> None:
+    """The same elements for the Government's activity, reproduced by the Commission as secondary
+    reporter: the Government funds and extends it, the beneficiary is accountable, no EU money."""
+    programme = logframe.programme
+    _org(activity, "reporting-org", EC_ORG_REF, ORG_TYPE_PUBLIC_SECTOR, _messages("iati.org.ec", langs),
+         **{"secondary-reporter": "true"})
+    _element(activity, "title", _texts(programme.title, langs))
+    total = logframe.budget.total.total * (1000 if logframe.budget.unit.value.endswith("thousand") else 1)
+    _element(activity, "description", [(lang, t(
+        "iati.description.other", lang, title=programme.title.get(lang), currency=programme.currency.value,
+        notice=programme_notice(programme.kind.value, programme.financing.get(lang), programme.related_to, lang),
+        total=f"{total:,.0f}".replace(",", " "))) for lang in langs], type="1")
+    _element(activity, "description", _texts(logframe.goal.text, langs), type="2")
+    for role in (ROLE_FUNDING, ROLE_EXTENDING):
+        _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _messages("iati.org.government", langs),
+             role=role)
+    _org(activity, "participating-org", None, ORG_TYPE_GOVERNMENT, _texts(programme.beneficiary, langs),
+         role=ROLE_ACCOUNTABLE)
+    other = etree.SubElement(activity, "other-identifier", ref=programme.decision, type="A9")
+    _element(other, "owner-org", _messages("iati.org.government", langs))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .formatting import level_label, number
+from .formatting import level_label, money_unit, number, programme_notice
 from .i18n import t
-from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, add_months
+from .models import Cumulative, Indicator, IndicatorType, Level, Logframe, ProgrammeKind, Target, add_months
 from .provenance import describe, document_label, statement_key, statement_sources
 from .templating import environment
 
@@ -62,9 +62,17 @@ class MatrixRow:
     origin: Origin | None = None
 
 
+def planned_value(target: Target, lang: str) -> str:
+    """A quantity's planned value as the source states it: ``42``, a minimum ``≥ 42``, a range ``50–70``."""
+    if target.up_to is not None:
+        return f"{number(target.value, lang)}–{number(target.up_to, lang)}"
+    return ("≥ " if target.at_least else "") + number(target.value, lang)
+
+
 def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
     unit = f" {ind.unit.get(lang)}" if ind.unit else ""
-    tags = [t(f"type.{ind.type.value}", lang)]
+    tags = [t(f"result_kind.{ind.result_kind.value}", lang)] if ind.result_kind else []
+    tags.append(t(f"type.{ind.type.value}", lang))
     if ind.cumulative is not Cumulative.none:
         tags.append(t(f"cumulative.{ind.cumulative.value}", lang))
     if ind.disaggregation:
@@ -82,7 +90,7 @@ def indicator_line(ind: Indicator, lang: str) -> MatrixIndicator:
             position = int(target.value)
             line = t("indicator.target", lang, value=ind.scale[position - 1].get(lang), date=target.date.isoformat())
         else:
-            line = t("indicator.target", lang, value=number(target.value, lang) + unit, date=target.date.isoformat())
+            line = t("indicator.target", lang, value=planned_value(target, lang) + unit, date=target.date.isoformat())
         if target.note:
             line += f" ({target.note.get(lang)})"
         targets.append(line)
@@ -148,8 +156,29 @@ def render_matrix_html(lf: Logframe, lang: str, origins: Mapping[str, Origin] | 
     return re.sub(r">\s+<", "><", html).replace("\n", " ")
 
 
+def notice(lf: Logframe, lang: str) -> str | None:
+    """Who finances a programme that is not an EU programme, and what it is linked to (None for an EU one)."""
+    p = lf.programme
+    return programme_notice(p.kind.value, p.financing.get(lang) if p.financing else None, p.related_to, lang)
+
+
+def financier(lf: Logframe, lang: str) -> str:
+    """Who finances a programme outside the EU budget, as a heading ("Government of …", "Republican budget funds")."""
+    text = lf.programme.financing.get(lang)
+    return text[:1].upper() + text[1:]
+
+
+def money(lf: Logframe, amount: float, lang: str) -> str:
+    """An amount of the programme's budget with its unit and currency: "376,726 EUR", "4 353 886 мың теңге"."""
+    return f"{number(amount, lang)} {money_unit(lf.budget.unit, lang)}"
+
+
 def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:
-    """Identity and key dates; the EU budget line and management mode where the decision states them."""
+    """Identity and key dates; the EU budget line and management mode where the decision states them.
+    A programme of another kind shows what applies to it: who finances it, its resolution, its start
+    and end, its preparatory period and report deadline, or its budget year."""
+    if not lf.programme.is_eu:
+        return _other_facts(lf, lang)
     p, impl = lf.programme, lf.programme.implementation
     signed = impl.fa_signature.isoformat()
     if impl.fa_signature_assumed:
@@ -172,6 +201,41 @@ def programme_facts(lf: Logframe, lang: str) -> dict[str, str]:
     }
 
 
+def _other_facts(lf: Logframe, lang: str) -> dict[str, str]:
+    p, impl = lf.programme, lf.programme.implementation
+    facts = {t("logframe.kind", lang): t(f"programme.kind.{p.kind.value}", lang),
+             t("logframe.resolution", lang): p.decision,
+             t("logframe.financing", lang): financier(lf, lang)}
+    if p.related_to:
+        facts[t("logframe.related_to", lang)] = p.related_to.upper()
+    facts[t("logframe.total_cost", lang)] = money(lf, lf.budget.total.total, lang)
+    if p.kind is ProgrammeKind.state_budget_programme:
+        facts[t("logframe.administrator", lang)] = p.beneficiary.get(lang)
+        years = sorted({period.label for period in lf.reporting_periods()})
+        facts[t("logframe.budget_year", lang)] = ", ".join(years)
+        return facts
+    assumed = f" ({t('logframe.start_assumed', lang)})" if impl.fa_signature_assumed else ""
+    facts[t("logframe.start", lang)] = impl.fa_signature.isoformat() + assumed
+    if impl.inception_months:
+        end = add_months(impl.fa_signature, impl.inception_months).isoformat()
+        facts[t("logframe.preparation_end", lang)] = end + (
+            f" ({t('logframe.preparation_assumed', lang)})" if impl.inception_assumed else "")
+    facts[t("logframe.project_end", lang)] = add_months(impl.fa_signature, impl.operational_months).isoformat()
+    if impl.closure_months:
+        facts[t("logframe.final_report_due", lang)] = lf.end_date.isoformat()
+    return facts
+
+
+def amendment_lines(lf: Logframe, lang: str) -> list[str]:
+    """Each amending resolution, what it amended, in words (its note stays in the source's words)."""
+    lines = []
+    for a in lf.programme.amendments:
+        values = {"number": a.number, "date": a.date.isoformat(), "result": a.result}
+        key = "logframe.amendment.items" if a.items else "logframe.amendment.whole"
+        lines.append(t(key, lang, items=", ".join(map(str, a.items)), **values))
+    return lines
+
+
 def structure_counts(lf: Logframe) -> dict[str, int]:
     return {
         "results": len(lf.results),
@@ -181,13 +245,21 @@ def structure_counts(lf: Logframe) -> dict[str, int]:
     }
 
 
+def budget_columns(lf: Logframe, lang: str) -> list[str]:
+    """The money columns' headers with the budget's unit: "EU contribution (EUR thousand)"; outside the
+    EU budget the second column is the financier's ("Government of … (EUR)") and the EU's reads 0."""
+    unit = money_unit(lf.budget.unit, lang)
+    second = financier(lf, lang) if not lf.programme.is_eu else t("logframe.budget.cofinancing", lang)
+    return [f"{name} ({unit})" for name in (t("logframe.budget.eu", lang), second, t("logframe.budget.total", lang))]
+
+
 def budget_table(lf: Logframe, lang: str) -> pd.DataFrame:
     """The indicative budget as stated, numbered, with its total row; discrepancies of the source
-    document are flagged (⚠), not fixed."""
-    cols = [t("report.row_number", lang)] + [t(f"logframe.budget.{k}", lang) for k in ("line", "eu", "cofinancing",
-                                                                                       "total")]
+    document are flagged (⚠), not fixed. Every money column says its currency."""
+    cols = [t("report.row_number", lang), t("logframe.budget.line", lang)] + budget_columns(lf, lang)
     rows = [[str(n), line.label.get(lang) + (" ⚠" if line.discrepancy else ""), line.eu, line.cofinancing, line.total]
             for n, line in enumerate(lf.budget.lines, start=1)]
     total = lf.budget.total
-    rows.append(["", t("logframe.budget.grand_total", lang), total.eu, total.cofinancing, total.total])
+    grand = t("logframe.budget.grand_total", lang) + (" ⚠" if lf.budget.discrepancy else "")
+    rows.append(["", grand, total.eu, total.cofinancing, total.total])
     return pd.DataFrame(rows, columns=cols)

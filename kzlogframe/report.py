@@ -187,6 +187,9 @@ class Report:
     data_quality: list[DataQualityNote]
     annex: list[IndicatorRow]
     charts: dict[str, ChartData] = field(default_factory=dict)
+    kind: str = "eu_programme"  # models.ProgrammeKind: a programme outside the EU budget says so in the report
+    financing: str | None = None  # who finances it, the logframe's own words (outside the EU budget)
+    related_to: str | None = None  # the programme code it is linked to
 
     @property
     def levels(self) -> list[LevelSection]:
@@ -356,9 +359,11 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
         activities=_activities(lf, actuals or {}, period, previous, lang),
         calendar=_calendar(lf, period, next_six_months, lang), calendar_until=next_six_months,
         assumptions=assumptions,
-        budget_unit=lf.budget.unit, budget=budget,
+        budget_unit=lf.budget.unit.value, budget=budget,
         budget_total=BudgetRow(None, "", total.eu, total.cofinancing, total.total),
         data_quality=_data_quality(now, until, period),
         annex=_indicator_rows(lf, now, before, lang, [i.code for _, i in lf.indicators()]),
         charts={c: ChartData(lf.indicator(c), points, _number(now.set_index("indicator").loc[c, "expected"]))
-                for c, points in series_many(until, charted, lf).items()})
+                for c, points in series_many(until, charted, lf).items()},
+        kind=lf.programme.kind.value, financing=lf.programme.financing.get(lang) if lf.programme.financing else None,
+        related_to=lf.programme.related_to)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from .formatting import (
-    DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, status_label)
+    DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, programme_notice,
+    status_label)
 from .calendar_text import event_name, timing
 from .i18n import t
 from .report import ActivityRow, CalendarEntry, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
@@ -118,17 +119,28 @@ def budget_cells(report: Report, lang: str) -> list[list[str]]:
 
 
 def budget_header(report: Report, lang: str) -> list[str]:
+    """Every money column with its unit and currency; outside the EU budget the second column is the
+    financier's (its EU column reads 0)."""
     unit = money_unit(report.budget_unit, lang)
-    return [t("report.row_number", lang), t("logframe.budget.line", lang)] + [
-        f"{t(f'logframe.budget.{k}', lang)} ({unit})" for k in ("eu", "cofinancing", "total")]
+    second = t("logframe.budget.cofinancing", lang) if report.financing is None else \
+        report.financing[:1].upper() + report.financing[1:]
+    names = [t("logframe.budget.eu", lang), second, t("logframe.budget.total", lang)]
+    return [t("report.row_number", lang), t("logframe.budget.line", lang)] + [f"{name} ({unit})" for name in names]
 
 
 def period_line(report: Report) -> str:
     return str(report.period)
 
 
+def notice(report: Report, lang: str) -> str | None:
+    """Who finances a programme outside the EU budget and that it is not part of it (None for an EU one)."""
+    return programme_notice(report.kind, report.financing, report.related_to, lang)
+
+
 def summary(report: Report, lang: str) -> str:
-    """The headline sentence: status, then how much of the programme could be assessed."""
+    """The headline sentence: status, then how much of the programme could be assessed; a programme
+    outside the EU budget then says so, so every format of the report carries it."""
     o = report.overall
-    return t("report.assessment", lang, status=status(o.status, lang), score=percent(o.score, lang),
+    text = t("report.assessment", lang, status=status(o.status, lang), score=percent(o.score, lang),
              coverage=percent(o.coverage, lang), assessed=assessed_summary(o.counts.as_dict(), lang))
+    return f"{text} {notice(report, lang)}" if notice(report, lang) else text

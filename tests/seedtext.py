@@ -12,6 +12,8 @@ from pathlib import Path
 SEEDS = Path(__file__).resolve().parent.parent / "logframes" / "sources"
 PSR_SEED = "000_8de61aa180311800.txt"
 KAZLOD_SEED = "001_cc9c61a79daff508.txt"
+OECD_SEED = "002_bb7f92ded8956fe8.txt"  # the OECD Integrity Systems Review agreement (psr_oecd)
+PASSPORTS_SEED = "004_cc13d07516f80566.txt"  # the 2007 budget-programme passports (rbp2007)
 # Section "results, sub-results, activities and sequencing" of each seed (the financing decision's section 7).
 SECTIONS = {PSR_SEED: (666, 852), KAZLOD_SEED: (607, 780)}
 
@@ -53,3 +55,24 @@ def seed_results(name: str) -> dict[str, SeedResult]:
             current.sequencing_paragraphs += 1
             in_activities = False
     return results
+
+
+# The old passports mix Latin and Cyrillic look-alikes ("мемлекеттiк" with a Latin i, "Қаpжылық" with a
+# Latin p): folded together only to find a passport's labels, never to compare a transcribed text.
+_LOOKALIKES = str.maketrans({"i": "і", "I": "І", "p": "р", "a": "а", "o": "о", "e": "е", "c": "с"})
+# Each passport's item labels, which the PDF conversion moved after the first words of their item's text
+# (": мемлекеттiк қызметтің деңгейiн және 4. Бюджеттiк бағдарламаның мақсаты").
+PASSPORT_LABEL = re.compile(r"[1-7]\.(Құны|Бюджеттікбағдарлама(ның|ны)(нормативтікқұқықтықнегізі|қаржыландырукөздері|"
+                            r"мақсаты|міндеттері|іскеасыружөніндегііс-шараларжоспары|орындауданкүтілетіннәтижелер))")
+
+
+def fold(text: str) -> str:
+    return text.translate(_LOOKALIKES)
+
+
+def passports_squashed() -> str:
+    """Seed 004 without whitespace and without the displaced item labels, in its own characters."""
+    kept = squash("\n".join(seed_lines(PASSPORTS_SEED)))
+    for match in reversed(list(PASSPORT_LABEL.finditer(fold(kept)))):
+        kept = kept[:match.start()] + kept[match.end():]
+    return kept

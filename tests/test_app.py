@@ -141,3 +141,50 @@ def test_an_activity_financed_outside_the_eu_contribution_says_so():
     at = run_app()
     html = matrix_html(at)
     assert "Financing: Government of the Republic of Kazakhstan (not the EU contribution)" in html
+
+
+def test_the_oecd_review_says_it_is_government_financed_and_shows_its_budget_warning(demo_store, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
+    at = run_app()
+    at.sidebar.selectbox(key="programme").set_value("psr_oecd").run()
+    assert not at.exception
+    assert at.info[0].value == ("Financing: Government of the Republic of Kazakhstan. Not part of the EU budget. "
+                                "Linked to PSR.")
+    facts = at.table[0].value
+    assert facts["Kind"][0] == "Project financed by the Government" and facts["Total cost"][0] == "376,726 EUR"
+    assert facts["Start"][0] == "2014-12-24 (assumed: the source does not date it)"
+    assert facts["Final report and financial statement due by"][0] == "2016-12-24"
+    budget = at.dataframe[0].value
+    assert list(budget.columns[2:]) == ["EU contribution (EUR)", "Government of the Republic of Kazakhstan (EUR)",
+                                        "Total (EUR)"]
+    assert budget.iloc[-1, 1] == "Total ⚠" and budget.iloc[-1, 4] == 376726 and (budget.iloc[:, 2] == 0).all()
+    [warning] = [w.value for w in at.warning if w.value.startswith("Total: ")]
+    assert "EUR 376,731, EUR 5 more than the total" in warning
+    assert "Working group (interagency) (the source names no steering committee)" in [s.value for s in at.subheader]
+    assert any("are our assumption" in m.value for m in at.markdown)
+    html = matrix_html(at)
+    assert "Activity R1.A1" in html and "Target: done by 2016-12-24" in html
+
+
+def test_the_budget_passports_show_their_targets_currency_and_amendments(demo_store, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
+    at = run_app()
+    at.sidebar.selectbox(key="programme").set_value("rbp2007").run()
+    at.sidebar.selectbox(key="lang").set_value("kk").run()
+    assert not at.exception
+    assert at.info[0].value.startswith("Қазақстанның мемлекеттік бюджеттік бағдарламасы; қаржыландыру көзі: "
+                                       "республикалық бюджеттің қаражаты.")
+    html = matrix_html(at)
+    assert "Нысаналы мән: 2007-12-31 дейін ≥ 42 адам" in html
+    assert "50–70 %" in html and "тікелей нәтиже" in html and "түпкі нәтиже" in html
+    budget = at.dataframe[0].value
+    assert list(budget.columns[2:]) == ["ЕО қаржысы (мың теңге)", "Республикалық бюджеттің қаражаты (мың теңге)",
+                                        "Барлығы (мың теңге)"]
+    assert budget.iloc[-1, 4] == 4353886
+    assert any(c.value.startswith("Сандар туралы ескертпе: Қаулы жалпы соманы көрсетпейді") for c in at.caption)
+    amendments = " ".join(m.value for m in at.markdown if "қаулы:" in m.value)
+    assert "2007-04-18 № 308 қаулы: 004 бюджеттік бағдарламасы, паспорт толығымен." in amendments
+    assert "Ескерту. 426-қосымшаға өзгерту енгізілді" in amendments
+    at.sidebar.selectbox(key="lang").set_value("en").run()
+    assert "Target: ≥ 42 persons by 2007-12-31" in matrix_html(at)
+    assert at.table[0].value["Budget year"][0] == "2007"

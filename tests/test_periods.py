@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kzlogframe.periods import (
-    PERIOD_FORMS, REPORTING_COLUMNS, StraddlesPeriods, calendar_halves, period_end_sql, period_form_sql,
-    period_label_sql, period_start_sql, reporting_join_sql, reporting_period_of, reporting_rows, semesters)
+    PERIOD_FORMS, REPORTING_COLUMNS, StraddlesPeriods, calendar_halves, calendar_years, period_end_sql,
+    period_form_sql, period_label_sql, period_start_sql, reporting_join_sql, reporting_period_of, reporting_rows,
+    semesters)
 
 D = dt.date
 
@@ -117,6 +118,32 @@ def test_semesters_count_six_months_from_their_anchor():
     assert all(b.start == a.end + dt.timedelta(days=1) for a, b in zip(sems, sems[1:]))
 
 
+def test_calendar_years_cover_the_years_of_their_first_and_last_day():
+    """A state budget programme's calendar: each year from 1 January to 31 December, labelled by its year."""
+    years = calendar_years(D(2007, 1, 1), D(2009, 6, 30))
+    assert [str(y) for y in years] == ["2007 (2007-01-01 – 2007-12-31)", "2008 (2008-01-01 – 2008-12-31)",
+                                       "2009 (2009-01-01 – 2009-12-31)"]
+    assert [p.index for p in years] == [1, 2, 3]
+    assert [p.label for p in calendar_years(D(2007, 12, 31), D(2007, 12, 31))] == ["2007"]
+
+
+@pytest.mark.parametrize("start, end, label", [
+    (D(2007, 1, 1), D(2007, 12, 31), "2007"),      # the budget year itself
+    (D(2007, 7, 1), D(2007, 12, 31), "2007"),      # a half
+    (D(2007, 1, 1), D(2007, 3, 31), "2007"),       # a quarter
+    (D(2008, 12, 31), D(2008, 12, 31), "2008"),    # a day
+])
+def test_under_calendar_years_every_period_of_a_year_belongs_to_it(start, end, label):
+    years = calendar_years(D(2007, 1, 1), D(2008, 12, 31))
+    assert reporting_period_of(years, start, end).label == label
+
+
+def test_under_calendar_years_a_period_over_new_year_is_refused():
+    years = calendar_years(D(2007, 1, 1), D(2008, 12, 31))
+    with pytest.raises(StraddlesPeriods, match=r"2007 \(2007-01-01 – 2007-12-31\) … 2008 "):
+        reporting_period_of(years, D(2007, 10, 1), D(2008, 3, 31))
+
+
 @pytest.mark.parametrize("start, end, label", [
     (D(2014, 7, 1), D(2014, 9, 30), "2014-H2"),     # a quarter
     (D(2014, 12, 1), D(2014, 12, 31), "2014-H2"),   # a month
@@ -140,7 +167,9 @@ def test_a_period_over_two_reporting_periods_is_refused_naming_them():
 
 
 @pytest.mark.parametrize("periods", [calendar_halves(D(2011, 6, 23), D(2018, 6, 22)),
-                                     semesters(D(2011, 6, 23), D(2018, 6, 22))], ids=["halves", "semesters"])
+                                     semesters(D(2011, 6, 23), D(2018, 6, 22)),
+                                     calendar_years(D(2007, 1, 1), D(2009, 12, 31))],
+                         ids=["halves", "semesters", "years"])
 def test_the_sql_rule_agrees_with_the_python_rule_on_every_day(con, periods):
     """Each day of the calendar (and 40 days either side), alone and as the last day of a 100-day
     period: the same reporting period, and the same straddles, from SQL as from Python."""

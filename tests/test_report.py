@@ -578,3 +578,49 @@ def test_demo_programme_in_docx_and_xlsx(psr):
     assert len([r for r in activities if r[1]]) == sum(len(g) for g in (a.new_slippage, a.started, a.finished,
                                                                         a.upcoming))
     assert [e.get("id") for e in lxml.html.fromstring(render_html(psr)).xpath("//*[@id]")] == SECTION_IDS
+
+
+# ---------------------------------------------------------------- programmes outside the EU budget (demo data)
+
+
+@pytest.fixture(scope="module")
+def passports_ru(demo_store):
+    lf = load_catalog()["rbp2007"]
+    return make_report(SimpleNamespace(lf=lf, db=demo_store), "2007", "ru", programme="rbp2007")
+
+
+@pytest.fixture(scope="module")
+def oecd_en(demo_store):
+    lf = load_catalog()["psr_oecd"]
+    return make_report(SimpleNamespace(lf=lf, db=demo_store), "2016-H2", "en", programme="psr_oecd")
+
+
+def test_a_state_budget_programme_reports_its_year_in_tenge_and_says_it_is_not_eu(passports_ru):
+    r = passports_ru
+    assert (r.period.label, r.period.start.isoformat(), r.period.end.isoformat()) == ("2007", "2007-01-01",
+                                                                                      "2007-12-31")
+    header = T.budget_header(r, "ru")
+    assert header[2:] == ["Вклад ЕС (тыс. тенге)", "Средства республиканского бюджета (тыс. тенге)",
+                          "Всего (тыс. тенге)"]
+    assert T.budget_cells(r, "ru")[-1][2:] == ["0", "4\xa0353\xa0886", "4\xa0353\xa0886"]
+    notice = "Государственная бюджетная программа Казахстана; источник финансирования: средства республиканского " \
+             "бюджета. Не проект ЕС и не входит в бюджет ЕС."
+    assert T.summary(r, "ru").endswith(notice)
+    html = render_html(r)
+    assert notice in lxml.html.fromstring(html).xpath("string(//*[@id='summary']/following-sibling::p[1])")
+    assert notice in "\n".join(p.text for p in docx_of(r).paragraphs)
+    book = xlsx_of(r)
+    assert any(notice in cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row
+               if isinstance(cell, str))
+    budget = list(book.worksheets[5].iter_rows(values_only=True))
+    assert budget[0][2:] == tuple(header[2:]) and budget[-1][2:] == (0, 4353886, 4353886)
+
+
+def test_the_oecd_review_reports_in_euros_financed_by_the_government(oecd_en, s4):
+    r = oecd_en
+    assert T.budget_header(r, "en")[2:] == ["EU contribution (EUR)", "Government of the Republic of Kazakhstan (EUR)",
+                                            "Total (EUR)"]
+    assert T.budget_cells(r, "en")[-1][2:] == ["0", "376,726", "376,726"]
+    assert T.summary(r, "en").endswith("Financing: Government of the Republic of Kazakhstan. Not part of the EU "
+                                       "budget. Linked to PSR.")
+    assert "EU budget" not in T.summary(s4, "en") and T.notice(s4, "en") is None  # an EU programme says nothing more

@@ -134,3 +134,48 @@ def test_the_page_opens_on_a_year_with_plan_values() -> None:
     assert default_year(lf, dt.date(2014, 12, 31)) == 2013
     assert default_year(lf, dt.date(2017, 1, 1)) == 2016
     assert default_year(lf, dt.date(2012, 1, 1)) == 2013
+
+
+def test_minimums_ranges_and_unit_costs_score_against_their_plan() -> None:
+    """The passports' targets (seed 004): a range's plan is its lower bound, a minimum's the minimum.
+    No baselines, so fact / plan, or plan / fact for a unit cost (lower is better):
+      P1.I1 range 50-70 %, fact 45: 45 / 50 = 0.9;  P1.I2 range 65-75 %, fact 72 (inside): 72 / 65 → 1
+      R1.I1 at least 42 people, halves 20 + 24 = 44: 44 / 42 = 1.047619 → 1
+      R1.I2 unit cost 19.5, fact 26: 19.5 / 26 = 0.75;  R1.I3 unit cost 19.5, fact 13: 1.5 → 1
+      K = (0.9 + 1) / 2 = 0.95;  y = Y = (1 + 0.75 + 1) / 3 = 0.916667;  X = D = 0.870833"""
+    plan = lambda v, **kw: [{"date": PLAN_DATE, "value": v, **kw}]  # noqa: E731
+    cost = {"direction": "decrease", "cumulative": "non_summing", "targets": plan(19.5)}
+    cat = catalog(purpose=[ind("DEMO.P1.I1", unit={"kk": "%", "en": "%"}, targets=plan(50, up_to=70)),
+                           ind("DEMO.P1.I2", unit={"kk": "%", "en": "%"}, targets=plan(65, up_to=75))],
+                  result=[ind("DEMO.R1.I1", cumulative="summing", targets=plan(42, at_least=True)),
+                          ind("DEMO.R1.I2", **cost), ind("DEMO.R1.I3", **cost)])
+    data = measurements(("DEMO.P1.I1", "2013-H2", 45), ("DEMO.P1.I2", "2013-H2", 72), ("DEMO.R1.I1", "2013-H1", 20),
+                        ("DEMO.R1.I1", "2013-H2", 24), ("DEMO.R1.I2", "2013-H2", 26), ("DEMO.R1.I3", "2013-H2", 13))
+    result = S.state_scores(data, cat, *YEAR)
+    rows = result.indicators.set_index("indicator")
+    assert rows["plan"].dropna().to_dict() == {"DEMO.P1.I1": 50, "DEMO.P1.I2": 65, "DEMO.R1.I1": 42,
+                                               "DEMO.R1.I2": 19.5, "DEMO.R1.I3": 19.5}
+    assert rows["raw"].dropna().to_dict() == pytest.approx(
+        {"DEMO.P1.I1": 0.9, "DEMO.P1.I2": 72 / 65, "DEMO.R1.I1": 44 / 42, "DEMO.R1.I2": 0.75, "DEMO.R1.I3": 1.5})
+    goal = result.goals.iloc[0]
+    assert (goal["K"], goal["Y"]) == pytest.approx((0.95, 0.916667), abs=1e-6)
+    assert result.programmes.loc[0, "D"] == pytest.approx(0.870833, abs=1e-6)
+
+
+def test_the_budget_passports_are_scored_per_passport(demo_store) -> None:
+    """rbp2007 on the demo data: each passport's purpose is a goal scored by its final results (K) and
+    its programme's other results (Y); D is the mean of the goals that could be scored."""
+    from kzlogframe.catalog import load_catalog
+    from kzlogframe.measurements import current_measurements
+
+    lf = load_catalog()["rbp2007"]
+    result = S.state_scores(current_measurements("rbp2007", demo_store), {"rbp2007": lf},
+                            dt.date(2007, 1, 1), dt.date(2007, 12, 31))
+    rows = result.indicators.set_index("indicator")
+    finals = {i.code for p in lf.purposes for i in p.indicators}
+    assert set(rows.index[rows["role"] == "target"]) == finals
+    assert set(rows.loc[rows["role"] == "direct", "task"]) == {r.code for r in lf.results}
+    assert (rows["goal"] == "P" + rows.index.str.split(".").str[1]).all()
+    assert list(result.goals["goal"]) == [p.code for p in lf.purposes]
+    assert result.programmes.loc[0, "D"] == pytest.approx(result.goals["X"].mean())  # NaN goals left out
+    assert 0 < result.programmes.loc[0, "D"] < 1

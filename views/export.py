@@ -10,6 +10,7 @@ from kzlogframe.charts import indicator_chart
 from kzlogframe.exports import XLSX_MIME, by_level, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
+from kzlogframe.matrix import notice
 from kzlogframe.progress import CELL_DIMS, series_many
 from kzlogframe.ui import export_frame, measurements, progress_frames, require
 
@@ -72,6 +73,8 @@ else:
 
 st.subheader(t("export.iati", lang))
 st.caption(t("export.iati_intro", lang))
+if notice(logframe, lang):
+    st.info(t("export.iati_secondary", lang, notice=notice(logframe, lang)), icon=":material/account_balance:")
 st.download_button(t("export.iati_download", lang), data=lambda: iati_xml(logframe, measured),
                    file_name=f"{code}-iati-activity.xml", mime="application/xml", on_click="ignore",
                    key="export_iati")

@@ -1,11 +1,13 @@
 """The full logframe matrix of the chosen programme, with its key facts, budget and committee; on
-request, where each statement comes from in the source document."""
+request, where each statement comes from in the source document. A programme outside the EU budget
+says so first; every money column says its currency."""
 
 import streamlit as st
 
 from kzlogframe.formatting import money_unit
 from kzlogframe.i18n import t
-from kzlogframe.matrix import budget_table, origin_notes, programme_facts, render_matrix_html, structure_counts
+from kzlogframe.matrix import (
+    amendment_lines, budget_table, notice, origin_notes, programme_facts, render_matrix_html, structure_counts)
 from kzlogframe.provenance import document_label, source_path, statement_key
 from kzlogframe.ui import require
 
@@ -14,10 +16,17 @@ logframe, lang = context.logframe, context.lang
 programme = logframe.programme
 
 st.title(programme.title.get(lang))
+if notice(logframe, lang):
+    st.info(notice(logframe, lang), icon=":material/account_balance:")
 st.caption(t("logframe.counts", lang, **structure_counts(logframe)))
 
 with st.expander(t("logframe.facts", lang)):
     st.table({k: [v] for k, v in programme_facts(logframe, lang).items()})
+if programme.amendments:
+    with st.expander(t("logframe.amendments", lang)):
+        st.caption(t("logframe.amendment.unknown", lang))
+        for line, amendment in zip(amendment_lines(logframe, lang), programme.amendments):
+            st.markdown(f"- {line}  \n  *{amendment.text.get(lang)}*")
 
 st.subheader(t("logframe.header", lang))
 source = source_path(logframe)
@@ -45,11 +54,19 @@ for number, line in enumerate(logframe.budget.lines, start=1):
     if line.discrepancy:
         st.warning(f"{number}. {line.label.get(lang)}: {t('logframe.budget.discrepancy', lang)}. "
                    f"{line.discrepancy.get(lang)}")
+if logframe.budget.discrepancy:
+    st.warning(f"{t('logframe.budget.grand_total', lang)}: {t('logframe.budget.discrepancy', lang)}. "
+               f"{logframe.budget.discrepancy.get(lang)}")
+if logframe.budget.note:
+    st.caption(f"{t('logframe.budget.note', lang)}: {logframe.budget.note.get(lang)}")
 
 committee = logframe.steering_committee
-st.subheader(t("logframe.steering", lang))
-st.write(t("logframe.steering.rhythm", lang, meetings=committee.meetings_per_year,
-           months=committee.report_every_months))
+st.subheader(t("logframe.steering.named", lang, name=committee.name.get(lang)) if committee.name
+             else t("logframe.steering", lang))
+rhythm = "logframe.steering.assumed" if committee.assumed else "logframe.steering.rhythm"
+st.write(t(rhythm, lang, meetings=committee.meetings_per_year, months=committee.report_every_months))
+if committee.note:
+    st.caption(committee.note.get(lang))
 st.markdown(f"**{t('logframe.steering.members', lang)}**")
 st.markdown("\n".join(f"- {m.get(lang)}" for m in committee.members))
 if committee.invited:

@@ -1,6 +1,7 @@
 """Logframe status: the levels of the chosen programme coloured by status; select a level to see
 its indicators, select an indicator to open it. Or, as the second scoring rule, seed 003's state
-methodology for a calendar year."""
+methodology for a calendar year. Each programme opens on its own rule (``Programme.scoring``): a state
+budget programme, whose plans and facts are annual, on the state methodology."""
 
 import datetime as dt
 
@@ -10,6 +11,8 @@ from kzlogframe.dashboard import headline, indicator_rows, legend_lines, level_t
 from kzlogframe.formatting import number
 from kzlogframe.i18n import t
 from kzlogframe.logframe_quality import quality_warnings
+from kzlogframe.matrix import notice
+from kzlogframe.models import ProgrammeKind, Scoring
 from kzlogframe.state_method import RULES, default_year, state_scores
 from kzlogframe.style import STATUS_COLOURS
 from kzlogframe.ui import measurements, progress_frames, require
@@ -27,14 +30,24 @@ def tint(label: str) -> str:
 
 
 st.title(t("page.status", lang))
+if notice(logframe, lang):
+    st.info(notice(logframe, lang), icon=":material/account_balance:")
+code = logframe.programme.code
+if st.session_state.get("scoring_rule_programme") != code:  # a programme opens on its own rule
+    st.session_state["scoring_rule"] = logframe.programme.scoring.value
+    st.session_state["scoring_rule_programme"] = code
 rule = st.radio(t("scoring.rule", lang), ["design", "state"], horizontal=True, key="scoring_rule",
                 format_func=lambda r: t(f"scoring.{r}", lang))
 if rule == "state":
+    if logframe.programme.scoring is Scoring.state:
+        st.caption(t("state.default", lang))
     year = st.number_input(t("state.year", lang), min_value=logframe.programme.implementation.fa_signature.year,
-                           max_value=logframe.end_date.year, value=default_year(logframe, as_of), step=1,
-                           key=f"state_year_{logframe.programme.code}", help=t("state.year_help", lang))
+                           max_value=logframe.reporting_periods()[-1].end.year, value=default_year(logframe, as_of),
+                           step=1, key=f"state_year_{code}", help=t("state.year_help", lang))
     st.caption(t("state.intro", lang, year=year))
-    scores = state_scores(measurements(logframe.programme.code), {logframe.programme.code: logframe},
+    if logframe.programme.kind is ProgrammeKind.state_budget_programme:
+        st.caption(t("state.mapping_budget", lang))
+    scores = state_scores(measurements(code), {code: logframe},
                           dt.date(year, 1, 1), dt.date(year, 12, 31))
     tables = state_tables(logframe, scores, lang)
     d = scores.programmes["D"]
