@@ -246,20 +246,22 @@ def structure_counts(lf: Logframe) -> dict[str, int]:
 
 
 def budget_columns(lf: Logframe, lang: str) -> list[str]:
-    """The money columns' headers with the budget's unit: "EU contribution (EUR thousand)"; outside the
-    EU budget the second column is the financier's ("Government of … (EUR)") and the EU's reads 0."""
+    """The money columns' headers with the budget's unit: "EU contribution (EUR thousand)", co-financing,
+    total; outside the EU budget the financier's ("Government of … (EUR)") and the total."""
     unit = money_unit(lf.budget.unit, lang)
-    second = financier(lf, lang) if not lf.programme.is_eu else t("logframe.budget.cofinancing", lang)
-    return [f"{name} ({unit})" for name in (t("logframe.budget.eu", lang), second, t("logframe.budget.total", lang))]
+    names = [t("logframe.budget.eu", lang), t("logframe.budget.cofinancing", lang)] if lf.programme.is_eu \
+        else [financier(lf, lang)]
+    return [f"{name} ({unit})" for name in names + [t("logframe.budget.total", lang)]]
 
 
 def budget_table(lf: Logframe, lang: str) -> pd.DataFrame:
     """The indicative budget as stated, numbered, with its total row; discrepancies of the source
-    document are flagged (⚠), not fixed. Every money column says its currency."""
+    document are flagged (⚠), not fixed. Every money column says its currency; a budget outside the
+    EU's has no EU column (its notice says so) and its financier's money is the co-financing column."""
     cols = [t("report.row_number", lang), t("logframe.budget.line", lang)] + budget_columns(lf, lang)
-    rows = [[str(n), line.label.get(lang) + (" ⚠" if line.discrepancy else ""), line.eu, line.cofinancing, line.total]
+    money = ("eu", "cofinancing", "total") if lf.programme.is_eu else ("cofinancing", "total")
+    rows = [[str(n), line.label.get(lang) + (" ⚠" if line.discrepancy else "")] + [getattr(line, k) for k in money]
             for n, line in enumerate(lf.budget.lines, start=1)]
-    total = lf.budget.total
     grand = t("logframe.budget.grand_total", lang) + (" ⚠" if lf.budget.discrepancy else "")
-    rows.append(["", grand, total.eu, total.cofinancing, total.total])
+    rows.append(["", grand] + [getattr(lf.budget.total, k) for k in money])
     return pd.DataFrame(rows, columns=cols)

@@ -323,3 +323,50 @@ def test_the_committee_the_sources_do_not_name_is_said_so(catalog, code):
     committee = catalog[code].steering_committee
     assert committee.name is not None and set(committee.assumed) == {"meetings_per_year", "report_every_months"}
     assert "no steering committee" in committee.note.en or "neither a steering committee" in committee.note.en
+
+
+# ---------------------------------------------------------------- demo data and the numbers every output shares
+
+
+def test_the_demo_measures_each_programme_inside_its_window_and_says_it_is_synthetic(catalog):
+    from kzlogframe.demo import DEMO_SOURCE, demo_rows
+
+    for code, periods in (("psr_oecd", {"2014-H2", "2015-H1", "2015-H2", "2016-H1", "2016-H2"}),
+                          ("rbp2007", {"2007-H1", "2007-H2"})):
+        rows = demo_rows(catalog[code])
+        assert {r["period"] for r in rows} == periods and {r["source"] for r in rows} == {DEMO_SOURCE}
+        assert rows == demo_rows(catalog[code])  # deterministic
+        done = {r["indicator"] for r in rows if r["value"] == "done"}
+        assert done  # a short programme's milestones are paced on its own months, so some are done
+
+
+@pytest.mark.parametrize("code", list(FILES))
+def test_report_page_export_and_iati_give_the_same_number(demo_store, catalog, code):
+    """As tests/test_reconciliation.py for the EU programmes: each measured indicator and reporting
+    period has one number in the report's annex, on the Indicators page, in the export and in IATI."""
+    from kzlogframe.exports import export_table
+    from kzlogframe.iati import iati_xml
+    from kzlogframe.measurements import current_measurements
+    from kzlogframe.progress import indicator_progress
+    from kzlogframe.report import build_report
+    from tests.test_reconciliation import export_values, iati_actuals
+
+    lf = catalog[code]
+    stored = current_measurements(code, demo_store)
+    table = export_table(lf, stored, "en")
+    exported, iati = export_values(table), iati_actuals(iati_xml(lf, stored))
+    checked = 0
+    for period in lf.reporting_periods():
+        if period.label not in set(table["reporting_period"]):
+            continue
+        annex = {row.code: row for row in build_report(lf, stored, period, "en").annex}
+        page = indicator_progress(stored, {code: lf}, period.end).set_index("indicator")
+        for indicator in sorted(set(table.loc[table["reporting_period"] == period.label, "indicator"])):
+            row = annex[indicator]
+            numbers = {"report": row.actual, "page": page.loc[indicator, "actual"],
+                       "export": exported[indicator, period.label, ()]}
+            if row.kind != "milestone":
+                numbers["iati"] = iati[indicator, period.end.isoformat(), ()]
+            assert len({round(v, 9) for v in numbers.values()}) == 1, (indicator, period.label, numbers)
+            checked += 1
+    assert checked >= (20 if code == "psr_oecd" else 50)

@@ -31,6 +31,7 @@ def test_the_budget_passports_open_on_the_state_methodology_for_2007(app):
     captions = [c.value for c in at.caption]
     assert "This programme opens on the state methodology, because its plans and facts are annual." in captions
     assert any(c.startswith("How the passports meet the method (reconstructed, our mapping)") for c in captions)
+    assert "Some of the values scored here are synthetic demo data (source: SYNTHETIC DEMO DATA" in " ".join(captions)
     assert at.subheader[0].value.startswith("D (programme): 0.")
     goals = at.dataframe[0].value
     assert len(goals) == 7  # one goal per passport

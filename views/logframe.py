@@ -39,7 +39,8 @@ elif source:
     st.caption(t("source.missing", lang, file=source.name))
 st.markdown(render_matrix_html(logframe, lang, origins), unsafe_allow_html=True)
 
-st.subheader(t("logframe.sequencing", lang))
+if any(result.sequencing for result in logframe.results):
+    st.subheader(t("logframe.sequencing", lang))
 for result in logframe.results:
     if result.sequencing:
         st.markdown(f"**{t('level.result', lang)} {result.code}**")
@@ -49,7 +50,10 @@ for result in logframe.results:
 
 st.subheader(t("logframe.budget", lang))
 st.caption(t("logframe.budget_unit", lang, unit=money_unit(logframe.budget.unit, lang)))
-st.dataframe(budget_table(logframe, lang), hide_index=True, width="stretch")
+budget = budget_table(logframe, lang)
+st.dataframe(budget, hide_index=True, width="stretch",
+             column_config={budget.columns[1]: st.column_config.TextColumn(width="large"),
+                            **{c: st.column_config.NumberColumn(format="localized") for c in budget.columns[2:]}})
 for number, line in enumerate(logframe.budget.lines, start=1):
     if line.discrepancy:
         st.warning(f"{number}. {line.label.get(lang)}: {t('logframe.budget.discrepancy', lang)}. "
@@ -61,8 +65,8 @@ if logframe.budget.note:
     st.caption(f"{t('logframe.budget.note', lang)}: {logframe.budget.note.get(lang)}")
 
 committee = logframe.steering_committee
-st.subheader(t("logframe.steering.named", lang, name=committee.name.get(lang)) if committee.name
-             else t("logframe.steering", lang))
+named = committee.name.get(lang)[:1].upper() + committee.name.get(lang)[1:] if committee.name else None
+st.subheader(t("logframe.steering.named", lang, name=named) if named else t("logframe.steering", lang))
 rhythm = "logframe.steering.assumed" if committee.assumed else "logframe.steering.rhythm"
 st.write(t(rhythm, lang, meetings=committee.meetings_per_year, months=committee.report_every_months))
 if committee.note:
@@ -72,6 +76,8 @@ st.markdown("\n".join(f"- {m.get(lang)}" for m in committee.members))
 if committee.invited:
     st.markdown(f"**{t('logframe.steering.invited', lang)}**")
     st.markdown("\n".join(f"- {m.get(lang)}" for m in committee.invited))
+if committee.support:
+    st.markdown(f"**{t('logframe.steering.support', lang)}**  \n{committee.support.get(lang)}")
 if committee.tasks:
     st.markdown(f"**{t('logframe.steering.tasks', lang)}**")
     st.markdown("\n".join(f"- {task.get(lang)}" for task in committee.tasks))

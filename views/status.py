@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from kzlogframe.dashboard import headline, indicator_rows, legend_lines, level_table, programme_row, state_tables
+from kzlogframe.demo import DEMO_SOURCE
 from kzlogframe.formatting import number
 from kzlogframe.i18n import t
 from kzlogframe.logframe_quality import quality_warnings
@@ -47,8 +48,10 @@ if rule == "state":
     st.caption(t("state.intro", lang, year=year))
     if logframe.programme.kind is ProgrammeKind.state_budget_programme:
         st.caption(t("state.mapping_budget", lang))
-    scores = state_scores(measurements(code), {code: logframe},
-                          dt.date(year, 1, 1), dt.date(year, 12, 31))
+    measured = measurements(code)
+    if (measured["source"] == DEMO_SOURCE).any():
+        st.caption(t("state.demo_data", lang, source=DEMO_SOURCE))
+    scores = state_scores(measured, {code: logframe}, dt.date(year, 1, 1), dt.date(year, 12, 31))
     tables = state_tables(logframe, scores, lang)
     d = scores.programmes["D"]
     if d.notna().any():
