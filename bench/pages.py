@@ -56,13 +56,15 @@ PAGES = {
     "overview": ("", "views/overview.py", "Overview", "Indicators needing attention"),
     "status": ("status", "views/status.py", "Logframe status", "Logframe quality warnings"),
     "indicators": ("indicators", "views/indicators.py", "Indicators", "Measurement history"),
-    "report": ("report", "views/report.py", "Steering Committee report", "History of narratives and assumption statuses"),
+    "report": ("report", "views/report.py", "Steering Committee report",
+               "History of narratives and assumption statuses"),
     "export": ("export", "views/export.py", "Export", "IATI"),
 }
 HELLO = 'import streamlit as st\nst.title("Hello")\nst.dataframe({"a": [1, 2, 3]})\nst.caption("ready")\n'
 READY_JS = """([text, min]) => {
     const app = document.querySelector('[data-testid=stApp]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning' || !document.querySelector('h1')) return false;
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (!document.querySelector('h1')) return false;
     if (document.querySelectorAll('[data-testid=stDataFrame]').length < min) return false;
     return document.body.innerText.includes(text);
 }"""
@@ -265,8 +267,8 @@ def browser_bench(tree: Path, label: str, env: dict[str, str], pages: list[str],
         if name == "memory":
             continue
         cold, reload, click = figures["cold"], figures["reload"], figures["click"]
-        line = (f"  {label}Chromium {name}: cold from server start median {median(cold):.2f} s ({runs_text(cold)}; server "
-                f"healthy after {median(figures['healthy']):.2f} s); warm reload median {median(reload):.2f} s "
+        line = (f"  {label}Chromium {name}: cold from server start median {median(cold):.2f} s "
+                f"({runs_text(cold)}; server healthy after {median(figures['healthy']):.2f} s); warm reload median {median(reload):.2f} s "
                 f"({runs_text(reload)})")
         print(line + (f"; warm in-app click median {median(click):.2f} s ({runs_text(click)})" if click else ""))
     resident, peak = ours["memory"]["resident"], ours["memory"]["peak"]

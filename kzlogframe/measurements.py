@@ -14,7 +14,8 @@ import pandas as pd
 from .store import LOCK_WAIT_SECONDS, connect
 
 # What the progress rules read of a measurement (``progress._values_sql``).
-PROGRESS_COLUMNS = "programme, indicator, period_start, period_end, value, numerator, denominator, sex, oblast, ministry"
+PROGRESS_COLUMNS = ("programme, indicator, period_start, period_end, value, numerator, denominator, "
+                    "sex, oblast, ministry")
 
 
 def _among(column: str, values: tuple[str, ...]) -> str:

@@ -48,8 +48,8 @@ def check_file(path: Path | str, *, fast: bool = False) -> CheckedFile:
 
 def check_text(text: str, file: str, *, fast: bool = False) -> CheckedFile:
     """The model of a valid file, or every problem at its line. ``fast`` parses with libyaml first
-    (five times faster, same limits); a file with any error is then read again line by line, so
-    what is reported is the same with or without ``fast``."""
+    (about four times faster, under the same limits); a file with any error is then read again line
+    by line, so what is reported is the same with or without ``fast``."""
     if fast:
         quick = _checked(parse_yaml(text, file, fast=True), file)
         if quick.logframe is not None:

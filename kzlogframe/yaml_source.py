@@ -178,7 +178,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 class _FastLoader(_Limits, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
                   yaml.resolver.Resolver):
-    """libyaml's parser (about ten times faster) under the same limits: its events go through
+    """libyaml's parser under the same limits (about four times faster in all): its events go through
     :class:`_Limits` and the Python composer, so the limits hold as they do line by line. Its
     messages and positions differ from PyYAML's, so a file with any problem is read again with
     :class:`_Loader` before anything is reported."""

@@ -50,7 +50,8 @@ def test_an_unchanged_file_is_not_parsed_again_and_a_changed_one_is(tmp_path, mo
     (tmp_path / "demo.yaml").write_text(minimal_text, encoding="utf-8")
     parsed = []
     real = validation.parse_yaml
-    monkeypatch.setattr(validation, "parse_yaml", lambda text, file, **kw: parsed.append(file) or real(text, file, **kw))
+    monkeypatch.setattr(validation, "parse_yaml",
+                        lambda text, file, **kw: parsed.append(file) or real(text, file, **kw))
     monkeypatch.setattr(C, "_parsed", {})
     first = C.load_catalog(tmp_path)
     assert C.load_catalog(tmp_path)["demo"] is first["demo"] and len(parsed) == 1

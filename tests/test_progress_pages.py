@@ -23,17 +23,17 @@ def app(demo_store, monkeypatch):
 
 def portfolio(at: AppTest):
     """The Overview's one table across the programmes, by programme code."""
-    table = next(d.value for d in at.dataframe if "Programme" in d.value.columns or "Бағдарлама" in d.value.columns)
+    table = next(d.value for d in at.dataframe if {"Programme", "Бағдарлама"} & set(d.value.columns))
     return table.set_index(table.iloc[:, 0].str.split(" — ").str[0])
 
 
 def test_overview_shows_every_programme_in_one_table_and_the_chosen_one_in_detail(app, demo_store):
     assert app.title[0].value == "Overview"
     grid = portfolio(app)
-    assert list(grid.index) == ["KAZLOD", "PSR"]
+    catalog = load_catalog()
+    assert list(grid.index) == [code.upper() for code in catalog]  # every programme, in the sidebar's order
     assert grid["Status"].str.match(r"^\S+ \w").all()  # an icon and words, never colour alone
     # the same numbers as the rules computed on the programme's own frame
-    catalog = load_catalog()
     for code, lf in catalog.items():
         stored = current_measurements(code, demo_store)
         row = programme_row(level_progress(indicator_progress(stored, {code: lf}, dt.date(2014, 12, 31)),
@@ -47,7 +47,8 @@ def test_overview_shows_every_programme_in_one_table_and_the_chosen_one_in_detai
     assert len(app.dataframe) == 3  # the portfolio, the chosen programme's results and its indicators needing attention
     # details: only the programme chosen in the sidebar (KAZLOD, the first)
     assert [s.value for s in app.subheader] == ["All programmes", grid.iloc[0, 0]]
-    assert [m.value for m in app.markdown if m.value.startswith("#### Overall: ")] == ["#### Overall: ❔ Insufficient data"]
+    overall = [m.value for m in app.markdown if m.value.startswith("#### Overall: ")]
+    assert overall == ["#### Overall: ❔ Insufficient data"]
     labels = [m.label for m in app.metric]
     assert labels == ["Progress vs plan", "Coverage"]
     results = app.dataframe[1].value
@@ -61,7 +62,7 @@ def test_the_overview_details_follow_the_programme_picker(app):
     assert app.subheader[1].value.startswith("PSR")
     assert [m.value for m in app.markdown if m.value.startswith("#### Overall: ")] == ["#### Overall: ✅ On track"]
     assert len(app.dataframe[1].value) == 7  # PSR: goal, purpose, 5 results
-    assert list(portfolio(app).index) == ["KAZLOD", "PSR"]  # the table still holds every programme
+    assert {"KAZLOD", "PSR"} <= set(portfolio(app).index)  # the table still holds every programme
 
 
 def test_overview_in_kazakh(app):
@@ -78,7 +79,9 @@ def test_overview_explains_an_empty_database(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
     assert not at.exception
     grid = portfolio(at)
-    assert list(grid["Assessed"]) == ["0 of 50 indicators assessed", "0 of 36 indicators assessed"]
+    assert grid["Assessed"].str.fullmatch(r"0 of \d+ indicators? assessed").all()
+    assert grid.loc[["KAZLOD", "PSR"], "Assessed"].tolist() == ["0 of 50 indicators assessed",
+                                                               "0 of 36 indicators assessed"]
     assert sum("No measurement has been uploaded" in i.value for i in at.info) == 1  # the chosen programme
     assert not [m for m in at.markdown if m.value.startswith("#### Overall: ")]
 

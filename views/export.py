@@ -65,10 +65,11 @@ elif not with_data:
     st.info(t("export.no_charts", lang))
 else:
     expected = progress_frames(as_of, code)[0].set_index("indicator")["expected"]
+    charted = [ind.code for ind in with_data]
     st.download_button(
         t("export.charts_zip", lang, count=len(with_data)), file_name=f"{code}-charts-{as_of}-{lang}.zip",
         data=lambda: charts_zip({c: indicator_chart(points, logframe.indicator(c), lang, as_of, expected.get(c))
-                                 for c, points in series_many(measured, [i.code for i in with_data], logframe).items()}),
+                                 for c, points in series_many(measured, charted, logframe).items()}),
         mime="application/zip", on_click="ignore", key="export_charts")
 
 st.subheader(t("export.iati", lang))
