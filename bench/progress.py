@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -194,8 +195,6 @@ def main() -> None:
     parser.add_argument("--values", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-
-    import tempfile
 
     catalog = portfolio(args.programmes)
     as_of = dt.date(2014, 12, 31)
