@@ -277,11 +277,15 @@ def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPe
 
 def _calendar(lf: Logframe, period: ReportingPeriod, until: dt.date, lang: str) -> list[CalendarEntry]:
     """What falls due after the period's end up to ``until``: M&E missions and notices, committee
-    meetings, contract signatures and deadlines; a span under way then (benchmarking) counts too."""
+    meetings, contract signatures and deadlines; a span under way then (benchmarking) counts too.
+    Outside the EU budget there is no contracting deadline, and a budget year no inception phase."""
     scheduled = plan(lf)
     contracts = {c.id: c.title.get(lang) for c in lf.contracts}
+    impl = lf.programme.implementation
+    skipped = {"contracting_deadline"} if not lf.programme.is_eu else set()
+    skipped |= {"inception_end"} if not impl.inception_months else set()
     entries = []
-    for event in scheduled.events:
+    for event in (e for e in scheduled.events if e.key not in skipped):
         start = scheduled.date(event.month)
         end = scheduled.date(event.end_month) if event.end_month is not None else None
         if start <= until and (end or start) > period.end:

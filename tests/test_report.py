@@ -624,3 +624,15 @@ def test_the_oecd_review_reports_in_euros_financed_by_the_government(oecd_en, s4
     assert T.summary(r, "en").endswith("Financing: Government of the Republic of Kazakhstan. Not part of the EU "
                                        "budget. Linked to PSR.")
     assert "EU budget" not in T.summary(s4, "en") and T.notice(s4, "en") is None  # an EU programme says nothing more
+
+
+def test_the_workplan_of_a_programme_outside_the_eu_budget_has_no_eu_contracting_deadline(demo_store):
+    """The OECD review's last half: its final report falls due (18 → 24 months); an EU financing
+    agreement's contracting deadline does not apply to it, so it is not listed."""
+    lf = load_catalog()["psr_oecd"]
+    r = make_report(SimpleNamespace(lf=lf, db=demo_store), "2015-H2", "en", programme="psr_oecd")
+    keys = [entry.key for entry in r.calendar]
+    assert "final_report" in keys and "contracting_deadline" not in keys
+    report = next(e for e in r.calendar if e.key == "final_report")
+    assert (report.date.isoformat(), report.end_date.isoformat()) == ("2016-06-24", "2016-12-24")
+    assert T.calendar_cells(report, "en")[1] == "final report and financial statement due"
