@@ -78,8 +78,9 @@ def gantt_figure(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today:
                            "name": t(f"gantt.phase.{phase.key}", lang)})
             dates += [x0, x1]
     impl = lf.programme.implementation
-    for month, key, colour in ((impl.contracting_deadline_months, "gantt.contracting_deadline", style.TARGET_COLOUR),
-                               (impl.operational_months, "gantt.operational_end", style.MUTED_COLOUR)):
+    lines = [(impl.contracting_deadline_months, "gantt.contracting_deadline", style.TARGET_COLOUR)] \
+        if lf.programme.is_eu else []
+    for month, key, colour in lines + [(impl.operational_months, "gantt.operational_end", style.MUTED_COLOUR)]:
         shapes.append(_line(planned.date(month), t(key, lang), colour))
         dates.append(planned.date(month))
     shapes.append(_line(today, f"{t('gantt.today', lang)} {today:%Y-%m-%d}", style.AS_OF_COLOUR, dash="solid"))

@@ -177,8 +177,8 @@ def plan(lf: Logframe) -> Plan:
             assumed=tuple(schedule.assumed), lag_months=schedule.lag_months, slack_months=slack)
     critical = _critical_path(graph, planned)
     planned = {code: replace(p, critical=code in critical) for code, p in planned.items()}
-    phases = [
-        Phase("inception", 0, impl.inception_months),
+    phases = [Phase("inception", 0, impl.inception_months)] if impl.inception_months else []
+    phases += [
         Phase("operational", 0, impl.operational_months),
         Phase("closure", impl.operational_months, impl.operational_months + impl.closure_months),
     ]
@@ -191,10 +191,13 @@ def calendar(lf: Logframe) -> list[Event]:
     notice before each external mission) and the Steering Committee meetings, whose months the
     seeds do not give (only how many a year)."""
     impl = lf.programme.implementation
-    events = [Event("contracting_deadline", impl.contracting_deadline_months)]
+    # Only an EU financing agreement sets a contracting deadline; a programme without an inception
+    # phase has no end of it to mark.
+    events = [Event("contracting_deadline", impl.contracting_deadline_months)] if lf.programme.is_eu else []
     events += [Event("contract_signature", c.signature_months, c.id, assumed=c.signature_assumed)
                for c in lf.contracts if c.signature_months is not None]
-    events.append(Event("inception_end", impl.inception_months, assumed=impl.inception_assumed))
+    if impl.inception_months:
+        events.append(Event("inception_end", impl.inception_months, assumed=impl.inception_assumed))
     missions = [e for p in lf.monitoring if p.kind is not MonitoringKind.mission_notice for e in _occurrences(p)]
     events += missions
     for notice in (p for p in lf.monitoring if p.kind is MonitoringKind.mission_notice):

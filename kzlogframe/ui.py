@@ -25,6 +25,7 @@ from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .exports import export_table
+from .formatting import programme_notice
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from .measurements import (
     StoreSource, current_measurements, data_as_of, measured_period_ends, measurement_history, store_version)
@@ -163,6 +164,11 @@ def programme_picker(lang: str) -> Logframe:
         st.stop()
     code = st.sidebar.selectbox(t("sidebar.programme", lang), list(programmes), key="programme",
                                 format_func=lambda c: programme_label(programmes[c], lang))
+    chosen = programmes[code].programme
+    notice = programme_notice(chosen.kind.value, chosen.financing.get(lang) if chosen.financing else None,
+                              chosen.related_to, lang)
+    if notice:  # a programme outside the EU budget says so on every page
+        st.sidebar.caption(notice)
     return programmes[code]
 
 

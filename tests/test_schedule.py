@@ -228,3 +228,21 @@ def test_cancelled_activity_is_not_reported(text):
     p = plan(lf)
     found = violations(lf, p, {"R1.A3": Actual(None, None, "cancelled")}, p.date(31))
     assert "R1.A3" not in {v.activity for v in found}
+
+
+def test_programmes_outside_the_eu_have_no_contracting_deadline_and_no_empty_inception() -> None:
+    """Only an EU financing agreement sets a contracting deadline; the 2007 budget programmes have
+    no inception phase, so neither a band nor an "inception ends" event is drawn for them."""
+    from kzlogframe.catalog import load_catalog
+    from kzlogframe.schedule import calendar
+
+    catalog = load_catalog()
+    for code in ("psr", "kazlod"):
+        keys = {e.key for e in calendar(catalog[code])}
+        assert {"contracting_deadline", "inception_end"} <= keys, code
+    for code in ("psr_oecd", "rbp2007"):
+        assert "contracting_deadline" not in {e.key for e in calendar(catalog[code])}, code
+    budget = catalog["rbp2007"]
+    assert budget.programme.implementation.inception_months == 0
+    assert "inception_end" not in {e.key for e in calendar(budget)}
+    assert "inception" not in {p.key for p in plan(budget).phases}

@@ -107,3 +107,13 @@ def test_cells_that_never_add_up_are_shown_as_cells(app):
     assert [i.value for i in app.info if "No measurement" in i.value] == []
     assert any("cells are not added up" in i.value for i in app.info)
     assert [c.key for c in app.get("plotly_chart")] == ["breakdown_oblast"]  # the oblasts side by side
+
+
+def test_a_programme_outside_the_eu_budget_says_so_on_every_page(app):
+    app.sidebar.selectbox(key="programme").set_value("psr_oecd").run()
+    for page in ("views/overview.py", "views/indicators.py", "views/sequencing.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert any("not part of the eu budget" in c.value.lower() for c in app.sidebar.caption), page
+    app.sidebar.selectbox(key="programme").set_value("psr").run()
+    assert not any("not part of the eu budget" in c.value.lower() for c in app.sidebar.caption)
