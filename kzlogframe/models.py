@@ -26,16 +26,36 @@ class YamlModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(YamlModel):
-    """Multilingual text: Kazakh as in the seed, a faithful English translation, Russian optional."""
+FALLBACK_ORDER = ("en", "kk", "ru")  # what a text missing the reader's language is shown in, in turn
 
-    kk: NonEmpty
-    en: NonEmpty
+
+class Text(YamlModel):
+    """Multilingual text: Kazakh as in the seed, a faithful English translation and Russian. A text
+    may lack a language (``validate`` warns of each gap) but never all three."""
+
+    kk: NonEmpty | None = None
+    en: NonEmpty | None = None
     ru: NonEmpty | None = None
 
+    @model_validator(mode="after")
+    def _some_language(self) -> "Text":
+        if not (self.kk or self.en or self.ru):
+            raise ValueError("a text needs at least one of kk, en, ru")
+        return self
+
     def get(self, lang: str) -> str:
-        """Text in ``lang``, falling back to English then Kazakh so nothing renders blank."""
-        return getattr(self, lang, None) or self.en or self.kk
+        """Text in ``lang``. Without it, English, then Kazakh, then Russian, led by that language's
+        code (``[EN] …``): the one place every page, report and export takes a logframe text from, so
+        each marks a fallback alike; in front, so a truncated option or a cut table cell keeps it."""
+        own = getattr(self, lang, None) if lang in FALLBACK_ORDER else None
+        if own:
+            return own
+        shown = next(code for code in FALLBACK_ORDER if getattr(self, code))
+        return f"[{shown.upper()}] {getattr(self, shown)}"
+
+    def missing(self) -> list[str]:
+        """The languages this text lacks, for ``validate``'s warnings."""
+        return [code for code in ("kk", "en", "ru") if not getattr(self, code)]
 
 
 class IndicatorType(str, Enum):

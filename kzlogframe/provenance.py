@@ -73,11 +73,11 @@ def _document(path: Path) -> _Index:
     return _index(path, path.stat().st_mtime_ns)
 
 
-def locate(kk: str, path: Path, after_line: int = 1) -> Located | None:
+def locate(kk: str | None, path: Path, after_line: int = 1) -> Located | None:
     """Where ``kk`` stands in the document at ``path``: its first occurrence from ``after_line`` on
     (else anywhere), verbatim if the whole text is there, else by its opening words; None when
-    neither is, or when the document is missing."""
-    if not path.is_file():
+    neither is, when the document is missing, or when the text has no Kazakh to look for."""
+    if not kk or not path.is_file():
         return None
     index = _document(path)
     wanted = squash(kk)

@@ -205,7 +205,8 @@ def require(permission: str) -> PageContext:
 
 def programme_label(lf: Logframe, lang_code: str) -> str:
     short = lf.programme.short_title
-    title = (short if short and short.en.upper() != lf.programme.code.upper() else lf.programme.title).get(lang_code)
+    names = {(v or "").upper() for v in (short.kk, short.en, short.ru)} if short else set()
+    title = (short if short and lf.programme.code.upper() not in names else lf.programme.title).get(lang_code)
     return f"{lf.programme.code.upper()} — {title}"
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit
+from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit, Text
 from .schedule import ScheduleError, dependency_graph, plan
 from .yaml_source import FileTooLarge, ParsedYaml, PathKey, Problem, SourceMap, parse_yaml, read_text
 
@@ -79,8 +79,7 @@ def _schema_problems(exc: ValidationError, source: SourceMap) -> Iterator[Proble
         loc: PathKey = tuple(error["loc"])
         kind = error["type"]
         if kind == "missing":
-            field = loc[-1]
-            message = f"missing {field} text" if field in ("kk", "en") else f"missing required key '{field}'"
+            message = f"missing required key '{loc[-1]}'"
         elif kind == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'"
         else:
@@ -95,7 +94,28 @@ def semantic_problems(lf: Logframe, source: SourceMap) -> list[Problem]:
     problems += _indicator_rules(lf, source)
     problems += _budget(lf, source)
     problems += _schedule_rules(lf, source)
+    problems += _missing_languages(lf, source)
     return problems
+
+
+def _texts(node: object, path: PathKey) -> Iterator[tuple[PathKey, Text]]:
+    """Every text of the tree under ``node``, with its path in the file (fields are named as keys)."""
+    if isinstance(node, Text):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _texts(getattr(node, name), path + (name,))
+    elif isinstance(node, (list, tuple)):
+        for index, item in enumerate(node):
+            yield from _texts(item, path + (index,))
+
+
+def _missing_languages(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    """A warning per language a text lacks: the file still loads (pages show the text in another
+    language, marked), but a reader of that language is not served."""
+    for path, text in _texts(lf, ()):
+        for lang in text.missing():
+            yield source.problem(path + (lang,), f"missing {lang} text", "warning")
 
 
 def _level_paths(lf: Logframe) -> Iterator[tuple[PathKey, Level]]:

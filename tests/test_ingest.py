@@ -32,7 +32,7 @@ def catalog(tmp_path_factory):
     """``demo`` (tests/fixtures/minimal.yaml) plus ``rated``: the same logframe under another code, with a
     three-level rating indicator disaggregated by ministry."""
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
-    purpose = "    text: {kk: Нақты мақсат, en: Specific objective}\n"
+    purpose = "    text: {kk: Нақты мақсат, en: Specific objective, ru: Конкретная цель}\n"
     rated = (text.replace("code: demo", "code: rated").replace("DEMO.", "RATED.")
              .replace("    oblast: [Mangystau, Kyzylorda]\n",
                       "    oblast: [Mangystau, Kyzylorda]\n    ministry: [Ministry of Finance]\n")

@@ -39,9 +39,30 @@ def test_unknown_key_points_at_its_line(minimal_text):
     assert errors(text) == [f"demo.yaml:{line_of(text, 'colour')}: results[0].colour: unknown key 'colour'"]
 
 
-def test_missing_kk_text(minimal_text):
-    text = mutate(minimal_text, "text: {kk: Нәтиже бір, en: Result one}", "text: {en: Result one}")
-    assert errors(text) == [f"demo.yaml:{line_of(text, 'Result one')}: results[0].text.kk: missing kk text"]
+def test_a_missing_language_is_a_warning_at_its_line(minimal_text):
+    """The file still loads (pages show another language, marked); validate names each gap."""
+    text = mutate(minimal_text, "text: {kk: Нәтиже бір, en: Result one, ru: Результат один}",
+                  "text: {en: Result one}")
+    checked = check_text(text, "demo.yaml")
+    assert checked.errors == [] and checked.logframe is not None
+    line = line_of(text, "Result one")
+    assert [str(p) for p in checked.problems] == [f"demo.yaml:{line}: results[0].text.kk: warning: missing kk text",
+                                                  f"demo.yaml:{line}: results[0].text.ru: warning: missing ru text"]
+    assert checked.logframe.results[0].text.get("kk") == "[EN] Result one"
+
+
+def test_a_missing_language_in_a_block_text_points_at_the_text(minimal_text):
+    text = mutate(minimal_text, "  beneficiary: {kk: Үкімет, en: Government, ru: Правительство}\n",
+                  "  beneficiary:\n    kk: Үкімет\n    ru: Правительство\n")
+    checked = check_text(text, "demo.yaml")
+    assert [str(p) for p in checked.problems] == [
+        f"demo.yaml:{line_of(text, 'beneficiary:')}: programme.beneficiary.en: warning: missing en text"]
+
+
+def test_a_text_without_any_language_is_an_error(minimal_text):
+    text = mutate(minimal_text, "text: {kk: Нәтиже бір, en: Result one, ru: Результат один}", "text: {}")
+    assert errors(text) == [f"demo.yaml:{line_of(text, 'text: {}')}: results[0].text: "
+                            "a text needs at least one of kk, en, ru"]
 
 
 def test_empty_kk_text_is_missing_too(minimal_text):
@@ -119,9 +140,9 @@ def test_budget_line_row_mismatch(minimal_text):
 
 def test_documented_seed_discrepancy_is_a_warning(minimal_text):
     text = mutate(minimal_text, "eu: 200, total: 200}",
-                  "eu: 200, total: 300, discrepancy: {kk: Қате, en: The seed's row does not add up}}")
+                  "eu: 200, total: 300, discrepancy: {kk: Қате, en: The seed's row does not add up, ru: Ошибка}}")
     text = mutate(text, "  total: {eu: 1000, cofinancing: 0, total: 1000}",
-                  "  total: {eu: 1000, cofinancing: 0, total: 1000}\n  discrepancy: {kk: Қате, en: Column off}")
+                  "  total: {eu: 1000, cofinancing: 0, total: 1000}\n  discrepancy: {kk: Қате, en: Column off, ru: Ошибка}")
     checked = check_text(text, "demo.yaml")
     assert checked.errors == []
     assert checked.logframe is not None
@@ -179,8 +200,8 @@ def test_missing_required_key(minimal_text):
 
 
 def test_yaml_syntax_error(minimal_text):
-    text = mutate(minimal_text, "  title: {kk: \"Демо бағдарлама\", en: Demo programme}",
-                  "  title: {kk: \"Демо бағдарлама\", en: Demo programme")
+    text = mutate(minimal_text, "  title: {kk: \"Демо бағдарлама\", en: Demo programme, ru: Демо-программа}",
+                  "  title: {kk: \"Демо бағдарлама\", en: Demo programme, ru: Демо-программа")
     [message] = errors(text)
     assert message.startswith("demo.yaml:")
     assert ": (yaml): invalid YAML" in message
@@ -211,6 +232,17 @@ def test_cli_exit_codes_and_output(tmp_path, minimal_text):
     fail = subprocess.run(run + [str(good), str(bad)], capture_output=True, text=True, cwd=ROOT)
     assert fail.returncode == 1
     assert f"{bad}:{line_of(bad_text, 'colour')}: results[0].colour: unknown key 'colour'" in fail.stderr
+
+
+def test_cli_reports_a_missing_language_as_a_warning_and_passes(tmp_path, minimal_text):
+    text = mutate(minimal_text, "  text: {kk: Жалпы мақсат, en: Overall objective, ru: Общая цель}",
+                  "  text: {kk: Жалпы мақсат, en: Overall objective}")
+    path = tmp_path / "no-ru.yaml"
+    path.write_text(text, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "kzlogframe", "validate", str(path)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == f"{path}:{line_of(text, 'Overall objective')}: goal.text.ru: warning: missing ru text"
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -92,10 +92,10 @@ def test_aliases_cannot_build_depth_the_text_does_not_show():
 
 
 def test_a_logframe_using_aliases_sensibly_is_still_valid(minimal_text):
-    text = minimal_text.replace("  sources: [{kk: Ресми жарияланымдар, en: Official publications}]",
-                                "  sources: &official [{kk: Ресми жарияланымдар, en: Official publications}]")
-    text = text.replace("    text: {kk: Нақты мақсат, en: Specific objective}\n",
-                        "    text: {kk: Нақты мақсат, en: Specific objective}\n    sources: *official\n")
+    text = minimal_text.replace("  sources: [{kk: Ресми жарияланымдар, en: Official publications, ru: Официальные публикации}]",
+                                "  sources: &official [{kk: Ресми жарияланымдар, en: Official publications, ru: Официальные публикации}]")
+    text = text.replace("    text: {kk: Нақты мақсат, en: Specific objective, ru: Конкретная цель}\n",
+                        "    text: {kk: Нақты мақсат, en: Specific objective, ru: Конкретная цель}\n    sources: *official\n")
     assert text.count("official") == 2
     checked = check_text(text, "demo.yaml")
     assert checked.problems == []
