@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,10 +19,22 @@ PROGRESS_COLUMNS = ("programme, indicator, period_start, period_end, value, nume
                     "sex, oblast, ministry")
 
 
-def _among(column: str, values: tuple[str, ...]) -> str:
-    """``column IN ('a', 'b')`` as literals, so DuckDB pushes the filter below the view's window."""
-    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-    return f"{column} IN ({quoted})" if values else "false"
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # programme and indicator codes, as models.Code allows
+
+
+def _among_sql(column: str, codes: tuple[str, ...]) -> str:
+    """``column IN ('a', 'b')`` with the codes as literals, so DuckDB pushes the filter below the
+    view's window (a view cannot take parameters). Only codes the logframe schema allows get here:
+    anything else is refused, so no data ever becomes SQL."""
+    bad = [c for c in codes if not _CODE.match(c)]
+    if bad:
+        raise ValueError(f"not a programme or indicator code: {bad[0]!r}")
+    return f"{column} IN ({', '.join(repr(c) for c in codes)})" if codes else "false"
+
+
+def _filter_sql(programmes: tuple[str, ...], indicators: tuple[str, ...] | None) -> str:
+    where = _among_sql("programme", programmes)
+    return where if indicators is None else f"{where} AND {_among_sql('indicator', indicators)}"
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,9 @@ class StoreSource:
     @contextmanager
     def relation(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read connection to the store in which the temp view ``m`` holds these measurements."""
-        where = _among("programme", self.programmes)
-        if self.indicators is not None:
-            where += " AND " + _among("indicator", self.indicators)
         with connect(self.db, write=False) as con:
-            con.execute(f"CREATE TEMP VIEW m AS SELECT {PROGRESS_COLUMNS} FROM measurement_current WHERE {where}")
+            con.execute(f"CREATE TEMP VIEW m AS SELECT {PROGRESS_COLUMNS} FROM measurement_current "
+                        f"WHERE {_filter_sql(self.programmes, self.indicators)}")
             yield con
 
 

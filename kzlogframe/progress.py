@@ -287,7 +287,8 @@ def _keys(cells: bool) -> str:
     return "programme, indicator" + (", sex, oblast, ministry" if cells else "")
 
 
-def _grouped(cells: bool) -> str:
+def _grouped_table_sql(cells: bool) -> str:
+    """The name of the temp table that keeps :func:`_grouped_sql`'s rows."""
     return "g_cells" if cells else "g_total"
 
 
@@ -322,7 +323,7 @@ def _values_sql(cells: bool, until: bool) -> str:
         "QUALIFY is_total = max(is_total) OVER (PARTITION BY programme, indicator, period_start, period_end)"
     return f"""
     WITH t AS (
-        SELECT * FROM {_grouped(cells)} {'WHERE ' + ' AND '.join(where) if where else ''}
+        SELECT * FROM {_grouped_table_sql(cells)} {'WHERE ' + ' AND '.join(where) if where else ''}
         {pick_total}
     ), v AS (
         SELECT t.*, CASE cells WHEN 'max' THEN v_max WHEN 'median' THEN v_median WHEN 'mean' THEN v_mean
@@ -366,7 +367,7 @@ def _duck(measurements: Measurements, logframes: Catalog, table: pd.DataFrame,
         con.register("ind", table)
         con.register("rp", reporting_table(logframes))
         for by_cell in cells:
-            con.execute(f"CREATE TEMP TABLE {_grouped(by_cell)} AS {_grouped_sql(by_cell)}")
+            con.execute(f"CREATE TEMP TABLE {_grouped_table_sql(by_cell)} AS {_grouped_sql(by_cell)}")
         yield con
 
 
@@ -540,7 +541,7 @@ def _declared_cells(logframes: Catalog) -> pd.DataFrame:
             dims = {d.value for d in ind.disaggregation}
             if not dims:
                 continue
-            choices = [getattr(declared, d) if d in dims else [""] for d in CELL_DIMS]
+            choices = [declared.codes(d) if d in dims else [""] for d in CELL_DIMS]
             rows += [(code, ind.code, *cell) for cell in itertools.product(*choices)]
     return pd.DataFrame(rows, columns=["programme", "indicator", *CELL_DIMS])
 

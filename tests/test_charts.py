@@ -392,7 +392,7 @@ def test_cli_writes_a_chart(demo_db, tmp_path, capsys, fmt):
 
 @pytest.mark.parametrize("arguments, message", [
     (["kazlod", "KAZLOD.NOPE"], "error: unknown indicator 'KAZLOD.NOPE' in kazlod\n"),
-    (["nope", "KAZLOD.R2.I8"], "error: unknown programme 'nope' (known: kazlod, psr)\n"),
+    (["nope", "KAZLOD.R2.I8"], "error: unknown programme 'nope' (known: kazlod, psr, psr_oecd, rbp2007)\n"),
     (["kazlod", "KAZLOD.R2.I8", "--as-of", "2014-13-01"], "error: --as-of '2014-13-01' is not a date (YYYY-MM-DD)\n"),
 ])
 def test_cli_refuses_with_one_line(demo_db, tmp_path, capsys, arguments, message):
