@@ -48,7 +48,7 @@ def _halves(lf: Logframe) -> list[tuple[str, int]]:
 def _cells(lf: Logframe, ind: Indicator) -> list[dict[str, str]]:
     cells: list[dict[str, str]] = [{}]
     for dim in ind.disaggregation:
-        values = getattr(lf.programme.disaggregation_values, dim.value)
+        values = lf.programme.disaggregation_values.codes(dim.value)
         cells = [{**cell, dim.value: v} for cell in cells for v in values]
     return cells
 

@@ -404,10 +404,47 @@ class Scoring(str, Enum):
     state = "state"
 
 
+class DisaggregationValue(YamlModel):
+    """One value a dimension takes. ``code`` is what is stored with each measurement (so it never
+    changes, whatever the labels become); ``label`` what readers see, per language; ``aliases`` other
+    spellings the importer accepts besides the code and the labels (an abbreviation, an older or
+    colloquial name). A plain string in the file is a code without a label (``validate`` warns)."""
+
+    code: NonEmpty
+    label: Text | None = None
+    aliases: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_code(cls, data: object) -> object:
+        return {"code": data} if isinstance(data, str) else data
+
+    def shown(self, lang: str) -> str:
+        return self.label.get(lang) if self.label else self.code
+
+
+SEX_VALUES = (  # a programme that does not list its sex values takes these
+    DisaggregationValue(code="female", label=Text(kk="әйелдер", en="female", ru="женщины"),
+                        aliases=["f", "woman", "women", "әйел", "ж", "жен", "женский", "женщина"]),
+    DisaggregationValue(code="male", label=Text(kk="ерлер", en="male", ru="мужчины"),
+                        aliases=["m", "man", "men", "ер", "м", "муж", "мужской", "мужчина"]),
+)
+
+
 class DisaggregationValues(YamlModel):
-    sex: list[NonEmpty] = Field(default_factory=lambda: ["female", "male"])
-    oblast: list[NonEmpty] = Field(default_factory=list)
-    ministry: list[NonEmpty] = Field(default_factory=list)
+    """The values of each dimension a programme's indicators are broken down by."""
+
+    sex: list[DisaggregationValue] = Field(default_factory=lambda: list(SEX_VALUES))
+    oblast: list[DisaggregationValue] = Field(default_factory=list)
+    ministry: list[DisaggregationValue] = Field(default_factory=list)
+
+    def codes(self, dimension: str) -> list[str]:
+        return [value.code for value in getattr(self, dimension)]
+
+    def label(self, dimension: str, code: str, lang: str) -> str:
+        """How ``code`` of ``dimension`` reads in ``lang``; a code the logframe no longer lists, as stored."""
+        found = next((value for value in getattr(self, dimension) if value.code == code), None)
+        return found.shown(lang) if found else code
 
 
 class Programme(YamlModel):

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PERIOD_FORMS = "2012-H1, 2012-Q3, 2012-06, 2012, 2012-06-30 or 30.06.2012"
+PERIOD_EXAMPLES = ("2012-H1", "2012-Q3", "2012-06", "2012", "2012-06-30", "30.06.2012")  # one of each form read
+PERIOD_FORMS = ", ".join(PERIOD_EXAMPLES[:-1]) + " or " + PERIOD_EXAMPLES[-1]
 
 
 def period_form_sql(col: str) -> str:

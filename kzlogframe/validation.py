@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .dimensions import spellings
 from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit, Text
 from .schedule import ScheduleError, dependency_graph, plan
 from .yaml_source import FileTooLarge, ParsedYaml, PathKey, Problem, SourceMap, parse_yaml, read_text
@@ -95,7 +96,23 @@ def semantic_problems(lf: Logframe, source: SourceMap) -> list[Problem]:
     problems += _budget(lf, source)
     problems += _schedule_rules(lf, source)
     problems += _missing_languages(lf, source)
+    problems += _disaggregation_values(lf, source)
     return problems
+
+
+def _disaggregation_values(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
+    """Each value has a label (a reader should not see a bare code) and no spelling the importer
+    accepts names two values of one dimension (an upload would not know which is meant)."""
+    declared = lf.programme.disaggregation_values
+    for dimension in ("sex", "oblast", "ministry"):
+        seen: dict[str, str] = {}
+        for i, value in enumerate(getattr(declared, dimension)):
+            here = ("programme", "disaggregation_values", dimension, i)
+            if value.label is None:
+                yield source.problem(here, f"value '{value.code}' has no label: give kk, en and ru", "warning")
+            for written in sorted(spellings(value)):
+                if seen.setdefault(written, value.code) != value.code:
+                    yield source.problem(here, f"'{written}' would name both '{seen[written]}' and '{value.code}'")
 
 
 def _texts(node: object, path: PathKey) -> Iterator[tuple[PathKey, Text]]:

@@ -101,7 +101,23 @@ def test_kazlod_programme_facts(catalog):
     assert lf.programme.eu_contribution_eur == 15_000_000
     assert lf.programme.resolution.number == "687"
     assert len(lf.purposes) == 2
-    assert set(lf.programme.disaggregation_values.oblast) == {"Mangystau", "Kyzylorda", "East Kazakhstan"}
+    assert lf.programme.disaggregation_values.codes("oblast") == ["Mangystau", "Kyzylorda", "East Kazakhstan"]
+
+
+@pytest.mark.parametrize("code", ["kazlod", "psr"])
+def test_every_disaggregation_value_is_labelled_in_three_languages(catalog, code):
+    declared = catalog[code].programme.disaggregation_values
+    values = [value for dim in ("sex", "oblast", "ministry") for value in getattr(declared, dim)]
+    assert values and all(value.label is not None and not value.label.missing() for value in values)
+
+
+def test_oblast_labels_are_the_official_names(catalog):
+    labels = {v.code: (v.label.kk, v.label.ru) for v in catalog["kazlod"].programme.disaggregation_values.oblast}
+    assert labels == {"Mangystau": ("Маңғыстау облысы", "Мангистауская область"),
+                      "Kyzylorda": ("Қызылорда облысы", "Кызылординская область"),
+                      "East Kazakhstan": ("Шығыс Қазақстан облысы", "Восточно-Казахстанская область")}
+    seed = seed_squashed(FILES["kazlod"])
+    assert all(squash(kk.removesuffix(" облысы")) in seed for kk, _ in labels.values())
 
 
 @pytest.mark.parametrize("code", list(FILES))
