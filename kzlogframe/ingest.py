@@ -39,13 +39,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from babel.numbers import get_decimal_symbol
 
 from .access import User, authorize
-from .i18n import t
+from .dimensions import accepted, spelling_sql, spellings
+from .i18n import LOCALE_OF, t
 from .models import IndicatorType, Logframe
 from .periods import (
-    PERIOD_FORMS, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql, period_start_sql,
-    reporting_join_sql, reporting_rows)
+    PERIOD_EXAMPLES, PERIOD_FORMS, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql,
+    period_start_sql, reporting_join_sql, reporting_rows)
 from .store import LOCK_WAIT_SECONDS, audit, connect, transaction, writing
 
 REQUIRED = ("programme", "indicator", "period", "value")
@@ -71,12 +73,7 @@ HEADER_ALIASES: dict[str, str] = {
     for alias in aliases
 }
 
-SEX_VALUES = {
-    "female": "female", "f": "female", "women": "female", "woman": "female", "әйел": "female",
-    "әйелдер": "female", "ж": "female", "жен": "female", "женский": "female", "женщины": "female",
-    "male": "male", "m": "male", "men": "male", "man": "male", "ер": "male", "ерлер": "male",
-    "м": "male", "муж": "male", "мужской": "male", "мужчины": "male",
-}
+DIMENSIONS = ("sex", "oblast", "ministry")
 MILESTONE_DONE = ("done", "1", "yes", "true", "иә", "ия", "да", "орындалды", "выполнено", "x", "✓")
 MILESTONE_NOT_DONE = ("0", "no", "false", "not done", "жоқ", "нет", "орындалмады", "не выполнено")
 
@@ -122,18 +119,12 @@ class ImportReport:
 
     @property
     def message(self) -> str:
-        if self.status == "duplicate":
-            return f"{self.file_name} was already imported as batch {self.duplicate_of}; nothing changed"
-        if self.status == "committed":
-            return (f"batch {self.batch_id}: {self.accepted_total} rows committed, "
-                    f"{len(self.rejected)} rejected, {self.warnings_total} warnings")
-        if self.status == "nothing_to_commit":
-            return f"{self.file_name}: no acceptable row, nothing changed ({len(self.rejected)} rejected)"
-        if self.status == "refused_strict":
-            return t("ingest.status.strict_refused", self.lang, file=self.file_name, rejected=len(self.rejected),
-                     accepted=self.accepted_total)
-        return (f"{self.file_name}: {self.accepted_total} rows would be committed, "
-                f"{len(self.rejected)} rejected, {self.warnings_total} warnings (dry run, nothing changed)")
+        """What happened, in the language the import was asked in."""
+        key = {"duplicate": "ingest.status.duplicate", "committed": "ingest.status.committed",
+               "nothing_to_commit": "ingest.status.nothing", "refused_strict": "ingest.status.strict_refused"}
+        return t(key.get(self.status, "ingest.status.dry_run"), self.lang, file=self.file_name,
+                 batch=self.batch_id if self.status == "committed" else self.duplicate_of,
+                 accepted=self.accepted_total, rejected=len(self.rejected), warnings=self.warnings_total)
 
 
 # ---------------------------------------------------------------- file level
@@ -158,21 +149,26 @@ def _shown_sql(x: str) -> str:
             f"|| (length({x}) - {SHOWN_CHARS}) || ' chars]' ELSE {x} END)")
 
 
-def header_line(path: Path, file_name: str, encoding: str | None = None) -> tuple[str, str]:
+def column_names(columns: tuple[str, ...] | list[str], lang: str) -> str:
+    """CSV column names as a message lists them: each in ``lang``, a header name the importer accepts."""
+    return ", ".join(t(f"ingest.column.{column}", lang) for column in columns)
+
+
+def header_line(path: Path, file_name: str, encoding: str | None = None, lang: str = "en") -> tuple[str, str]:
     """The first line (at most :data:`MAX_HEADER_BYTES`) and the encoding it is decoded in:
     ``encoding`` when given (the file's), else UTF-8 (BOM or not) when it decodes so, else cp1251."""
     with open(path, "rb") as handle:
         first = handle.readline(MAX_HEADER_BYTES + 1)
     if len(first) > MAX_HEADER_BYTES and not first.endswith(b"\n"):
-        raise UploadError(f"{file_name}:1: " + t("ingest.error.header_too_long", limit=f"{MAX_HEADER_BYTES:,}",
-                                                  columns=", ".join(COLUMNS)))
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.header_too_long", lang, limit=f"{MAX_HEADER_BYTES:,}",
+                                                  columns=column_names(COLUMNS, lang)))
     first = first.removeprefix(codecs.BOM_UTF8).rstrip(b"\r\n")
     for candidate in ([encoding] if encoding else ["utf-8", "cp1251"]):
         try:
             return first.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
-    raise UploadError(f"{file_name}:1: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
+    raise UploadError(f"{file_name}:1: " + t("ingest.error.not_text", lang))
 
 
 def detect_delimiter(header: str) -> str:
@@ -181,28 +177,30 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def canonical_header(header: str, delimiter: str, file_name: str) -> list[str]:
+def canonical_header(header: str, delimiter: str, file_name: str, lang: str = "en") -> list[str]:
     names = [h.strip().strip('"').strip().lower() for h in header.split(delimiter)]
     if not any(names):
-        raise UploadError(f"{file_name}:1: the file is empty: no header line")
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.no_header", lang))
     canonical: list[str] = []
     problems: list[str] = []
     for position, name in enumerate(names, start=1):
         column = HEADER_ALIASES.get(name)
         if column is None:
-            problems.append(f"unknown column '{shown(name)}' (column {position})")
+            problems.append(t("ingest.error.unknown_column", lang, name=shown(name), position=position))
         elif column in canonical:
-            problems.append(f"column '{name}' repeats '{column}' (column {position})")
+            problems.append(t("ingest.error.repeated_column", lang, name=name,
+                              column=t(f"ingest.column.{column}", lang), position=position))
         else:
             canonical.append(column)
     missing = [c for c in REQUIRED if c not in canonical]
     if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
+        problems.append(t("ingest.error.missing_columns", lang, columns=column_names(missing, lang)))
     if problems:
         listed = problems if len(problems) <= SHOWN_PROBLEMS + 1 else (
-            problems[:SHOWN_PROBLEMS] + [t("ingest.error.more_problems", count=f"{len(problems) - SHOWN_PROBLEMS:,}")])
-        raise UploadError(f"{file_name}:1: header: " + "; ".join(listed) +
-                          f". Expected columns: {', '.join(COLUMNS)} (first four required)")
+            problems[:SHOWN_PROBLEMS] + [t("ingest.error.more_problems", lang,
+                                           count=f"{len(problems) - SHOWN_PROBLEMS:,}")])
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.header", lang, problems="; ".join(listed),
+                                                  columns=column_names(COLUMNS, lang)))
     return canonical
 
 
@@ -233,7 +231,7 @@ def _line_list(lines: list[int], more: bool) -> str:
     return ", ".join(str(n) for n in lines) + (" …" if more else "")
 
 
-def _prepare(path: Path, file_name: str) -> _FileFacts:
+def _prepare(path: Path, file_name: str, lang: str = "en") -> _FileFacts:
     """Encoding, transcoded copy, sha256 and line count in at most two passes over the bytes."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -261,7 +259,7 @@ def _prepare(path: Path, file_name: str) -> _FileFacts:
     lines = _content_lines(newlines, last)
     if bad_at is None:
         return _FileFacts("utf-8", path, lines, digest.hexdigest())
-    return _FileFacts("cp1251", _transcode(path, file_name, bad_at, first_utf8), lines, digest.hexdigest())
+    return _FileFacts("cp1251", _transcode(path, file_name, bad_at, first_utf8, lang), lines, digest.hexdigest())
 
 
 def _content_lines(newlines: int, tail: bytes) -> int:
@@ -276,7 +274,7 @@ def _line_at(path: Path, offset: int) -> int:
         return handle.read(offset).count(b"\n") + 1
 
 
-def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None) -> Path:
+def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None, lang: str) -> Path:
     """The UTF-8 copy of a Windows-1251 file, after making sure no line of it is UTF-8."""
     utf8_lines: list[int] = [] if first_utf8 is None else [first_utf8]
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-")
@@ -292,16 +290,17 @@ def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None) 
                 elif not cut:
                     carry, chunk = chunk, b""
                     continue
-                _convert(chunk, line_base, utf8_lines, dst, file_name)
+                _convert(chunk, line_base, utf8_lines, dst, file_name, lang)
                 line_base += chunk.count(b"\n")
             if carry:
-                _convert(carry, line_base, utf8_lines, dst, file_name)
+                _convert(carry, line_base, utf8_lines, dst, file_name, lang)
         utf8_lines = sorted(set(utf8_lines))
         if utf8_lines:
             cp_lines, more = _non_utf8_lines(path, bad_at)
             first = max(cp_lines[0], utf8_lines[0])  # where the second encoding begins
             raise UploadError(f"{file_name}:{first}: " + t(
-                "ingest.error.mixed_encoding", utf8=_line_list(utf8_lines[:SHOWN_LINES], len(utf8_lines) > SHOWN_LINES),
+                "ingest.error.mixed_encoding", lang,
+                utf8=_line_list(utf8_lines[:SHOWN_LINES], len(utf8_lines) > SHOWN_LINES),
                 cp1251=_line_list(cp_lines, more)))
     except BaseException:
         copy.unlink(missing_ok=True)
@@ -309,7 +308,7 @@ def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None) 
     return copy
 
 
-def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name: str) -> None:
+def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name: str, lang: str) -> None:
     """One run of whole lines: look for UTF-8 lines among them, then write them as UTF-8."""
     if len(utf8_lines) <= SHOWN_LINES:
         for hint in _UTF8_HINTS:
@@ -327,7 +326,7 @@ def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name
         dst.write(chunk.decode("cp1251").encode("utf-8"))
     except UnicodeDecodeError as exc:
         line = line_base + chunk.count(b"\n", 0, exc.start)
-        raise UploadError(f"{file_name}:{line}: the file is neither UTF-8 nor cp1251 text; save it as CSV UTF-8") from None
+        raise UploadError(f"{file_name}:{line}: " + t("ingest.error.not_text", lang)) from None
 
 
 def _non_utf8_lines(path: Path, bad_at: int) -> tuple[list[int], bool]:
@@ -418,12 +417,21 @@ def _indicator_frame(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
 
 
 def _allowed_values(catalog: Mapping[str, Logframe]) -> pd.DataFrame:
-    rows = [(code, dim, value, value.lower())
+    """Every spelling (:func:`dimensions.spelling`) of every declared value, with the code it stands for."""
+    rows = [(code, dim, value.code, written)
             for code, lf in catalog.items()
-            for dim in ("oblast", "ministry")
-            for value in getattr(lf.programme.disaggregation_values, dim)]
-    rows += [(code, "sex", canonical, alias) for code in catalog for alias, canonical in SEX_VALUES.items()]
-    return pd.DataFrame(rows, columns=["programme", "dimension", "value", "alias"])
+            for dim in DIMENSIONS
+            for value in getattr(lf.programme.disaggregation_values, dim)
+            for written in sorted(spellings(value))]
+    frame = pd.DataFrame(rows, columns=["programme", "dimension", "value", "alias"])
+    return frame.drop_duplicates(["programme", "dimension", "alias"], ignore_index=True)
+
+
+def _listed_values(catalog: Mapping[str, Logframe], lang: str) -> pd.DataFrame:
+    """Per programme, each dimension's values as a rejection lists them to the reader."""
+    return pd.DataFrame([(code, *(accepted(lf.programme.disaggregation_values, dim, lang) for dim in DIMENSIONS))
+                         for code, lf in catalog.items()],
+                        columns=["programme", *(f"{dim}_listed" for dim in DIMENSIONS)])
 
 
 # ---------------------------------------------------------------- validation
@@ -458,6 +466,11 @@ def _message_sql(key: str, lang: str, **values: str) -> str:
     return "(" + " || ".join(p for p in pieces if p != "''") + ")"
 
 
+def _decimal_sql(x: str, lang: str) -> str:
+    """The number ``x`` as text with the decimal sign of ``lang`` (1.5 in English, 1,5 in Kazakh and Russian)."""
+    return f"replace(CAST({x} AS VARCHAR), '.', {_literal(get_decimal_symbol(LOCALE_OF[lang]))})"
+
+
 def _raw_message(key: str, lang: str) -> str:
     from .i18n import messages
 
@@ -466,7 +479,12 @@ def _raw_message(key: str, lang: str) -> str:
     return text
 
 
-_KEY_INDICATOR = f"""
+def _key_indicator_sql(lang: str) -> str:
+    """The ``key_indicator`` table: what each distinct programme and indicator of the file names, or why nothing."""
+    unknown_programme = _message_sql("ingest.reason.unknown_programme", lang, programme=_shown_sql("n.programme_raw"))
+    unknown_indicator = _message_sql("ingest.reason.unknown_indicator", lang, indicator=_shown_sql("n.indicator_raw"),
+                                     programme="p.programme")
+    return f"""
     CREATE TEMP TABLE key_indicator AS
     WITH k AS (
         SELECT DISTINCT programme AS programme_key, indicator AS indicator_key_text FROM records
@@ -477,11 +495,11 @@ _KEY_INDICATOR = f"""
            lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
            i.by_ministry, i.window_start, i.window_end, i.range_kind, i.value_min, i.value_max,
            nullif(concat_ws('; ',
-               CASE WHEN n.programme_raw IS NULL THEN 'programme is empty'
-                    WHEN p.programme IS NULL THEN 'unknown programme ''' || {_shown_sql('n.programme_raw')} || '''' END,
-               CASE WHEN p.programme IS NOT NULL AND n.indicator_raw IS NULL THEN 'indicator is empty'
-                    WHEN p.programme IS NOT NULL AND i.kind IS NULL
-                    THEN 'unknown indicator ''' || {_shown_sql('n.indicator_raw')} || ''' in programme ' || p.programme END
+               CASE WHEN n.programme_raw IS NULL THEN {_message_sql("ingest.reason.programme_empty", lang)}
+                    WHEN p.programme IS NULL THEN {unknown_programme} END,
+               CASE WHEN p.programme IS NOT NULL AND n.indicator_raw IS NULL
+                    THEN {_message_sql("ingest.reason.indicator_empty", lang)}
+                    WHEN p.programme IS NOT NULL AND i.kind IS NULL THEN {unknown_indicator} END
            ), '') AS reason
     FROM n
     LEFT JOIN (SELECT DISTINCT programme FROM ind) p ON p.programme = lower(n.programme_raw)
@@ -534,10 +552,12 @@ _KEY_DIMENSIONS = f"""
            dense_rank() OVER (ORDER BY coalesce(sx.value, ''), coalesce(ob.value, ''), coalesce(mi.value, ''))
                AS dims_id
     FROM n
-    LEFT JOIN allowed sx ON sx.programme = n.programme AND sx.dimension = 'sex' AND sx.alias = lower(n.sex_raw)
-    LEFT JOIN allowed ob ON ob.programme = n.programme AND ob.dimension = 'oblast' AND ob.alias = lower(n.oblast_raw)
-    LEFT JOIN allowed mi
-        ON mi.programme = n.programme AND mi.dimension = 'ministry' AND mi.alias = lower(n.ministry_raw)"""
+    LEFT JOIN allowed sx ON sx.programme = n.programme AND sx.dimension = 'sex'
+                        AND sx.alias = {spelling_sql('n.sex_raw')}
+    LEFT JOIN allowed ob ON ob.programme = n.programme AND ob.dimension = 'oblast'
+                        AND ob.alias = {spelling_sql('n.oblast_raw')}
+    LEFT JOIN allowed mi ON mi.programme = n.programme AND mi.dimension = 'ministry'
+                        AND mi.alias = {spelling_sql('n.ministry_raw')}"""
 
 
 # The key-table columns a row check reads, under the names the checks use.
@@ -547,18 +567,35 @@ _KEYED = """ki.ind_id, ki.kind, ki.scale_max, ki.programme, ki.by_sex, ki.by_obl
             kd.dims_id, kd.sex_raw, kd.sex, kd.oblast_raw, kd.oblast, kd.ministry_raw, kd.ministry"""
 
 
-def _dimension_checks(dim: str) -> tuple[tuple[str, str], ...]:
-    allowed = "is not female/male" if dim == "sex" else "is not declared for ' || programme || '"
+def _dimension_checks(dim: str, lang: str) -> tuple[tuple[str, str], ...]:
+    """A value for a dimension the indicator is not broken down by; a value the programme does not
+    declare, answered with the values it does (``<dim>_listed``, in the reader's language)."""
+    name = _literal(t(f"dimension.{dim}", lang))
     return ((f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND NOT by_{dim}",
-             f"'indicator is not disaggregated by {dim}'"),
+             _message_sql("ingest.reason.not_disaggregated", lang, dimension=name)),
             (f"{dim}_raw IS NOT NULL AND kind IS NOT NULL AND {dim} IS NULL",
-             f"'{dim} ''' || {_shown_sql(dim + '_raw')} || ''' {allowed}'"))
+             _message_sql("ingest.reason.unknown_value", lang, dimension=name, value=_shown_sql(dim + "_raw"),
+                          programme="programme", accepted=f"{dim}_listed")))
+
+
+def _column(name: str, lang: str) -> str:
+    """A CSV column as a message names it in ``lang``: a header name the importer accepts, as a SQL literal."""
+    return _literal(t(f"ingest.column.{name}", lang))
+
+
+def _column_sql(x: str, lang: str) -> str:
+    """:func:`_column` of the column the SQL expression ``x`` names."""
+    return f"CASE {x} " + " ".join(f"WHEN '{c}' THEN {_column(c, lang)}" for c in COLUMNS) + " END"
 
 
 def _not_finite(column: str, lang: str) -> tuple[str, str]:
     return (f"{column} IS NOT NULL AND NOT isfinite({column})",
-            _message_sql("ingest.reason.not_finite", lang, column=_literal(column),
+            _message_sql("ingest.reason.not_finite", lang, column=_column(column, lang),
                          text=_shown_sql(_trimmed(column + "_field"))))
+
+
+def _period_forms(lang: str) -> str:
+    return t("ingest.period_forms", lang, forms=", ".join(PERIOD_EXAMPLES[:-1]), last=PERIOD_EXAMPLES[-1])
 
 
 @cache
@@ -567,25 +604,27 @@ def _row_checks(lang: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     row: a row's reason names the first true condition of each group. The row is accepted when none holds."""
     value = _shown_sql("value_raw")
     return (
-        (("long_column IS NOT NULL", _message_sql("ingest.reason.cell_too_long", lang, column="long_column",
-                                                  length="format('{:,}', long_length)", limit=_literal(f"{MAX_CELL_CHARS:,}"))),),
+        (("long_column IS NOT NULL", _message_sql("ingest.reason.cell_too_long", lang,
+                                                  column=_column_sql("long_column", lang),
+                                                  length="format('{:,}', long_length)",
+                                                  limit=_literal(f"{MAX_CELL_CHARS:,}"))),),
         (("key_reason IS NOT NULL", "key_reason"),),
-        (("period_text IS NULL", "'period is empty'"),
-         ("period_start IS NULL", f"'period ''' || {_shown_sql('period_text')} || ''' is not one of {PERIOD_FORMS}'"),
+        (("period_text IS NULL", _message_sql("ingest.reason.period_empty", lang)),
+         ("period_start IS NULL", _message_sql("ingest.reason.period_form", lang, text=_shown_sql("period_text"),
+                                               forms=_literal(_period_forms(lang)))),
          ("kind IS NOT NULL AND (period_end < window_start OR period_start > window_end)",
-          "'period ' || period_label || ' is outside the programme window ' || strftime(window_start, '%Y-%m-%d') "
-          "|| '..' || strftime(window_end, '%Y-%m-%d')"),
+          _message_sql("ingest.reason.period_outside", lang, period="period_label",
+                       start="strftime(window_start, '%Y-%m-%d')", end="strftime(window_end, '%Y-%m-%d')")),
          ("kind IS NOT NULL AND spans IS NOT NULL",
-          "'period ' || period_label || ' spans the reporting periods ' || spans || ': give one value per reporting period'"),
+          _message_sql("ingest.reason.period_spans", lang, period="period_label", spans="spans")),
          ("kind IS NOT NULL AND period_start > today",
           _message_sql("ingest.reason.not_started", lang, period="period_label",
                        start="strftime(period_start, '%Y-%m-%d')"))),
-        (("kind IS NOT NULL AND value_raw IS NULL", "'value is empty'"),
-         ("kind = 'milestone' AND value IS NULL",
-          f"'value ''' || {value} || ''' is not a milestone status (done/1/иә/да/yes or 0/no)'"),
+        (("kind IS NOT NULL AND value_raw IS NULL", _message_sql("ingest.reason.value_empty", lang)),
+         ("kind = 'milestone' AND value IS NULL", _message_sql("ingest.reason.not_milestone", lang, value=value)),
          ("kind = 'rating' AND value IS NULL",
-          f"'value ''' || {value} || ''' is not a rating 1..' || scale_max"),
-         ("kind IS NOT NULL AND value IS NULL", f"'value ''' || {value} || ''' is not a number'"),
+          _message_sql("ingest.reason.not_rating", lang, value=value, top="scale_max")),
+         ("kind IS NOT NULL AND value IS NULL", _message_sql("ingest.reason.not_number", lang, value=value)),
          ("range_kind = 'percentage' AND value > value_max",
           _message_sql("ingest.reason.above_percentage", lang, value=value)),
          ("range_kind = 'percentage' AND value < value_min",
@@ -597,14 +636,13 @@ def _row_checks(lang: str) -> tuple[tuple[tuple[str, str], ...], ...]:
          ("range_kind = 'declared' AND value < value_min",
           _message_sql("ingest.reason.below_declared", lang, value=value, limit="value_min::VARCHAR",
                        indicator="indicator"))),
-        _dimension_checks("sex"),
-        _dimension_checks("oblast"),
-        _dimension_checks("ministry"),
+        *(_dimension_checks(dim, lang) for dim in DIMENSIONS),
         (_not_finite("numerator", lang),
-         (f"numerator IS NULL AND {_trimmed('numerator_field')} IS NOT NULL", "'numerator is not a number'")),
+         (f"numerator IS NULL AND {_trimmed('numerator_field')} IS NOT NULL",
+          _message_sql("ingest.reason.field_not_number", lang, column=_column("numerator", lang)))),
         (_not_finite("denominator", lang),
          (f"(denominator IS NULL OR denominator = 0) AND {_trimmed('denominator_field')} IS NOT NULL",
-          "'denominator is not a non-zero number'")),
+          _message_sql("ingest.reason.field_zero", lang, column=_column("denominator", lang)))),
     )
 
 
@@ -707,15 +745,14 @@ _KEY = ("ind_id", "period_start", "period_end", "dims_id")
 
 
 def _read_records(con: duckdb.DuckDBPyConnection, facts: _FileFacts, file_name: str, columns: list[str],
-                  delimiter: str) -> None:
+                  delimiter: str, lang: str) -> None:
     """The temporary ``records`` table: every record as text, in file order (so rowid numbers them)."""
     try:
         con.execute(f"CREATE TEMP TABLE records AS {_csv_scan_sql(columns, facts.readable.stat().st_size)}",
                     {"path": str(facts.readable), "delimiter": delimiter})
     except duckdb.InvalidInputException as exc:
         # DuckDB's strict reader gives up on a file whose records mix CRLF and LF line endings.
-        raise UploadError(f"{file_name}:1: the file cannot be read as CSV (are its line endings mixed, "
-                          "some CRLF and some LF?); save it again as CSV and re-upload") from exc
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.line_endings", lang)) from exc
 
 
 def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[pd.DataFrame | None, int]:
@@ -795,15 +832,16 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
     table (one row per record, with its physical line), ``dups`` and the ``accepted`` and
     ``rejected_lines`` views. The store is not touched."""
     if path.stat().st_size == 0:
-        raise UploadError(f"{file_name}:1: the file is empty")
-    header_line(path, file_name, "latin-1")  # the size limit, before anything reads the whole file
-    facts = _prepare(path, file_name)
+        raise UploadError(f"{file_name}:1: " + t("ingest.error.empty", lang))
+    header_line(path, file_name, "latin-1", lang)  # the size limit, before anything reads the whole file
+    facts = _prepare(path, file_name, lang)
     try:
-        header, _ = header_line(path, file_name, facts.encoding)
+        header, _ = header_line(path, file_name, facts.encoding, lang)
         delimiter = detect_delimiter(header)
-        columns = canonical_header(header, delimiter, file_name)
+        columns = canonical_header(header, delimiter, file_name, lang)
         con.register("ind_df", _indicator_frame(catalog))
         con.register("allowed_df", _allowed_values(catalog))
+        con.register("listed_df", _listed_values(catalog, lang))
         con.register("rp_df", pd.DataFrame([row for code, lf in catalog.items()
                                             for row in reporting_rows(code, lf.reporting_periods())],
                                            columns=REPORTING_COLUMNS))
@@ -811,14 +849,16 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
             con.execute("""CREATE TEMP TABLE ind AS SELECT * REPLACE (CAST(range_kind AS VARCHAR) AS range_kind,
                            CAST(value_min AS DOUBLE) AS value_min, CAST(value_max AS DOUBLE) AS value_max) FROM ind_df""")
             con.execute("CREATE TEMP TABLE allowed AS SELECT * FROM allowed_df")
+            con.execute("CREATE TEMP TABLE listed AS SELECT * FROM listed_df")
             con.execute("CREATE TEMP TABLE rp AS SELECT * FROM rp_df")
         finally:
             con.unregister("ind_df")
             con.unregister("allowed_df")
+            con.unregister("listed_df")
             con.unregister("rp_df")
-        _read_records(con, facts, file_name, columns, delimiter)
+        _read_records(con, facts, file_name, columns, delimiter, lang)
         good_lines, bad = _number_lines(con, facts, delimiter)
-        for sql in (_KEY_INDICATOR, _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
+        for sql in (_key_indicator_sql(lang), _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
             con.execute(sql)
         con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS today", [today])
         if good_lines is not None:
@@ -857,22 +897,23 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
                     ANTI JOIN dups d ON {same_key_sql} AND d.first_ord <> c.line_ord
                     WHERE c.ok""")
     con.execute(f"""CREATE TEMP VIEW rejected_lines AS
-                    SELECT line, CASE WHEN ok THEN 'duplicate of line ' || first_line
+                    SELECT line, CASE WHEN ok THEN {_message_sql("ingest.reason.duplicate", lang, line="first_line")}
                                       ELSE {_row_reason_sql(lang)} END AS reason,
                            {_shown_sql('programme_raw')} AS programme, {_shown_sql('indicator_raw')} AS indicator,
                            {_shown_sql('period_text')} AS period, {_shown_sql('value_raw')} AS value
                     FROM (SELECT f.* EXCLUDE (ind_id, period_start, period_end, dims_id), {_KEYED}, ki.programme_raw,
-                                 ki.indicator_raw, p.today
+                                 ki.indicator_raw, p.today, ls.sex_listed, ls.oblast_listed, ls.ministry_listed
                           FROM lines f
                           JOIN key_indicator ki ON ki.ki = f.ki
                           JOIN key_period kp ON kp.kp = f.kp
                           JOIN key_dims kd ON kd.kd = f.kd
                           LEFT JOIN key_straddle ks ON ks.programme = ki.programme AND ks.kp = kp.kp
+                          LEFT JOIN listed ls ON ls.programme = ki.programme
                           CROSS JOIN params p
                           WHERE NOT f.ok OR f.first_ord <> f.line_ord)""")
     total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
-        raise UploadError(f"{file_name}:2: the file has a header but no data rows")
+        raise UploadError(f"{file_name}:2: " + t("ingest.error.no_rows", lang))
     return _Parsed(total, facts.encoding, delimiter, len(columns)), facts
 
 
@@ -885,12 +926,12 @@ def _accepted_count(con: duckdb.DuckDBPyConnection) -> int:
 def _rejected_sql(lang: str) -> str:
     unclosed = _message_sql("ingest.reason.unclosed_quote", lang, first="line", last="$last_line")
     too_long = _message_sql("ingest.reason.line_too_long", lang, limit=_literal(f"{MAX_LINE_BYTES:,}"))
+    malformed = _message_sql("ingest.reason.malformed", lang, fields="$fields", delimiter="$delimiter")
     return f"""
     SELECT * FROM rejected_lines
     UNION ALL
     SELECT line, CASE WHEN unclosed AND line < $last_line THEN {unclosed} WHEN too_long THEN {too_long}
-                      ELSE 'malformed CSV row: expected ' || $fields || ' fields separated by ''' || $delimiter
-                           || ''' (check the delimiter and quotes)' END, NULL, NULL, NULL, NULL FROM bad
+                      ELSE {malformed} END, NULL, NULL, NULL, NULL FROM bad
     ORDER BY line"""
 
 
@@ -940,7 +981,7 @@ def _history_stats_sql(programmes: int, indicators: int) -> str:
     GROUP BY ALL"""
 
 
-def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame:
     """Accepted rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
     indicators = stage.execute("""SELECT DISTINCT i.programme, i.indicator FROM checked c
                                   JOIN key_indicator i ON i.ki = c.ki WHERE c.ok""").df()
@@ -953,10 +994,11 @@ def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection
         return empty
     stage.register("stats_df", stats)
     try:
-        return stage.execute("""
-            SELECT a.line, 'value ' || a.value || ' is an outlier against the indicator''s history (median '
-                   || round(s.med, 4) || ', modified z-score ' || round(0.6745 * (a.value - s.med) / s.mad, 1) || ')'
-                   AS warning, a.indicator, a.period_label AS period, a.value
+        warning_sql = _message_sql("ingest.warning.outlier", lang, value=_decimal_sql("a.value", lang),
+                                   median=_decimal_sql("round(s.med, 4)", lang),
+                                   z=_decimal_sql("round(0.6745 * (a.value - s.med) / s.mad, 1)", lang))
+        return stage.execute(f"""
+            SELECT a.line, {warning_sql} AS warning, a.indicator, a.period_label AS period, a.value
             FROM accepted a JOIN stats_df s USING (programme, indicator, sex, oblast, ministry)
             WHERE s.mad > 0 AND abs(0.6745 * (a.value - s.med) / s.mad) > 3.5
             ORDER BY a.line""").df()
@@ -999,7 +1041,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
     with duckdb.connect(":memory:") as stage:
         parsed, facts = _stage(stage, path, file_name, catalog, today, lang)
         rejected = stage.execute(f"{_rejected_sql(lang)}", {
-            "fields": parsed.columns, "delimiter": parsed.delimiter.replace("\t", "tab"),
+            "fields": parsed.columns, "delimiter": parsed.delimiter.replace("\t", "TAB"),
             "last_line": facts.lines}).df()
         accepted_count = _accepted_count(stage)
         # The first 1000 accepted rows lie within the first 1000 + (not accepted) records.
@@ -1014,7 +1056,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
             previous = store.execute(
                 "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
                 [facts.sha256]).fetchone()
-            report.warnings = _capped([decimals, _outliers(stage, store) if accepted_count else decimals.head(0)])
+            report.warnings = _capped([decimals, _outliers(stage, store, lang) if accepted_count else decimals.head(0)])
             if previous:
                 report.status, report.duplicate_of = "duplicate", previous[0]
             elif strict and len(rejected) and not dry_run:

@@ -34,8 +34,7 @@ def catalog(tmp_path_factory):
     text = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     purpose = "    text: {kk: Нақты мақсат, en: Specific objective, ru: Конкретная цель}\n"
     rated = (text.replace("code: demo", "code: rated").replace("DEMO.", "RATED.")
-             .replace("    oblast: [Mangystau, Kyzylorda]\n",
-                      "    oblast: [Mangystau, Kyzylorda]\n    ministry: [Ministry of Finance]\n")
+             .replace("  disaggregation_values:\n", "  disaggregation_values:\n    ministry: [Ministry of Finance]\n")
              .replace(purpose, purpose + RATING))
     path = tmp_path_factory.mktemp("logframes") / "rated.yaml"
     path.write_text(rated, encoding="utf-8")
@@ -90,21 +89,23 @@ def test_utf8_with_bom_reads_the_first_header_name(tmp_path, catalog, db):
 def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path, catalog, db):
     comment = "Обучено сотрудников акимата; данные «предварительные» №3"
     text = ("программа;показатель;период;значение;область;пол;источник;комментарий\n"
-            f'demo;DEMO.R1.I1;2012-H1;12;Кызылорда;жен;Отчёт акимата;"{comment}"\n'
+            f'demo;DEMO.R1.I1;2012-H1;12;Атырау;жен;Отчёт акимата;"{comment}"\n'
             "demo;DEMO.R1.I1;2012-H1;7;Kyzylorda;муж;Отчёт акимата;Ещё строка\n")
     path = csv_file(tmp_path, text, encoding="cp1251")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
     report = import_csv(path, catalog, ADMIN, db=db)
     assert (report.encoding, report.delimiter) == ("cp1251", ";")
-    assert rejected(report) == [(2, "oblast 'Кызылорда' is not declared for demo")]
+    assert rejected(report) == [(2, "oblast 'Атырау' is not declared for demo "
+                                    "(accepted: Mangystau Region, Kyzylorda Region)")]
     assert report.status == "committed"
     row = stored(db).iloc[0]
     assert (row.line, row.value, row.sex, row.oblast, row.source, row.comment) == (
         3, 7.0, "male", "Kyzylorda", "Отчёт акимата", "Ещё строка")
-    path.write_bytes(text.replace("Кызылорда", "Kyzylorda").encode("cp1251"))
+    path.write_bytes(text.replace("Атырау", "Кызылординская обл.").encode("cp1251"))  # Russian for a declared oblast
     assert import_csv(path, catalog, ADMIN, db=db).status == "committed"
-    assert stored(db, "SELECT comment FROM measurement_current WHERE sex = 'female'").comment[0] == comment
+    female = stored(db, "SELECT oblast, comment FROM measurement_current WHERE sex = 'female'")
+    assert (female.oblast[0], female.comment[0]) == ("Kyzylorda", comment)
 
 
 def test_a_file_that_is_neither_utf8_nor_cp1251_is_refused_at_its_line(tmp_path, catalog, db):
@@ -282,9 +283,11 @@ MILESTONE = "value '{}' is not a milestone status (done/1/иә/да/yes or 0/no)
     ("demo,DEMO.G.I1,2013-H1,done,,Mangystau,,", "indicator is not disaggregated by oblast"),
     ("demo,DEMO.G.I1,2013-H1,done,female,,,", "indicator is not disaggregated by sex"),
     ("demo,DEMO.R1.I1,2013-H1,5,,,Ministry of Finance,", "indicator is not disaggregated by ministry"),
-    ("demo,DEMO.R1.I1,2013-H1,5,female,Atyrau,,", "oblast 'Atyrau' is not declared for demo"),
-    ("demo,DEMO.R1.I1,2013-H1,5,x,Mangystau,,", "sex 'x' is not female/male"),
-    ("rated,RATED.P1.I1,2013-H1,2,,,Ministry of Magic,", "ministry 'Ministry of Magic' is not declared for rated"),
+    ("demo,DEMO.R1.I1,2013-H1,5,female,Atyrau,,",
+     "oblast 'Atyrau' is not declared for demo (accepted: Mangystau Region, Kyzylorda Region)"),
+    ("demo,DEMO.R1.I1,2013-H1,5,x,Mangystau,,", "sex 'x' is not declared for demo (accepted: female, male)"),
+    ("rated,RATED.P1.I1,2013-H1,2,,,Ministry of Magic,",
+     "ministry 'Ministry of Magic' is not declared for rated (accepted: Ministry of Finance)"),
     ("demo,DEMO.R1.I1,2013-H1,5,female,Mangystau", "malformed CSV row: expected 8 fields separated by ',' "
                                                  "(check the delimiter and quotes)"),
     ("demo,DEMO.R1.I1,2013-H1,5,female,Mangystau,,x,y", "malformed CSV row: expected 8 fields separated by ',' "
@@ -292,7 +295,7 @@ MILESTONE = "value '{}' is not a milestone status (done/1/иә/да/yes or 0/no)
     ("nope,X,2012-H3,,,,,", f"unknown programme 'nope'; period '2012-H3' is not one of {PERIOD_FORMS}"),
     ("demo,DEMO.R1.I1,2019,abc,female,Atyrau,,",
      f"period 2019 is outside the programme window {WINDOW}; value 'abc' is not a number; "
-     "oblast 'Atyrau' is not declared for demo"),
+     "oblast 'Atyrau' is not declared for demo (accepted: Mangystau Region, Kyzylorda Region)"),
 ])
 def test_each_rejection_reason_with_its_line(tmp_path, catalog, db, row, reason):
     path = csv_file(tmp_path, f"{HEADER}\n{GOOD}\n{row}\n{GOOD.replace('2012-H1', '2012-H2')}\n")
@@ -374,7 +377,7 @@ def test_a_file_larger_than_the_reader_buffers_keeps_every_line_number(tmp_path,
 def test_tab_delimiter_is_named_in_the_malformed_message(tmp_path, catalog, db):
     path = csv_file(tmp_path, "programme\tindicator\tperiod\tvalue\ndemo\tDEMO.G.I1\t2012-H1\n")
     report = import_csv(path, catalog, ADMIN, db=db, dry_run=True)
-    assert rejected(report) == [(2, "malformed CSV row: expected 4 fields separated by 'tab' "
+    assert rejected(report) == [(2, "malformed CSV row: expected 4 fields separated by 'TAB' "
                                     "(check the delimiter and quotes)")]
 
 
