@@ -4,6 +4,7 @@ decision gives its timing), shared by the Sequencing page and the report so both
 from __future__ import annotations
 
 from .i18n import t
+from .schedule import Violation
 
 
 def event_name(key: str, lang: str, *, contract: str | None = None, mission: str | None = None) -> str:
@@ -24,3 +25,8 @@ def timing(assumed: bool, possible: bool, lang: str) -> str:
     if possible:
         words.append(t("calendar.possible", lang))
     return "; ".join(words)
+
+
+def violation_detail(violation: Violation, lang: str) -> str:
+    """What shows that an activity departs from the plan ("started 2012-04-23, planned 2011-12-23")."""
+    return t(f"violation.detail.{violation.case}", lang, **dict(violation.values))

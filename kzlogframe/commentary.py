@@ -55,12 +55,14 @@ def assumption_statuses(programme: str, period: str, db: Path | str | None = Non
 
 
 def commentary_history(programme: str, db: Path | str | None = None) -> pd.DataFrame:
+    """Every narrative and assumption status written for the programme, newest first, as codes (a
+    page words them): ``kind`` narrative or assumption, ``status`` an assumption's."""
     with connect(db, write=False) as con:
         return con.execute("""
-            SELECT 'narrative' AS kind, level_code AS item, period, lang, body AS text, user_name, recorded_at
+            SELECT 'narrative' AS kind, level_code AS item, period, lang, NULL AS status, body AS text, user_name,
+                   recorded_at
             FROM narrative WHERE programme = ?
             UNION ALL
-            SELECT 'assumption', assumption, period, NULL, status || coalesce(': ' || comment, ''), user_name,
-                   recorded_at
+            SELECT 'assumption', assumption, period, NULL, status, comment, user_name, recorded_at
             FROM assumption_status WHERE programme = ?
             ORDER BY recorded_at DESC""", [programme, programme]).df()

@@ -13,6 +13,7 @@ Public API::
 
     export_table(logframe, measurements, lang) -> DataFrame   stored values with their definitions
     filter_table(table, levels=, indicators=, periods=, dimensions=) -> DataFrame
+    labelled(table, logframe, lang) -> DataFrame              headers and codes in the reader's words
     level_labels(logframe, lang) -> {level code: "Result R1", …}
     by_level(table, logframe, lang) -> {sheet title: rows}   logframe order, levels with rows only
     neutralise(cell)                                          the formula-injection rule
@@ -32,6 +33,7 @@ import xlsxwriter
 from .formatting import level_label, status_label
 from .models import Goal, Level, Logframe, Purpose, Result, SubResult
 from .periods import reporting_join_sql
+from .tables import readable
 from .progress import (
     CELL_DIMS, baselines, cumulative_mode, indicator_progress, reporting_table, reporting_values)
 
@@ -44,6 +46,7 @@ DATE_TYPE = "datetime64[ns]"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet read a formula
 LEVEL_KINDS = {Goal: "goal", Purpose: "purpose", Result: "result", SubResult: "sub_result"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CODED = {"level_kind": "level", "type": "type", "cumulative": "cumulative", "baseline_source": "baseline_source"}
 
 
 def neutralise(cell: object) -> object:
@@ -147,6 +150,13 @@ def filter_table(table: pd.DataFrame, *, levels: Collection[str] | None = None,
         for dim in set(CELL_DIMS) - set(dimensions):
             keep &= table[dim].eq("")
     return table[keep].reset_index(drop=True)
+
+
+def labelled(table: pd.DataFrame, logframe: Logframe, lang: str) -> pd.DataFrame:
+    """The table as a reader opens it in a spreadsheet: headers in ``lang``, level kinds, types,
+    accumulation rules and baseline origins in words, sex, oblast and ministry by the logframe's labels.
+    :func:`export_table`'s own frame keeps field names and codes, for scripts."""
+    return readable(table, lang, codes=CODED, declared=logframe.programme.disaggregation_values)
 
 
 def level_labels(logframe: Logframe, lang: str) -> dict[str, str]:

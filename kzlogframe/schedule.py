@@ -254,10 +254,19 @@ class Actual:
 
 @dataclass(frozen=True)
 class Violation:
+    """Where an activity departs from the plan: ``kind`` (a translation key suffix, ``violation.<kind>``)
+    and what shows it, ``case`` (``violation.detail.<case>``) with its ``values`` (dates in ISO form),
+    worded in a reader's language by :func:`calendar_text.violation_detail`."""
+
     kind: str  # late_start | late_finish | missed_deadline | started_before_predecessor
     activity: str
-    detail: str
+    case: str
+    values: tuple[tuple[str, str], ...] = ()
     related: str | None = None
+
+
+def _violation(kind: str, code: str, case: str, related: str | None = None, **values: object) -> Violation:
+    return Violation(kind, code, case, tuple((k, str(v)) for k, v in values.items()), related)
 
 
 def violations(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: dt.date) -> list[Violation]:
@@ -270,23 +279,28 @@ def violations(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: d
         planned_start, planned_end = planned.date(p.start_month), planned.date(p.end_month)
         if not p.as_needed:
             if actual.start is None and today > planned_start:
-                found.append(Violation("late_start", code, f"planned to start {planned_start}, not started"))
+                found.append(_violation("late_start", code, "not_started", planned=planned_start))
             elif actual.start is not None and actual.start > planned_start:
-                found.append(Violation("late_start", code, f"started {actual.start}, planned {planned_start}"))
+                found.append(_violation("late_start", code, "started_late", started=actual.start,
+                                        planned=planned_start))
             if not p.throughout and actual.end is None and today > planned_end:
-                found.append(Violation("late_finish", code, f"planned to finish {planned_end}, not finished"))
+                found.append(_violation("late_finish", code, "not_finished", planned=planned_end))
         if p.start_deadline_month is not None:
             deadline = planned.date(p.start_deadline_month)
             started = actual.start
-            if (started is None and today > deadline) or (started is not None and started > deadline):
-                found.append(Violation("missed_deadline", code,
-                                       f"must start by {deadline} ({p.start_deadline_month} months after FA "
-                                       f"signature); {'started ' + str(started) if started else 'not started'}"))
+            if started is None and today > deadline:
+                found.append(_violation("missed_deadline", code, "deadline_not_started", deadline=deadline,
+                                        months=p.start_deadline_month))
+            elif started is not None and started > deadline:
+                found.append(_violation("missed_deadline", code, "deadline_started", deadline=deadline,
+                                        months=p.start_deadline_month, started=started))
         if actual.start is not None:
             for pred in p.predecessors:
                 before = actuals.get(pred)
-                if before is None or before.end is None or actual.start < before.end:
-                    ended = f"finished {before.end}" if before and before.end else "not finished"
-                    found.append(Violation("started_before_predecessor", code,
-                                           f"started {actual.start} but {pred} {ended}", related=pred))
+                if before is None or before.end is None:
+                    found.append(_violation("started_before_predecessor", code, "before_unfinished", related=pred,
+                                            started=actual.start, predecessor=pred))
+                elif actual.start < before.end:
+                    found.append(_violation("started_before_predecessor", code, "before_finished", related=pred,
+                                            started=actual.start, predecessor=pred, finished=before.end))
     return found

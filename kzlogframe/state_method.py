@@ -43,36 +43,37 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .i18n import t
 from .models import Logframe
 from .progress import Catalog, achievement, indicator_table, reporting_values, target_problem, target_table
 
 
 @dataclass(frozen=True)
 class MethodRule:
+    """A rule of the methodology: ``key`` names its statement in the catalog (``state.rule.<key>``),
+    ``verbatim`` whether the seed states it in words (else it is reconstructed: the formula images are
+    lost), ``seed_lines`` where."""
+
     key: str
-    statement: str
     verbatim: bool
     seed_lines: str
 
+    @property
+    def statement(self) -> str:
+        return t(f"state.rule.{self.key}", "en")
+
 
 RULES: tuple[MethodRule, ...] = (
-    MethodRule("clamp", "indicator achievement h, p is clamped: above 1 counts as 1, below 0 as 0", True, "365, 412"),
-    MethodRule("improvement", "indicator achievement is actual improvement (or deterioration) over planned "
-               "improvement", True, "360–364, 404–411"),
-    MethodRule("exclude_no_plan", "an indicator without a plan value for the period is excluded, not zero",
-               True, "366–377, 414–421"),
-    MethodRule("operational_data", "operational data stand in for missing official statistics; without "
-               "either the indicator is excluded", True, "366–377, 414–421"),
-    MethodRule("goal_product", "goal score X = K × Y (K from the goal's target indicators, Y from its tasks' "
-               "direct-result indicators)", True, "339–349"),
-    MethodRule("distance_formula", "h = (fact − B0) / (plan − B0); without baseline fact/plan (plan/fact when "
-               "lower is better); plan = B0 is excluded", False, "360–365 (formula image lost)"),
-    MethodRule("mean_k", "K = mean of the goal's included target-indicator h", False, "350–359 (formula image lost)"),
-    MethodRule("mean_y", "y = mean of a task's included p; Y = mean of the goal's assessable y", False,
-               "378–403 (formula images lost)"),
-    MethodRule("mean_d", "D = mean of the assessable goal scores X", False, "328–338 (formula image lost)"),
-    MethodRule("not_assessable", "a task, goal or programme whose indicators are all excluded is not "
-               "assessable (NaN), never 0; the seed is silent", False, "—"),
+    MethodRule("clamp", True, "365, 412"),
+    MethodRule("improvement", True, "360–364, 404–411"),
+    MethodRule("exclude_no_plan", True, "366–377, 414–421"),
+    MethodRule("operational_data", True, "366–377, 414–421"),
+    MethodRule("goal_product", True, "339–349"),
+    MethodRule("distance_formula", False, "360–365"),
+    MethodRule("mean_k", False, "350–359"),
+    MethodRule("mean_y", False, "378–403"),
+    MethodRule("mean_d", False, "328–338"),
+    MethodRule("not_assessable", False, "—"),
 )
 
 ROLES = {"purpose": "target", "result": "direct", "sub_result": "direct"}

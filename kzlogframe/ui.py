@@ -109,7 +109,7 @@ def current_user(lang: str) -> User:
     if user.name == LOCAL_USER:
         st.sidebar.caption(t("access.local_mode", lang))
     else:
-        st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=user.role))
+        st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=t(f"role.{user.role}", lang)))
         if st.sidebar.button(t("access.logout", lang), key="logout"):
             st.session_state.pop("_user", None)
             st.rerun()
@@ -198,7 +198,7 @@ def require(permission: str) -> PageContext:
         st.error(t("access.no_shell", st.session_state.get("lang", DEFAULT_LANGUAGE)))
         st.stop()
     if not allowed(context.user.role, permission):
-        st.error(t("access.denied", context.lang, role=context.user.role))
+        st.error(t("access.denied", context.lang, role=t(f"role.{context.user.role}", context.lang)))
         st.stop()
     return context
 

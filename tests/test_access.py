@@ -173,7 +173,8 @@ def test_admin_reads_the_audit_log(env):
     at.switch_page("views/audit.py").run()
     assert not at.exception
     log = at.dataframe[0].value
-    assert set(log["action"]) >= {"user_change"}
+    assert set(log["Action"]) >= {"user change"}
+    assert any(detail.startswith("role: ") for detail in log["Detail"])  # the stored JSON, worded
 
 
 def test_a_role_changed_in_the_file_takes_effect_at_once(env):

@@ -16,7 +16,8 @@ from kzlogframe import chart_export
 from kzlogframe.chart_export import BrowserUnavailable, charts_zip, export_formats, to_html, to_png, to_svg
 from kzlogframe.charts import indicator_chart
 from kzlogframe.exports import (
-    by_level, export_table, filter_table, neutralise, sheet_names, to_csv_bytes, to_xlsx_bytes)
+    COLUMNS, by_level, export_table, filter_table, labelled, neutralise, sheet_names, to_csv_bytes, to_xlsx_bytes)
+from kzlogframe.i18n import t
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
 from kzlogframe.models import Logframe
@@ -269,10 +270,29 @@ def test_export_page_offers_data_charts_and_iati(demo_store, monkeypatch):
     at.multiselect(key="export_levels_kazlod").set_value(["R1"]).run()
     at.multiselect(key="export_dimensions_kazlod").set_value([]).run()
     assert not at.exception
-    assert at.dataframe[0].value["level_code"].eq("R1").all()
+    assert at.dataframe[0].value["Level code"].eq("R1").all()
     assert next(c.value for c in at.caption if c.value.startswith("Rows: ")) != total
     at.sidebar.selectbox(key="lang").set_value("kk").run()
     assert not at.exception and at.title[0].value == "Экспорт"
+    assert at.dataframe[0].value["Деңгей коды"].eq("R1").all() and "Деңгей" in at.dataframe[0].value
+    at.toggle(key="export_codes").set_value(True).run()  # for scripts: field names and codes
+    preview = at.dataframe[0].value
+    assert list(preview.columns) == COLUMNS and set(preview["level_kind"]) == {"result"}
+
+
+def test_the_files_for_people_carry_headers_and_codes_in_words(fixture_db, table):
+    lf, _ = fixture_db
+    shown = labelled(table, lf, "kk")
+    assert list(shown.columns) == [t(f"field.{column}", "kk") for column in table.columns]
+    first = shown[shown["Көрсеткіш"] == "DEMO.R1.I1"].iloc[0]
+    assert (first["Деңгей"], first["Түрі"], first["Жинақталуы"]) == ("Нәтиже", "сандық", "жинақталған (қосынды)")
+    assert (first["Жынысы"], first["Облыс"]) == ("әйелдер", "Маңғыстау облысы")
+    assert first["Бастапқы мәннің көзі"] == "қисынды шеңбер"
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(shown)), encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    assert list(back.columns) == list(shown.columns)
+    pd.testing.assert_series_equal(back["Мән"].astype(float), table["value"], check_names=False)
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"R1": shown})))
+    assert [cell.value for cell in book.worksheets[0][1]] == list(shown.columns)
 
 
 def test_export_page_says_plainly_when_there_is_no_browser(demo_store, monkeypatch):

@@ -12,7 +12,7 @@ from kzlogframe.catalog import load_catalog
 from kzlogframe.cli import main
 from kzlogframe.iati import activity_identifier, iati_xml
 from kzlogframe.measurements import current_measurements
-from kzlogframe.models import Logframe
+from kzlogframe.models import Logframe, Text
 from tests.conftest import ROOT
 from tests.test_exports import fixture_db  # noqa: F401  (a pytest fixture)
 
@@ -138,6 +138,8 @@ def test_qualitative_and_ordinal_values_carry_words_in_both_languages(fixture_fi
 
 def test_kazakh_first_and_no_data(fixture_db):
     lf, _ = fixture_db
+    title = Text(kk=lf.programme.title.kk, en=lf.programme.title.en)  # no Russian title
+    lf = lf.model_copy(update={"programme": lf.programme.model_copy(update={"title": title})})
     empty = current_measurements("demo", fixture_db[1]).iloc[0:0]
     root = parse(iati_xml(lf, empty, lang_order=("kk", "en", "ru"), as_of=dt.date(2019, 1, 1)))
     activity = root.find("iati-activity")

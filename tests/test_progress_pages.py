@@ -103,8 +103,8 @@ def test_indicator_page_for_a_chosen_indicator(app):
     assert any(m.value.startswith("#### Status: ") for m in app.markdown)
     assert len(app.get("plotly_chart")) >= 2  # actual vs plan, and the breakdown by ministry
     history = app.dataframe[-1].value
-    assert set(history["uploaded_by"]) == {"demo"}
-    assert set(history["ministry"]) <= {"education", "environment", "agriculture", "industry_innovation"}
+    assert set(history["Uploaded by"]) == {"demo"}
+    assert set(history["Ministry"]) <= {"Education", "Environmental protection", "Agriculture", "Industry/innovation"}
 
 
 def test_state_methodology_is_a_selectable_scoring_rule(tmp_path, monkeypatch):

@@ -40,9 +40,9 @@ def test_an_upload_with_errors_is_explained_row_by_row_then_the_fixed_file_is_co
     assert not at.exception
     assert metrics(at)["Rejected"] == "2" and metrics(at)["Accepted"] == "1"
     rejected = at.dataframe[0].value
-    assert rejected["line"].tolist() == [3, 4]
-    assert "period '2013-H7' is not one of" in rejected["reason"].iloc[0]
-    assert rejected["reason"].iloc[1] == "unknown indicator 'PSR.NOPE' in programme psr"
+    assert rejected["Line"].tolist() == [3, 4]
+    assert "period '2013-H7' is not one of" in rejected["Reason"].iloc[0]
+    assert rejected["Reason"].iloc[1] == "unknown indicator 'PSR.NOPE' in programme psr"
     assert list_batches(db).empty  # nothing is written before the commit
 
     at.file_uploader[0].set_value(("measurements-fixed.csv", FIXED.encode("utf-8"), "text/csv")).run()
@@ -79,6 +79,7 @@ def test_rollback_from_the_page_restores_previous_values(db, tmp_path):
         assert con.execute("SELECT value FROM measurement_current").fetchall() == [(10.0,)]
         assert con.execute("SELECT count(*) FROM measurement").fetchone()[0] == 2
     assert list(list_batches(db)["status"]) == ["rolled_back", "committed"]
+    assert at.dataframe[0].value["Status"].tolist() == ["rolled back", "committed"]
 
 
 def test_upload_page_in_kazakh(db):
@@ -87,3 +88,8 @@ def test_upload_page_in_kazakh(db):
     at.switch_page("views/upload.py").run()
     assert at.title[0].value == "Өлшемдерді жүктеу"
     assert at.sidebar.selectbox(key="lang").value == "kk"
+    at.file_uploader[0].set_value(("measurements.csv", BROKEN.encode("utf-8"), "text/csv")).run()
+    rejected = at.dataframe[0].value
+    assert list(rejected.columns) == ["Жол", "Себебі", "Бағдарлама", "Көрсеткіш", "Кезең", "Мән"]
+    assert rejected["Себебі"].iloc[1] == "psr бағдарламасында 'PSR.NOPE' көрсеткіші жоқ"
+    assert at.dataframe[1].value.columns[:3].tolist() == ["Жол", "Бағдарлама", "Көрсеткіш"]  # what would be stored

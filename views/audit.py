@@ -4,6 +4,7 @@ import streamlit as st
 
 from kzlogframe.i18n import t
 from kzlogframe.store import audit_entries
+from kzlogframe.tables import audit_rows, words
 from kzlogframe.ui import require
 
 lang = require("audit").lang
@@ -15,6 +16,7 @@ if entries.empty:
     st.info(t("audit.empty", lang))
 else:
     actions = sorted(entries["action"].unique())
-    chosen = st.multiselect(t("audit.filter_action", lang), actions, key="audit_actions")
+    chosen = st.multiselect(t("audit.filter_action", lang), actions, key="audit_actions",
+                            format_func=lambda action: words(action, "audit.action", lang))
     shown = entries[entries["action"].isin(chosen)] if chosen else entries
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(audit_rows(shown, lang), hide_index=True, width="stretch")

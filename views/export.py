@@ -7,7 +7,8 @@ import streamlit as st
 
 from kzlogframe.chart_export import browser_available, charts_zip
 from kzlogframe.charts import indicator_chart
-from kzlogframe.exports import XLSX_MIME, by_level, filter_table, level_labels, to_csv_bytes, to_xlsx_bytes
+from kzlogframe.exports import (
+    XLSX_MIME, by_level, filter_table, labelled, level_labels, to_csv_bytes, to_xlsx_bytes)
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.matrix import notice
@@ -43,17 +44,28 @@ dimensions = right.multiselect(t("export.dimensions", lang), list(CELL_DIMS), de
 chosen = filter_table(table, levels=chosen_levels or list(levels), indicators=chosen_indicators or list(texts),
                       periods=chosen_periods or None, dimensions=dimensions)
 
+as_codes = st.toggle(t("export.codes", lang), help=t("export.codes_help", lang), key="export_codes")
+
+
+def shown(rows):
+    """Rows as the files carry them: for people (headers and codes in words) or, on request, for scripts."""
+    return rows if as_codes else labelled(rows, logframe, lang)
+
+
 if chosen.empty:
     st.info(t("export.empty", lang))
 else:
     st.caption(t("export.rows", lang, rows=len(chosen), indicators=chosen["indicator"].nunique()))
-    st.dataframe(chosen, hide_index=True, width="stretch", key="export_preview")
+    st.dataframe(shown(chosen), hide_index=True, width="stretch", key="export_preview")
+    suffix = "-codes" if as_codes else ""
     csv_column, xlsx_column = st.columns(2)
-    csv_column.download_button(t("export.csv", lang), data=lambda: to_csv_bytes(chosen),
-                               file_name=f"{code}-indicators-{lang}.csv", mime="text/csv",
+    csv_column.download_button(t("export.csv", lang), data=lambda: to_csv_bytes(shown(chosen)),
+                               file_name=f"{code}-indicators-{lang}{suffix}.csv", mime="text/csv",
                                help=t("export.csv_help", lang), on_click="ignore", key="export_csv")
-    xlsx_column.download_button(t("export.xlsx", lang), data=lambda: to_xlsx_bytes(by_level(chosen, logframe, lang)),
-                                file_name=f"{code}-indicators-{lang}.xlsx", mime=XLSX_MIME,
+    xlsx_column.download_button(t("export.xlsx", lang),
+                                data=lambda: to_xlsx_bytes({name: shown(rows) for name, rows
+                                                            in by_level(chosen, logframe, lang).items()}),
+                                file_name=f"{code}-indicators-{lang}{suffix}.xlsx", mime=XLSX_MIME,
                                 help=t("export.xlsx_help", lang), on_click="ignore", key="export_xlsx")
 
 st.subheader(t("export.charts", lang))

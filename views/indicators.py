@@ -7,12 +7,14 @@ from kzlogframe.charts import breakdown_chart, indicator_chart
 from kzlogframe.formatting import measured_value, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
+from kzlogframe.tables import readable
 from kzlogframe.ui import chart, indicator_frames, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
 code = logframe.programme.code
 indicators = {ind.code: ind for _, ind in logframe.indicators()}
+declared = logframe.programme.disaggregation_values
 
 progress, _ = progress_frames(as_of, code)
 st.title(t("page.indicators", lang))
@@ -64,6 +66,7 @@ if indicator.disaggregation:
     cells = frames.cells
     for dimension in (d.value for d in indicator.disaggregation):
         by = cells[cells[dimension] != ""].groupby(dimension, as_index=False).first()
+        by[dimension] = by[dimension].map(lambda value: declared.label(dimension, value, lang))
         if not by.empty and by["n_points"].sum():
             chart(breakdown_chart(by, dimension, lang, str(by["last_period"].dropna().max()), indicator),
                   f"{indicator_code}-{dimension}-{as_of}", key=f"breakdown_{dimension}", lang=lang)
@@ -75,4 +78,4 @@ history = frames.history
 if history.empty:
     st.caption(t("ind.no_data", lang))
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    st.dataframe(readable(history, lang, declared=declared), hide_index=True, width="stretch")

@@ -10,6 +10,7 @@ from kzlogframe.i18n import LANGUAGES, t
 from kzlogframe.formatting import level_label
 from kzlogframe.report_files import RENDERERS, export_report
 from kzlogframe.report_html import render_html
+from kzlogframe.tables import readable
 from kzlogframe.tracking import current_actuals
 from kzlogframe.access import allowed
 from kzlogframe.ui import report_model, require
@@ -77,4 +78,6 @@ else:
     st.caption(t("report.uploader_only", lang))
 
 with st.expander(t("report.history", lang)):
-    st.dataframe(commentary_history(code), hide_index=True, width="stretch")
+    st.dataframe(readable(commentary_history(code), lang, codes={"kind": "report", "lang": "language",
+                                                                "status": "assumption"}),
+                 hide_index=True, width="stretch")

@@ -3,10 +3,11 @@ where the TA team records actual dates."""
 
 import streamlit as st
 
-from kzlogframe.calendar_text import event_name, timing
+from kzlogframe.calendar_text import event_name, timing, violation_detail
 from kzlogframe.gantt import gantt_figure
 from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
+from kzlogframe.tables import readable
 from kzlogframe.tracking import activity_history, current_actuals, record_activity
 from kzlogframe.access import allowed
 from kzlogframe.provenance import describe, document_label, source_path, statement_key, statement_sources
@@ -38,7 +39,7 @@ found = [v for v in violations(logframe, programme_plan, actuals, today)
          if not results or v.activity.split(".")[0] in results]
 if found:
     st.dataframe([{t("seq.col.kind", lang): t(f"violation.{v.kind}", lang), t("seq.col.activity", lang): v.activity,
-                   t("seq.col.detail", lang): v.detail} for v in found], hide_index=True, width="stretch")
+                   t("seq.col.detail", lang): violation_detail(v, lang)} for v in found], hide_index=True, width="stretch")
 else:
     st.success(t("seq.no_violations", lang))
 
@@ -101,4 +102,4 @@ else:
                 st.error(str(exc))
 
 with st.expander(t("seq.history", lang)):
-    st.dataframe(activity_history(code), hide_index=True, width="stretch")
+    st.dataframe(readable(activity_history(code), lang, codes={"status": "status"}), hide_index=True, width="stretch")

@@ -11,7 +11,7 @@ from kzlogframe.dashboard import headline, indicator_rows, legend_lines, level_t
 from kzlogframe.demo import DEMO_SOURCE
 from kzlogframe.formatting import number
 from kzlogframe.i18n import t
-from kzlogframe.logframe_quality import quality_warnings
+from kzlogframe.logframe_quality import detail, quality_warnings
 from kzlogframe.matrix import notice
 from kzlogframe.models import ProgrammeKind, Scoring
 from kzlogframe.state_method import RULES, default_year, state_scores
@@ -62,7 +62,7 @@ if rule == "state":
         st.markdown(f"**{t(f'state.{name}', lang)}**")
         st.dataframe(tables[name], hide_index=True, width="stretch")
     with st.expander(t("state.rules", lang)):
-        st.dataframe([{t("col.rule", lang): r.statement, t("col.source", lang): f"{r.seed_lines}",
+        st.dataframe([{t("col.rule", lang): t(f"state.rule.{r.key}", lang), t("col.source", lang): r.seed_lines,
                        "": t("state.verbatim" if r.verbatim else "state.reconstructed", lang)} for r in RULES],
                      hide_index=True, width="stretch")
     st.stop()
@@ -90,4 +90,4 @@ if rows:
 warnings = quality_warnings(logframe)
 with st.expander(f"{t('status_page.quality', lang)} ({len(warnings)})"):
     st.dataframe([{t("col.code", lang): w.indicator or w.level_code, "": t(f"quality.{w.rule}", lang),
-                   " ": w.message} for w in warnings], hide_index=True, width="stretch")
+                   " ": detail(w, lang)} for w in warnings], hide_index=True, width="stretch")
