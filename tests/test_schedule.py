@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from kzlogframe.calendar_text import violation_detail
 from kzlogframe.schedule import Actual, ScheduleError, plan, violations
 from kzlogframe.validation import check_text
 
@@ -221,6 +222,22 @@ def test_violations(text):
         ("missed_deadline", "R1.A3"),       # must start by month 30
         ("late_start", "R1.A4"),            # throughout from month 0, never started
     }
+
+
+def test_each_violation_says_what_shows_it_in_the_readers_language(text):
+    lf = load(text)
+    p = plan(lf)
+    d = p.date
+    actuals = {"R1.A1": Actual(d(7), d(13), "completed"), "R1.A2": Actual(d(12), None, "ongoing")}
+    found = {(v.kind, v.activity): v for v in violations(lf, p, actuals, d(31))}
+    late, before = found[("late_start", "R1.A1")], found[("started_before_predecessor", "R1.A2")]
+    assert violation_detail(late, "en") == f"started {d(7)}, planned {d(6)}"
+    assert violation_detail(late, "ru") == f"начато {d(7)}, по плану {d(6)}"
+    assert violation_detail(late, "kk") == f"басталды: {d(7)}; жоспар бойынша: {d(6)}"
+    assert violation_detail(before, "ru") == f"начато {d(12)}, а R1.A1 завершено {d(13)}"
+    deadline = violation_detail(found[("missed_deadline", "R1.A3")], "kk")
+    assert deadline == (f"басталудың соңғы мерзімі: {d(30)} (қаржыландыру туралы келісімге қол қойылғаннан кейін "
+                        "30 ай); басталмаған")
 
 
 def test_cancelled_activity_is_not_reported(text):

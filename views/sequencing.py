@@ -39,7 +39,8 @@ found = [v for v in violations(logframe, programme_plan, actuals, today)
          if not results or v.activity.split(".")[0] in results]
 if found:
     st.dataframe([{t("seq.col.kind", lang): t(f"violation.{v.kind}", lang), t("seq.col.activity", lang): v.activity,
-                   t("seq.col.detail", lang): violation_detail(v, lang)} for v in found], hide_index=True, width="stretch")
+                   t("seq.col.detail", lang): violation_detail(v, lang)} for v in found],
+                 hide_index=True, width="stretch")
 else:
     st.success(t("seq.no_violations", lang))
 
