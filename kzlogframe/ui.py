@@ -86,10 +86,13 @@ def friendly_errors(lang: str) -> Iterator[None]:
 
 
 def language_picker() -> str:
-    """The language selectbox; drawn before anything else, so every label of this run uses it."""
+    """The language selectbox; drawn before anything else, so every label of this run uses it. Its
+    value, like the programme's and the period's, persists for the session: a page opened with
+    ``st.switch_page`` (the Logframe status page's "open indicator") reruns without the browser's
+    widget states, and Streamlit would otherwise drop the choice and fall back to English."""
     current = st.session_state.get("lang", DEFAULT_LANGUAGE)
     return st.sidebar.selectbox(t("sidebar.language", current), list(LANGUAGES), key="lang",
-                                format_func=LANGUAGES.__getitem__)
+                                format_func=LANGUAGES.__getitem__, persist_state="session")
 
 
 def current_user(lang: str) -> User:
@@ -162,8 +165,13 @@ def programme_picker(lang: str) -> Logframe:
         st.error(t("error.logframes", lang))
         st.code("\n".join(str(p) for p in exc.problems), language=None)
         st.stop()
+    if st.session_state.get("_programme_lang") != lang and st.session_state.get("programme") in programmes:
+        # The browser keeps the chosen option as it was worded; set it again so it is worded in the new
+        # language at once (otherwise it matches no option on the next run and falls back to the first).
+        st.session_state["programme"] = st.session_state["programme"]
+    st.session_state["_programme_lang"] = lang
     code = st.sidebar.selectbox(t("sidebar.programme", lang), list(programmes), key="programme",
-                                format_func=lambda c: programme_label(programmes[c], lang))
+                                format_func=lambda c: programme_label(programmes[c], lang), persist_state="session")
     chosen = programmes[code].programme
     notice = programme_notice(chosen.kind.value, chosen.financing.get(lang) if chosen.financing else None,
                               chosen.related_to, lang)
@@ -181,7 +189,7 @@ def period_picker(lf: Logframe, lang: str) -> tuple[ReportingPeriod, ReportingPe
     default = _default_period(lf.programme.code, _stamp())
     chosen = st.sidebar.selectbox(t("sidebar.period", lang), periods, index=periods.index(default),
                                   format_func=str, help=t("sidebar.period_help", lang),
-                                  key=f"period_{lf.programme.code}_{default.label}")
+                                  key=f"period_{lf.programme.code}_{default.label}", persist_state="session")
     return chosen, periods[chosen.index - 2] if chosen.index > 1 else None
 
 

@@ -19,6 +19,7 @@ from kzlogframe.i18n import LANGUAGES, messages
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 LATIN_WORD = re.compile("[A-Za-z]{2,}")
 SNAKE = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
+STREAMLIT_PLACEHOLDER = "Choose options"  # what a multiselect shows when given no placeholder
 _TAGS = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
 _PLOTLY_FIELDS = re.compile(r"%\{[^}]*\}")
 
@@ -77,7 +78,8 @@ def _chart_texts(spec: str) -> Iterator[str]:
 def rendered_texts(at: AppTest) -> Iterator[tuple[str, str]]:
     """(element type, text) for every text of the page and its sidebar: titles, headers, markdown,
     captions, alerts, metrics' labels and values, tables' and dataframes' headers and text cells,
-    widgets' labels and options, buttons, expanders, tabs, and the words of every chart."""
+    widgets' labels and options, a multiselect's placeholder, buttons, expanders, tabs, and the words
+    of every chart."""
     for node in at._tree:
         kind = getattr(node, "type", type(node).__name__)
         texts: list[str] = []
@@ -87,6 +89,8 @@ def rendered_texts(at: AppTest) -> Iterator[tuple[str, str]]:
             texts += [node.proto.label, node.value]
         elif isinstance(node, (et.Selectbox, et.Multiselect, et.Radio)):
             texts += [node.label, *(str(option) for option in node.options)]
+            if isinstance(node, et.Multiselect):  # shown while nothing is chosen; Streamlit's own is English
+                texts.append(node.proto.placeholder or STREAMLIT_PLACEHOLDER)
         elif isinstance(node, (et.Expander, et.Tab)):
             texts.append(getattr(node, "label", ""))
         elif isinstance(node, et.Markdown) and "</" in node.value:  # HTML: the logframe matrix

@@ -61,7 +61,8 @@ def test_a_source_reads_only_the_programmes_and_indicators_it_names(demo):
     assert set(values["indicator"]) == {"PSR.R2.I2"}
     assert P.series(one, "PSR.R2.I3", catalog["psr"]).query("kind == 'actual'").empty  # narrowed to nothing
     assert P.series(one, "PSR.R2.I2", catalog["psr"]).query("kind == 'actual'").shape[0] > 0
-    assert P.reporting_values(StoreSource(("psr' OR true --",), db=str(db)), catalog).empty  # a code is a literal
+    with pytest.raises(ValueError, match="not a programme or indicator code"):  # no data ever becomes SQL
+        P.reporting_values(StoreSource(("psr' OR true --",), db=str(db)), catalog)
 
 
 def test_the_store_source_reads_current_values_after_a_correction_and_a_rollback(tmp_path):

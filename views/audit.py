@@ -17,6 +17,7 @@ if entries.empty:
 else:
     actions = sorted(entries["action"].unique())
     chosen = st.multiselect(t("audit.filter_action", lang), actions, key="audit_actions",
+                            placeholder=t("filter.all", lang),
                             format_func=lambda action: words(action, "audit.action", lang))
     shown = entries[entries["action"].isin(chosen)] if chosen else entries
     st.dataframe(audit_rows(shown, lang), hide_index=True, width="stretch")

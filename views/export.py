@@ -39,6 +39,7 @@ labels = table.sort_values("period_start")["period_label"].drop_duplicates().tol
 chosen_periods = left.multiselect(t("export.periods", lang), labels, placeholder=t("export.all", lang),
                                   key=f"export_periods_{code}")
 dimensions = right.multiselect(t("export.dimensions", lang), list(CELL_DIMS), default=list(CELL_DIMS),
+                               placeholder=t("export.totals_only", lang),
                                format_func=lambda d: t(f"dimension.{d}", lang),
                                help=t("export.dimensions_help", lang), key=f"export_dimensions_{code}")
 chosen = filter_table(table, levels=chosen_levels or list(levels), indicators=chosen_indicators or list(texts),

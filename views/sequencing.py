@@ -26,7 +26,7 @@ st.caption(t("seq.intro", lang))
 
 left, right = st.columns([3, 1])
 results = left.multiselect(t("seq.results", lang), [r.code for r in logframe.results if r.activities],
-                           key="seq_results")
+                           placeholder=t("filter.all", lang), key="seq_results")
 today = right.date_input(t("seq.today", lang), value=latest_data_day(logframe),
                          min_value=logframe.programme.implementation.fa_signature, max_value=logframe.end_date,
                          key=f"seq_today_{code}")
