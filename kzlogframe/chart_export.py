@@ -5,10 +5,11 @@ Starting Chromium costs about 2 s, so the first static export starts ONE kaleido
 process (with a tab per core, on its own event-loop thread) and every later export reuses it.
 Kaleido reloads a tab's page, plotly.js and all, after every image: about 0.2 s, most of a render.
 Plotly draws each of our figures in a fresh element that it purges afterwards, so our tabs are
-reloaded only every ``RELOAD_EVERY`` images. With the charts' own economies (no template, margins
-that need no second drawing: ``style.py``), the 43 charts of a programme (PNG and SVG) take about
-2 s instead of 14-16 s (``bench/charts.py``). Streamlit renders sessions in threads: they share
-the browser through its event loop, and a lock guards starting and stopping it.
+reloaded only every ``kaleido_tabs.RELOAD_EVERY`` images. With the charts' own economies (no
+template, margins that need no second drawing: ``style.py``), the 43 charts of a programme (PNG
+and SVG) take about 2 s instead of 14-16 s (``bench/charts.py``). Streamlit renders sessions in
+threads: they share the browser through its event loop, and a lock guards starting and stopping
+it. Kaleido itself is imported with the first image (``kaleido_tabs``), not by every page.
 
 Public API::
 
@@ -33,18 +34,18 @@ import zipfile
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import kaleido
 import plotly.graph_objects as go
-from choreographer.browsers.chromium import Chromium
 
-from .style import WIDTH
+from .style import image_size
 
-DEFAULT_HEIGHT = 420
+if TYPE_CHECKING:
+    import kaleido
+
 PNG_SCALE = 2  # print quality: 2000 px wide
 SCALES = {"png": PNG_SCALE, "svg": 1}
 TABS = max(1, min(4, os.cpu_count() or 1))  # renders in parallel; more tabs than cores only cost memory
-RELOAD_EVERY = 200  # images per tab between page reloads: bounds whatever a page might accumulate
 RENDER_TIMEOUT = 300  # seconds for one batch; kaleido's own limit is 90 s per image
 _render_lock = threading.Lock()
 _browser: tuple[asyncio.AbstractEventLoop, kaleido.Kaleido] | None = None
@@ -63,6 +64,8 @@ def browser_available() -> bool:
     Found the way kaleido finds it (``BROWSER_PATH``, kaleido's own download, ``PATH``, the usual
     install paths), then started once with ``--version``: a kaleido browser that fails to start
     never answers, so this check is what keeps a page from hanging. Cached per process."""
+    from choreographer.browsers.chromium import Chromium  # imported when first needed, as kaleido is
+
     path = Chromium.find_browser(skip_local=False)
     if not path or not Path(path).is_file():
         return False
@@ -72,35 +75,19 @@ def browser_available() -> bool:
         return False
 
 
-class _ReusingKaleido(kaleido.Kaleido):
-    """Kaleido that reloads a tab only every ``RELOAD_EVERY`` images instead of after each one.
-
-    ``_return_kaleido_tab`` is kaleido's own (private) hook, pinned by requirements.txt; should a
-    release rename it, images stay the same and only get slower, which bench/charts.py shows."""
-
-    def __init__(self, **options: object) -> None:
-        super().__init__(**options)
-        self._uses: dict[int, int] = {}
-
-    async def _return_kaleido_tab(self, tab) -> None:
-        uses = self._uses[id(tab)] = self._uses.get(id(tab), 0) + 1
-        if uses % RELOAD_EVERY:
-            await self.tabs_ready.put(tab)
-        else:
-            await super()._return_kaleido_tab(tab)
-
-
 def _started() -> tuple[asyncio.AbstractEventLoop, kaleido.Kaleido]:
     """The process's browser, started on first use on an event loop of its own."""
     global _browser
     with _render_lock:
         if _browser is None:
+            from .kaleido_tabs import ReusingKaleido
+
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="kaleido", daemon=True).start()
 
             async def start() -> kaleido.Kaleido:
                 # No MathJax: our charts have no LaTeX, and kaleido would fetch it from a CDN.
-                return await _ReusingKaleido(n=TABS, mathjax=False)
+                return await ReusingKaleido(n=TABS, mathjax=False)
 
             try:
                 _browser = loop, asyncio.run_coroutine_threadsafe(start(), loop).result(RENDER_TIMEOUT)
@@ -136,10 +123,12 @@ def _render(jobs: list[tuple[go.Figure, str]]) -> list[bytes]:
 
     specs = {id(fig): fig.to_dict() for fig, _ in jobs}  # once per figure, however many formats
 
+    def opts(fig: go.Figure, fmt: str) -> dict:
+        width, height = image_size(fig)
+        return {"format": fmt, "scale": SCALES[fmt], "width": width, "height": height}
+
     async def batch() -> list[bytes]:
-        return await asyncio.gather(*(browser.calc_fig(specs[id(fig)], opts={
-            "format": fmt, "scale": SCALES[fmt], "width": fig.layout.width or WIDTH,
-            "height": fig.layout.height or DEFAULT_HEIGHT}) for fig, fmt in jobs))
+        return await asyncio.gather(*(browser.calc_fig(specs[id(fig)], opts=opts(fig, fmt)) for fig, fmt in jobs))
 
     try:
         return asyncio.run_coroutine_threadsafe(batch(), loop).result(RENDER_TIMEOUT)
@@ -150,7 +139,7 @@ def _render(jobs: list[tuple[go.Figure, str]]) -> list[bytes]:
 
 def render_many(figures: Mapping[str, go.Figure], fmt: str) -> dict[str, bytes]:
     """``{name: image}`` for every figure as ``fmt`` ("png" at ``PNG_SCALE``, or "svg"), in one
-    browser session; sized as each figure says (default ``WIDTH`` × ``DEFAULT_HEIGHT``)."""
+    browser session; sized by ``style.image_size``."""
     return dict(zip(figures, _render([(fig, fmt) for fig in figures.values()])))
 
 

@@ -96,22 +96,28 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .commentary import assumption_statuses, narratives
-    from .measurements import current_measurements
-    from .report import build_report
-    from .report_files import export_report
-    from .tracking import current_actuals
+    from contextlib import nullcontext
 
-    catalog = load_catalog()
-    if args.programme not in catalog:
-        raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
-    lf = catalog[args.programme]
-    period = lf.reporting_period(args.period)
-    report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
-                          actuals=current_actuals(args.programme, args.db),
-                          narratives=narratives(args.programme, period.label, args.lang, args.db),
-                          assumption_status=assumption_statuses(args.programme, period.label, args.db))
-    data = export_report(report, args.format)
+    from .report_pdf import printer_ahead
+
+    # Chromium starts and loads plotly.js on the other core while this one builds the report.
+    with printer_ahead() if args.format == "pdf" else nullcontext():
+        from .commentary import assumption_statuses, narratives
+        from .measurements import current_measurements
+        from .report import build_report
+        from .report_files import export_report
+        from .tracking import current_actuals
+
+        catalog = load_catalog()
+        if args.programme not in catalog:
+            raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
+        lf = catalog[args.programme]
+        period = lf.reporting_period(args.period)
+        report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
+                              actuals=current_actuals(args.programme, args.db),
+                              narratives=narratives(args.programme, period.label, args.lang, args.db),
+                              assumption_status=assumption_statuses(args.programme, period.label, args.db))
+        data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
     print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
     return 0

@@ -1,6 +1,7 @@
 """The report's file formats in one table, as datasette registers its renderers: each renderer
 takes the numeric :class:`~kzlogframe.report.Report` and returns bytes. Charts are drawn here, in
-the report's language, and rendered in one batch (one browser session) for the whole report."""
+the report's language, and rendered in one batch (one browser session) for the whole report: by
+kaleido for HTML and DOCX, by the printing browser itself for the PDF."""
 
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def _html(report: Report) -> bytes:
 
 
 def _pdf(report: Report) -> bytes:
-    return to_pdf(render_html(report, _svgs(report)))
+    """Charts drawn by the browser that prints the PDF, in slots the HTML leaves for them."""
+    figures = report_figures(report)
+    return to_pdf(render_html(report, dict.fromkeys(figures, "")), figures)
 
 
 def _docx(report: Report) -> bytes:

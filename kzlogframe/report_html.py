@@ -16,7 +16,8 @@ from .templating import environment
 
 
 def render_html(report: Report, charts_svg: Mapping[str, str] | None = None) -> str:
-    """Every stored or uploaded text is escaped by Jinja; only our own chart SVG is inserted as is."""
+    """Every stored or uploaded text is escaped by Jinja; only our own chart SVG is inserted as is.
+    A chart's element names it (``data-chart``): an empty SVG leaves a slot the PDF's page fills."""
     env = environment()
     lang = report.lang
 

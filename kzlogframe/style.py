@@ -46,6 +46,7 @@ BASELINE_COLOUR = "#5d6d7e"
 MUTED_COLOUR = "#555555"
 
 WIDTH = 1000  # exported width in CSS pixels (PNG is rendered at twice this)
+DEFAULT_HEIGHT = 420  # for a figure that does not say its height
 WRAP_WIDTH = 720  # wrap titles for the narrowest place a chart is shown (a page column), not just the file
 _CHAR_EM = 0.6  # a generous average glyph width of Noto Sans, Cyrillic included, in em
 _LINE_SPACING = 1.3  # plotly's line height, in em of a text's font size
@@ -158,6 +159,12 @@ def apply_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, lan
                    "traceorder": "normal"},
         "hoverlabel": {"font": {"family": FONT}}, "xaxis": axis, "yaxis": axis}, chart)
     return fig
+
+
+def image_size(fig: go.Figure) -> tuple[int, int]:
+    """A chart's image size in CSS pixels, as the figure says or ``WIDTH`` × ``DEFAULT_HEIGHT``: one
+    rule for kaleido's files and the charts drawn in the PDF's own page."""
+    return fig.layout.width or WIDTH, fig.layout.height or DEFAULT_HEIGHT
 
 
 def date_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]:
