@@ -25,11 +25,14 @@ SLOT = "data-chart"  # the attribute naming the chart an element of the page is 
 _DRAW = """async (charts) => {
   const config = {mapboxAccessToken: null, plotGlPixelRatio: 2};
   const slots = [...document.querySelectorAll("[%s]")];
+  const drawn = {};
   await Promise.all(Object.entries(JSON.parse(charts)).map(async ([name, chart]) => {
     const svg = await Plotly.toImage({data: chart.figure.data, layout: chart.figure.layout, config: config},
       {format: "svg", width: chart.width, height: chart.height, scale: 1, imageDataOnly: true});
     for (const slot of slots.filter((slot) => slot.getAttribute("%s") === name)) slot.innerHTML = svg;
+    drawn[name] = svg;
   }));
+  return drawn;
 }""" % (SLOT, SLOT)
 
 
@@ -48,11 +51,11 @@ def load(page) -> None:
     page.add_script_tag(url=PLOTLY_JS.as_uri())
 
 
-def draw(page, figures: Mapping[str, go.Figure]) -> None:
+def draw(page, figures: Mapping[str, go.Figure]) -> dict[str, str]:
     """Fill each ``[data-chart=name]`` element of the ``page`` with that figure's SVG (loading
-    plotly.js first unless :func:`load` has)."""
+    plotly.js first unless :func:`load` has); ``{name: svg}`` as plotly.js wrote them."""
     if not figures:
-        return
+        return {}
     if not page.evaluate("typeof Plotly !== 'undefined'"):
         load(page)
-    page.evaluate(_DRAW, specs(figures))
+    return page.evaluate(_DRAW, specs(figures))

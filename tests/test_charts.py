@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from xml.etree import ElementTree
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page
 
-from kzlogframe import chart_export, cli, style
+from kzlogframe import chart_export, chart_page, cli, report_pdf, style
 from kzlogframe.catalog import load_catalog
 from kzlogframe.charts import STATUS_COLOURS, breakdown_chart, indicator_chart
 from kzlogframe.gantt import gantt_figure
@@ -343,6 +344,34 @@ def test_render_many_gives_the_images_single_renders_give(svgs):
     assert chart_export.render_many({}, "svg") == {}
     with pytest.raises(ValueError):
         chart_export.render_many(figures, "gif")
+
+
+def without_random_ids(svg: str) -> str:
+    """An SVG in canonical XML (attributes in order) without the random ids plotly.js gives each
+    drawing (its defs, clip paths and traces)."""
+    drawing = re.search(r'id="defs-([0-9a-f]{6})"', svg).group(1)
+    return ElementTree.canonicalize(re.sub(r"\btrace[0-9a-f]{6}\b", "trace", svg.replace(drawing, "drawing")))
+
+
+def test_the_pdf_page_draws_the_svg_kaleido_draws(browser, svgs, tmp_path):
+    """The PDF's charts are drawn by plotly.js in the page that prints it: the same SVG, but for
+    plotly's random ids and the order of attributes, as kaleido's browser gives for a download."""
+    names = ["percent-kk", "milestone-ru", "breakdown-en", "gantt-kk", "long-title-kk", "empty-en"]
+    blank = tmp_path / "page.html"  # a file: URL, as the printer's page is
+    blank.write_text(report_pdf.BLANK, encoding="utf-8")
+    tab = browser.new_page()
+    try:
+        tab.goto(blank.as_uri())
+        tab.set_content("".join(f'<div data-chart="{name}"></div>' for name in reversed(names)))
+        drawn = chart_page.draw(tab, {name: CHARTS[name][0] for name in names})
+        filled = tab.evaluate("[...document.querySelectorAll('[data-chart]')].map((slot) => "
+                              "[slot.dataset.chart, slot.querySelectorAll('svg.main-svg').length])")
+    finally:
+        tab.close()
+    assert sorted(filled) == sorted([name, 1] for name in names)
+    for name in names:
+        assert without_random_ids(drawn[name]) == without_random_ids(svgs[name]), name
+    assert without_random_ids(drawn["percent-kk"]) != without_random_ids(svgs["percent-ru"])
 
 
 def test_threads_share_the_browser():

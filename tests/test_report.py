@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 import struct
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -24,16 +25,17 @@ import pytest
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from kzlogframe import commentary, report_pdf
+from kzlogframe import chart_export, cli, commentary, report_pdf
 from kzlogframe import report_text as T
 from kzlogframe.access import User
 from kzlogframe.catalog import load_catalog
+from kzlogframe.i18n import t
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
 from kzlogframe.report import (
     ActivityRow, BudgetRow, CalendarEntry, DataQualityNote, StatusChange, build_report)
 from kzlogframe.report_docx import to_docx
-from kzlogframe.report_files import RENDERERS, export_report
+from kzlogframe.report_files import RENDERERS, export_report, report_figures
 from kzlogframe.report_html import render_html
 from kzlogframe.report_pdf import to_pdf
 from kzlogframe.report_xlsx import to_xlsx
@@ -400,6 +402,46 @@ def test_pdf_has_the_kazakh_text_with_its_fonts_embedded(s4_pdf, s4_kk):
     assert all(embedded for subtype, embedded in fonts.values() if subtype != "/Type3"), fonts
     annex = s4_pdf.pages[-1].mediabox
     assert annex.width > annex.height  # the wide annex prints on landscape pages
+
+
+def no_kaleido(*args, **kwargs):
+    raise AssertionError("the PDF started kaleido")
+
+
+def test_pdf_charts_are_drawn_by_the_printing_browser(s4_kk, monkeypatch):
+    """No kaleido for a PDF: its chart is drawn in the printed page, its words and numbers kept as text."""
+    monkeypatch.setattr(chart_export, "render_many", no_kaleido)
+    pdf = PdfReader(io.BytesIO(export_report(s4_kk, "pdf")))
+    text = squeezed("".join(page.extract_text() for page in pdf.pages))
+    fig = report_figures(s4_kk)["DEMO.R1.I1"]
+    legend = [trace.name for trace in fig.data if trace.showlegend is not False]
+    words = [t("ind.chart_title", "kk", code="DEMO.R1.I1"), *legend, *fig.layout.xaxis.ticktext]
+    assert len(legend) >= 3 and all(squeezed(word) in text for word in words), words
+    assert t("ind.actual", "kk") in legend and "қ" in t("ind.actual", "kk")  # Kazakh letters among them
+
+
+def test_cli_pdf_has_every_chart_in_the_readers_language(demo_store, tmp_path, monkeypatch):
+    """The CLI starts the printing browser ahead, while it builds the report; one browser, no kaleido."""
+    monkeypatch.setattr(chart_export, "render_many", no_kaleido)
+    out = tmp_path / "psr.pdf"
+    assert cli.main(["--db", str(demo_store), "report", "psr", "2014-H2", "--lang", "ru", "-o", str(out)]) == 0
+    text = squeezed("".join(page.extract_text() for page in PdfReader(out).pages))
+    charts = [s.chart_indicator for s in make_report(SimpleNamespace(lf=load_catalog()["psr"], db=demo_store),
+                                                     "2014-H2", "ru", programme="psr").levels if s.chart_indicator]
+    assert len(charts) >= 5
+    assert all(squeezed(t("ind.chart_title", "ru", code=code)) in text for code in charts)
+    assert not [thread for thread in threading.enumerate() if thread.name == "pdf-printer"]
+
+
+def test_printer_started_ahead_prints_once_and_lets_an_unused_browser_go():
+    with report_pdf.printer_ahead():
+        first, second = to_pdf(f"<p>{KAZAKH}</p>"), to_pdf("<p>second</p>")  # the second starts its own
+    assert KAZAKH in squeezed(PdfReader(io.BytesIO(first)).pages[0].extract_text())
+    assert "second" in PdfReader(io.BytesIO(second)).pages[0].extract_text()
+    with pytest.raises(ValueError, match="before printing"):
+        with report_pdf.printer_ahead():
+            raise ValueError("a failure before printing")
+    assert not [thread for thread in threading.enumerate() if thread.name == "pdf-printer"]
 
 
 def test_pdf_prints_from_inside_a_running_asyncio_loop():
