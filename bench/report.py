@@ -1,10 +1,11 @@
 """Benchmark: one Steering Committee report as a PDF (PSR, 2014-H2, Kazakh by default).
 
-Target: a PDF report < 10 s. Times what a click on "Download PDF" does: load the data and
-build the report model, render its charts as SVG (kaleido, one batch), render the HTML, print it with Chromium.
-Cold is the first report in a fresh process (kaleido's server and Chromium start); warm is the best
-of ``--runs`` more. Uses the demo database, built in a temporary directory. Prints the PDF's size and
-pages.
+Target: a PDF report < 10 s. Times what a click on "Download PDF" does, in process: load the data
+and build the report model, draw its charts and render the HTML, print it with Chromium, which
+draws the charts in the page it prints (plotly.js; no kaleido). Cold is the first report in a fresh
+process; warm is the best of ``--runs`` more. Uses the demo database, built in a temporary
+directory. Prints the PDF's size and pages. The whole process, start-up included, against another
+copy of the code: ``bench/report_cli.py``.
 
     python bench/report.py [--programme psr] [--period 2014-H2] [--lang kk] [--runs 3]
 """
@@ -24,7 +25,7 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kzlogframe import chart_export, commentary  # noqa: E402
+from kzlogframe import commentary  # noqa: E402
 from kzlogframe.catalog import load_catalog  # noqa: E402
 from kzlogframe.measurements import current_measurements  # noqa: E402
 from kzlogframe.report import build_report  # noqa: E402
@@ -52,13 +53,11 @@ def one_pdf(db: Path, programme: str, period: str, lang: str) -> tuple[bytes, di
                           narratives=commentary.narratives(programme, chosen.label, lang, db),
                           assumption_status=commentary.assumption_statuses(programme, chosen.label, db))
     lap("build")
-    svgs = {code: svg.decode() for code, svg in chart_export.render_many(report_figures(report), "svg").items()} \
-        if chart_export.browser_available() else {}
-    lap("charts")
-    html = render_html(report, svgs)
-    lap("html")
-    pdf = to_pdf(html)
-    lap("pdf")
+    figures = report_figures(report)
+    html = render_html(report, dict.fromkeys(figures, ""))
+    lap("charts and html")
+    pdf = to_pdf(html, figures)
+    lap("pdf with its charts")
     return pdf, steps
 
 
@@ -87,8 +86,7 @@ def main() -> None:
         show(f"cold ({args.programme} {args.period} {args.lang})", cold)
         warm = [one_pdf(db, args.programme, args.period, args.lang)[1] for _ in range(args.runs)]
         show(f"warm, best of {args.runs}", min(warm, key=lambda steps: sum(steps.values())))
-    charts = "included" if chart_export.browser_available() else "left out (no browser for kaleido)"
-    print(f"PDF: {len(pdf) / 1024:.0f} KiB, {len(PdfReader(io.BytesIO(pdf)).pages)} pages, charts {charts}")
+    print(f"PDF: {len(pdf) / 1024:.0f} KiB, {len(PdfReader(io.BytesIO(pdf)).pages)} pages")
 
 
 if __name__ == "__main__":

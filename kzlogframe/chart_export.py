@@ -14,6 +14,7 @@ it. Kaleido itself is imported with the first image (``kaleido_tabs``), not by e
 Public API::
 
     browser_available() -> bool                        can PNG/SVG be produced here (checked once)
+    started_ahead()                                    context: start the browser now, in a thread
     to_png(fig) / to_svg(fig) -> bytes                 static images (BrowserUnavailable without one)
     render_many({name: fig}, "png"|"svg") -> {name: bytes}   many images in one browser session
     to_html(fig) -> str                                interactive, plotly.js inlined, works offline
@@ -31,7 +32,8 @@ import re
 import subprocess
 import threading
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,6 +111,24 @@ def _stop() -> None:
                 asyncio.run_coroutine_threadsafe(browser.close(), loop).result(30)
             finally:
                 loop.call_soon_threadsafe(loop.stop)
+
+
+@contextmanager
+def started_ahead() -> Iterator[None]:
+    """Start the process's browser now, in a thread, for images asked for in the block: its 2-3 s
+    start then runs on the other core while the caller builds what the images go into. A start
+    that fails here is tried again, and reported, by the render that needs it."""
+    def start() -> None:
+        with suppress(Exception):
+            if browser_available():
+                _started()
+
+    thread = threading.Thread(target=start, name="kaleido-start", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def _render(jobs: list[tuple[go.Figure, str]]) -> list[bytes]:

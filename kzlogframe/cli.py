@@ -96,16 +96,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from contextlib import nullcontext
+    from .report_files import RENDERERS, export_report
 
-    from .report_pdf import printer_ahead
-
-    # Chromium starts and loads plotly.js on the other core while this one builds the report.
-    with printer_ahead() if args.format == "pdf" else nullcontext():
+    # The browser for the charts starts on the other core while this one builds the report.
+    with RENDERERS[args.format].ahead():
         from .commentary import assumption_statuses, narratives
         from .measurements import current_measurements
         from .report import build_report
-        from .report_files import export_report
         from .tracking import current_actuals
 
         catalog = load_catalog()

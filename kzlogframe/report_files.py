@@ -6,6 +6,7 @@ kaleido for HTML and DOCX, by the printing browser itself for the PDF."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -13,10 +14,8 @@ import plotly.graph_objects as go
 from . import chart_export
 from .charts import indicator_chart
 from .report import Report
-from .report_docx import to_docx
 from .report_html import render_html
-from .report_pdf import to_pdf
-from .report_xlsx import to_xlsx
+from .report_pdf import printer_ahead, to_pdf
 
 
 def report_figures(report: Report) -> dict[str, go.Figure]:
@@ -43,8 +42,16 @@ def _pdf(report: Report) -> bytes:
 
 
 def _docx(report: Report) -> bytes:
+    from .report_docx import to_docx  # python-docx and lxml are imported for this format only
+
     browser = chart_export.browser_available() and report.charts
     return to_docx(report, chart_export.render_many(report_figures(report), "png") if browser else {})
+
+
+def _xlsx(report: Report) -> bytes:
+    from .report_xlsx import to_xlsx
+
+    return to_xlsx(report)
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,16 @@ class Renderer:
     extension: str
     render: Callable[[Report], bytes]
     needs_browser: bool = False
+    # Starts the browser this format's charts need, in a thread, while the caller builds the report.
+    ahead: Callable[[], AbstractContextManager] = nullcontext
 
 
 RENDERERS: dict[str, Renderer] = {
-    "html": Renderer("text/html", "html", _html),
-    "pdf": Renderer("application/pdf", "pdf", _pdf, needs_browser=True),
-    "docx": Renderer("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", _docx),
-    "xlsx": Renderer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", to_xlsx),
+    "html": Renderer("text/html", "html", _html, ahead=chart_export.started_ahead),
+    "pdf": Renderer("application/pdf", "pdf", _pdf, needs_browser=True, ahead=printer_ahead),
+    "docx": Renderer("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", _docx,
+                     ahead=chart_export.started_ahead),
+    "xlsx": Renderer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", _xlsx),
 }
 
 

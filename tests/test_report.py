@@ -433,6 +433,14 @@ def test_cli_pdf_has_every_chart_in_the_readers_language(demo_store, tmp_path, m
     assert not [thread for thread in threading.enumerate() if thread.name == "pdf-printer"]
 
 
+def test_cli_docx_has_every_chart_with_kaleido_started_ahead(demo_store, tmp_path):
+    out = tmp_path / "psr.docx"
+    assert cli.main(["--db", str(demo_store), "report", "psr", "2014-H2", "--format", "docx", "-o", str(out)]) == 0
+    report = make_report(SimpleNamespace(lf=load_catalog()["psr"], db=demo_store), "2014-H2", "kk", programme="psr")
+    assert len(docx.Document(out).inline_shapes) == len(report.charts) >= 5
+    assert not [thread for thread in threading.enumerate() if thread.name == "kaleido-start"]
+
+
 def test_printer_started_ahead_prints_once_and_lets_an_unused_browser_go():
     with report_pdf.printer_ahead():
         first, second = to_pdf(f"<p>{KAZAKH}</p>"), to_pdf("<p>second</p>")  # the second starts its own
