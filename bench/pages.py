@@ -208,6 +208,13 @@ def timed_click(page, link: str, text: str, tables: int) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far (its own threads; /proc/PID/stat): what
+    a cold page costs the server, which a busy machine's wall times hide."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of ``pid`` in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -223,7 +230,7 @@ def in_browser(browser, app: Path, env: dict[str, str], pages: dict[str, tuple[s
     browser context), ``healthy`` (of which the server's start), ``reload`` (the page loaded again
     in that context: a new session, the browser's cache warm) and, when ``navigate``, ``click`` (in-app
     navigation from the Audit log page); ``memory``: the app's resident and peak MB after each server."""
-    figures: Figures = {name: {"cold": [], "healthy": [], "reload": [], "click": []} for name in pages}
+    figures: Figures = {name: {"cold": [], "healthy": [], "cpu": [], "reload": [], "click": []} for name in pages}
     figures["memory"] = {"resident": [], "peak": []}
     for _ in range(runs):
         peak = resident = 0.0
@@ -234,6 +241,7 @@ def in_browser(browser, app: Path, env: dict[str, str], pages: dict[str, tuple[s
                 page = context.new_page()
                 page.set_default_timeout(600_000)
                 figures[name]["cold"].append(healthy + timed_load(page, f"{url}/{path}", text, tables))
+                figures[name]["cpu"].append(cpu_seconds(process.pid))
                 figures[name]["healthy"].append(healthy)
                 for _ in range(runs):
                     figures[name]["reload"].append(timed_load(page, f"{url}/{path}", text, tables))
@@ -268,7 +276,8 @@ def browser_bench(tree: Path, label: str, env: dict[str, str], pages: list[str],
             continue
         cold, reload, click = figures["cold"], figures["reload"], figures["click"]
         line = (f"  {label}Chromium {name}: cold from server start median {median(cold):.2f} s "
-                f"({runs_text(cold)}; server healthy after {median(figures['healthy']):.2f} s); warm reload median {median(reload):.2f} s "
+                f"({runs_text(cold)}; server healthy after {median(figures['healthy']):.2f} s, server CPU to content "
+                f"{median(figures['cpu']):.2f} s ({runs_text(figures['cpu'])})); warm reload median {median(reload):.2f} s "
                 f"({runs_text(reload)})")
         print(line + (f"; warm in-app click median {median(click):.2f} s ({runs_text(click)})" if click else ""))
     resident, peak = ours["memory"]["resident"], ours["memory"]["peak"]
