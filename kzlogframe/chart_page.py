@@ -3,7 +3,7 @@
 Kaleido would start a second Chromium for them (2-3 s of a 6 s CLI PDF). Here the page that prints
 the PDF loads plotly.py's own plotly.js bundle (a local file: no internet) and makes the same call
 kaleido makes, ``Plotly.toImage`` with the figure's JSON, its ``style.image_size`` and kaleido's
-config, so each slot gets the SVG a chart download gives (``tests/test_report.py`` compares them).
+config, so each slot gets the SVG a chart download gives (``tests/test_charts.py`` compares them).
 """
 
 from __future__ import annotations
