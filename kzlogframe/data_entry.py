@@ -20,9 +20,9 @@ from .access import User
 from .i18n import t
 from .ingest import DIMENSIONS, ImportReport, import_bytes
 from .measurements import current_measurements
-from .models import Indicator, Logframe
+from .models import Indicator, IndicatorType, Logframe
 from .periods import ReportingPeriod
-from .upload_templates import period_text
+from .upload_templates import milestone_words, period_text
 
 GRID_COLUMNS = ("indicator", "name", "unit", "current", "value", "comment")
 EDITABLE = ("value", "comment")
@@ -71,7 +71,8 @@ def _shown(value: float | None, text: object) -> str:
 def entry_grid(lf: Logframe, period: ReportingPeriod, cell: Cell, lang: str,
                db: Path | str | None = None) -> pd.DataFrame:
     """One row per indicator of ``cell``: its code, name and unit in ``lang``, the current value of
-    this period and cell as it was written (empty when none), and the value and comment to edit."""
+    this period and cell as it was written (a milestone in ``lang``'s words; empty when none), and
+    the value and comment to edit."""
     start, end = period_bounds(period)
     stored = current_measurements(lf.programme.code, db)
     if len(stored):
@@ -82,7 +83,12 @@ def entry_grid(lf: Logframe, period: ReportingPeriod, cell: Cell, lang: str,
     rows = []
     for ind in cell_indicators(lf, cell):
         found = now.get(ind.code)
-        value = _shown(found.value, found.value_text) if found is not None else ""
+        if found is None:
+            value = ""
+        elif ind.type is IndicatorType.milestone:  # in the reader's words, whatever the file said
+            value = milestone_words(lang)[0 if found.value >= 0.5 else 1]
+        else:
+            value = _shown(found.value, found.value_text)
         comment = found.comment if found is not None and isinstance(found.comment, str) else ""
         rows.append((ind.code, ind.text.get(lang), ind.unit.get(lang) if ind.unit else "", value, value, comment))
     return pd.DataFrame(rows, columns=list(GRID_COLUMNS))

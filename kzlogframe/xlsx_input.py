@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .i18n import t
@@ -44,15 +45,16 @@ def kind_of(head: bytes) -> str:
 
 @contextmanager
 def _workbook(source: Path | bytes, file_name: str, lang: str) -> Iterator[openpyxl.Workbook]:
-    handle = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookError(f"{file_name}: " + t("entry.error.not_xlsx", lang)) from exc
-    try:
-        yield book
-    finally:
-        book.close()
+    """The workbook, read-only; opened from a handle, so the file's name (a temporary one) does not matter."""
+    with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            raise WorkbookError(f"{file_name}: " + t("entry.error.not_xlsx", lang)) from exc
+        try:
+            yield book
+        finally:
+            book.close()
 
 
 def sheet_names(source: Path | bytes, file_name: str = "", lang: str = "en") -> list[str]:
