@@ -1,5 +1,7 @@
 """CSV import of indicator measurements: parse as people really write CSV, check every row
 against the logframe before anything is written, then commit all accepted rows in one transaction.
+An Excel workbook's sheet is read as the same CSV (:mod:`xlsx_input`); blank lines, ``#`` comment
+lines and template rows left unfilled are skipped, never rejected.
 
 The import runs in three steps, so the store is held only for the last, short one:
 
@@ -237,11 +239,7 @@ class _FileFacts:
     lost_letters: dict[str, list[int]] = field(default_factory=dict)  # cp1251 hint -> first lines
 
 
-# What Windows-1251 did to Kazakh text (:func:`_lost_letters`), in the cp1251 bytes: a ``?`` directly
-# followed by a Cyrillic letter is a letter the encoding could not hold, replaced when the file was
-# saved ("м?ні", "?азақ"; a question mark ends a word, it does not start one), and a Cyrillic word
-# holding і (Kazakh, never Russian) is Kazakh text whose ә ғ қ ң ө ұ ү һ cp1251 cannot hold: they
-# were replaced too, by "?" or by look-alike Russian letters that nothing in the bytes tells apart.
+# What Windows-1251 did to Kazakh text: the rule is :func:`_lost_letters`'s.
 _CP1251_LETTER = rb"[\xc0-\xff\xa8\xb8\xb2\xb3]"
 _LOST_LETTER_HINTS = {
     "substituted": re.compile(rb"\?" + _CP1251_LETTER),
@@ -358,7 +356,14 @@ def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name
 
 def _lost_letters(chunk: bytes, line_base: int, lost: dict[str, list[int]]) -> None:
     """The first :data:`SHOWN_LINES` lines of each :data:`_LOST_LETTER_HINTS` kind in a run of whole
-    cp1251 lines starting at line ``line_base`` (one regex search per kind once enough are found)."""
+    cp1251 lines starting at line ``line_base``.
+
+    The rule, on the cp1251 bytes: ``substituted`` — a ``?`` directly followed by a Cyrillic letter
+    is a letter the encoding could not hold, replaced when the file was saved ("м?ні", "?азақ"; a
+    question mark ends a word, it does not start one); ``kazakh`` — a Cyrillic word holding і
+    (Kazakh, never Russian) is Kazakh text, whose ә ғ қ ң ө ұ ү һ cp1251 cannot hold: they were
+    replaced too, by "?" or by look-alike Russian letters that nothing in the bytes tells apart.
+    Each kind is one warning naming its first lines; a UTF-8 file holds every letter and is never warned of."""
     for kind, hint in _LOST_LETTER_HINTS.items():
         found = lost[kind]
         position = 0
