@@ -524,8 +524,10 @@ def _raw_message(key: str, lang: str) -> str:
     return text
 
 
-def _key_indicator_sql(lang: str) -> str:
-    """The ``key_indicator`` table: what each distinct programme and indicator of the file names, or why nothing."""
+def _key_indicator_sql(lang: str, first: str) -> str:
+    """The ``key_indicator`` table: what each distinct programme and indicator of the file names, or
+    why nothing; and whether it is a comment line's (the file's ``first`` column starts with #)."""
+    first_key = "indicator_key_text" if first == "indicator" else "programme_key"
     unknown_programme = _message_sql("ingest.reason.unknown_programme", lang, programme=_shown_sql("n.programme_raw"))
     unknown_indicator = _message_sql("ingest.reason.unknown_indicator", lang, indicator=_shown_sql("n.indicator_raw"),
                                      programme="p.programme")
@@ -539,6 +541,7 @@ def _key_indicator_sql(lang: str) -> str:
     SELECT row_number() OVER () AS ki, n.programme_key, n.indicator_key_text, n.programme_raw, n.indicator_raw,
            lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
            i.by_ministry, i.window_start, i.window_end, i.range_kind, i.value_min, i.value_max,
+           coalesce(starts_with(ltrim(n.{first_key}), '#'), false) AS comment_line,
            nullif(concat_ws('; ',
                CASE WHEN n.programme_raw IS NULL THEN {_message_sql("ingest.reason.programme_empty", lang)}
                     WHEN p.programme IS NULL THEN {unknown_programme} END,
@@ -714,21 +717,23 @@ _AMBIGUOUS_DECIMAL = "'^[+-]?[0-9]{1,3},[0-9]{3}$'"
 _COMMA_DECIMAL = "'^[+-]?[0-9]*,[0-9]{1,2}$|^[+-]?[0-9]*,[0-9]{4,}$|[0-9][ \\x{00a0}\\x{202f}][0-9]{3},[0-9]'"
 
 
-def _checked_sql(numbered: bool, lang: str, first: str) -> str:
+def _checked_sql(numbered: bool, lang: str) -> str:
     """One row per record: its line, key ids, parsed values and whether it passes every check. Why a
     row fails is worked out later, for the failing rows only (see ``rejected_lines``). A record's line
     is its position + 1 when every line is one record, else (``numbered``) the ``good_lines`` frame
     gives it, position by position: ``numbered`` is ``records`` with it (a positional join, no sort
     and no hash, materialised first because the rest of the query runs on every core only then).
-    Comment and blank lines (:func:`_skipped_record_sql` of the ``first`` column) are left out."""
+    Skipped lines (:data:`_SKIPPED_LINE_SQL`) are left out: a comment line by its key, a row
+    without period, value, numerator and denominator (blank, or a template row left unfilled) by
+    the first of them, which is rarely empty, so the others are seldom looked at."""
     ordinal_sql = ("SELECT * FROM numbered" if numbered
                    else "SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 2 AS line FROM records r")
     return f"""
     CREATE TEMP TABLE checked AS
     WITH o AS (
-        SELECT * FROM ({ordinal_sql}) r WHERE NOT ({_skipped_record_sql('r.' + first)})
+        {ordinal_sql}
     ), j AS (
-        SELECT r.line_ord, r.line, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
+        SELECT r.line_ord, r.line, ki.ki, kp.kp, kd.kd, {_KEYED}, ki.comment_line, {_trimmed('r.value')} AS value_raw,
                {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
                {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
                r.denominator AS denominator_field, r.source, r.comment, r.evidence_url,
@@ -756,7 +761,9 @@ def _checked_sql(numbered: bool, lang: str, first: str) -> str:
            denominator, numerator_field, denominator_field, source, comment, evidence_url, long_column, long_length,
            kind = 'quantitative' AND substr(value_raw, -4, 1) = ',' AND regexp_matches(value_raw, {_AMBIGUOUS_DECIMAL})
                AS ambiguous, {_row_ok_sql(lang)} AS ok
-    FROM v"""
+    FROM v
+    WHERE NOT (comment_line OR (period_text IS NULL AND value_raw IS NULL AND {_trimmed('numerator_field')} IS NULL
+                                AND {_trimmed('denominator_field')} IS NULL))"""
 
 
 @dataclass
@@ -803,17 +810,10 @@ def _read_records(con: duckdb.DuckDBPyConnection, facts: _FileFacts, file_name: 
 
 
 # Lines an import skips rather than rejects: a comment (its first cell starts with #, as the
-# template's notes do), a line of empty cells (the ``;;;;;`` Excel leaves at the end of a sheet) and a
-# template row left unfilled (no period, value, numerator or denominator).
+# template's notes do), and a row that holds no measurement — no period, value, numerator or
+# denominator: the ``;;;;;`` Excel leaves at the end of a sheet, a template row left unfilled. Here
+# for the records DuckDB could not parse (their text); :func:`_checked_sql` skips the parsed ones.
 _SKIPPED_LINE_SQL = r"regexp_matches(csv_line, '^\s*#|^[\s,;\t\x{00a0}\"]*$')"
-
-
-def _skipped_record_sql(first: str) -> str:
-    """Whether a parsed record is a line :data:`_SKIPPED_LINE_SQL` describes; ``first`` is the file's first column."""
-    blank = " AND ".join(f"{_trimmed(c)} IS NULL" for c in COLUMNS)
-    unfilled = " AND ".join(f"{_trimmed(c)} IS NULL" for c in ("period", "value", "numerator", "denominator"))
-    return (f"CASE WHEN {_trimmed(first)} IS NULL THEN {blank} "
-            f"ELSE starts_with(ltrim({first}), '#') OR ({unfilled}) END")
 
 
 def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[pd.DataFrame | None, int]:
@@ -922,7 +922,8 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
         _read_records(con, facts, file_name, columns, delimiter, lang)
         good_lines, bad = _number_lines(con, facts, delimiter)
         records = con.execute("SELECT count(*) FROM records").fetchone()[0]
-        for sql in (_key_indicator_sql(lang), _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
+        first = next((c for c in columns if c in COLUMNS), "programme")
+        for sql in (_key_indicator_sql(lang, first), _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
             con.execute(sql)
         con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS today", [today])
         if good_lines is not None:
@@ -932,8 +933,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
                                FROM records r POSITIONAL JOIN good_lines g""")
             finally:
                 con.unregister("good_lines")
-        first = next((c for c in columns if c in COLUMNS), "programme")
-        con.execute(f"{_checked_sql(good_lines is not None, lang, first)}")
+        con.execute(f"{_checked_sql(good_lines is not None, lang)}")
         con.execute("DROP TABLE IF EXISTS numbered")
     finally:
         if facts.readable != path:
