@@ -1,12 +1,16 @@
-"""Benchmark: import 1,000,000 CSV rows (validated and committed) against DuckDB's bare read_csv.
+"""Benchmark: import 1,000,000 CSV rows (validated and committed) against DuckDB's bare read_csv,
+and an XLSX of 100,000 rows against openpyxl reading the same workbook in read-only mode.
 
-    python bench/ingest.py [--rows 1000000] [--rounds 3]
+    python bench/ingest.py [--rows 1000000] [--xlsx-rows 100000] [--rounds 3] [--only csv|xlsx]
 
 Reads the same file both ways in alternating rounds (the bare read into an in-memory table, the
 import into a new store file each round) and prints every round, the medians, their ratio (target
 <= 3) and the peak memory of the process (target < 1.5 GB). The data is the synthetic portfolio of
 bench/progress.py with two more programmes (52, so that there are a million distinct
-measurements); the peak includes generating it.
+measurements); the peak includes generating it. The XLSX holds the first ``--xlsx-rows`` of the same
+rows as Excel stores them (numbers as numbers, periods as text, Kazakh text); its import (the sheet
+read into the CSV the importer checks, then the same checks and commit) is compared with the floor
+any XLSX reader pays: openpyxl's read-only mode iterating every row's values.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import time
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
+import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,6 +60,53 @@ def write_csv(path: Path, data: pd.DataFrame, catalog: dict) -> None:
                   FROM data) TO '{path}' (HEADER, DELIMITER ';')""")
 
 
+def write_xlsx(path: Path, data: pd.DataFrame, catalog: dict) -> None:
+    """The rows of :func:`write_csv` as a workbook: values as numbers (a milestone as иә or 0), periods
+    as text, the same Kazakh source and comment."""
+    milestones = {i.code for lf in catalog.values() for _, i in lf.indicators() if i.type.value == "milestone"}
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Деректер")
+    sheet.write_row(0, 0, ["programme", "indicator", "period", "value", "sex", "oblast", "ministry", "source",
+                           "comment", "numerator", "denominator"])
+    for r, row in enumerate(data.itertuples(index=False), start=1):
+        value = ("иә" if row.value == 1 else "0") if row.indicator in milestones else float(row.value)
+        cells = [row.programme, row.indicator, row.period_label, value, row.sex, row.oblast, row.ministry,
+                 "Облыс әкімдігінің есебі", f"түсініктеме №{r}", row.numerator, row.denominator]
+        for c, cell in enumerate(cells):
+            if cell is not None and not (isinstance(cell, float) and cell != cell):
+                sheet.write(r, c, cell)
+    book.close()
+
+
+def openpyxl_read(xlsx_path: Path) -> tuple[float, int]:
+    """openpyxl in read-only mode, every row's values: what reading the workbook costs at least."""
+    start = time.perf_counter()
+    book = openpyxl.load_workbook(xlsx_path, read_only=True, data_only=True)
+    rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    return time.perf_counter() - start, rows
+
+
+def bench_xlsx(catalog: dict, data: pd.DataFrame, rounds: int, tmp: Path) -> None:
+    xlsx_path = tmp / "upload.xlsx"
+    write_xlsx(xlsx_path, data, catalog)
+    print(f"xlsx: {len(data):,} rows, {xlsx_path.stat().st_size / 1e6:.1f} MB")
+    reads, ours = [], []
+    for round_ in range(1, rounds + 1):
+        read, read_rows = openpyxl_read(xlsx_path)
+        start = time.perf_counter()
+        report = import_csv(xlsx_path, catalog, User("bench", "admin"), db=tmp / f"bench-xlsx-{round_}.duckdb")
+        ours.append(time.perf_counter() - start)
+        reads.append(read)
+        print(f"xlsx round {round_}: openpyxl read-only {read:5.2f} s ({read_rows:,} rows); import {ours[-1]:5.2f} s "
+              f"({report.accepted_total:,} accepted, {len(report.rejected):,} rejected, {report.status}); "
+              f"ratio {ours[-1] / read:.2f}")
+    read, mine = statistics.median(reads), statistics.median(ours)
+    print(f"openpyxl read-only, median:                      {read:6.2f} s")
+    print(f"kzlogframe xlsx import, median:                  {mine:6.2f} s")
+    print(f"xlsx ratio of medians: {mine / read:.2f}")
+
+
 def bare_read(csv_path: Path) -> tuple[float, int]:
     start = time.perf_counter()
     with duckdb.connect() as con:
@@ -65,10 +118,17 @@ def bare_read(csv_path: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000, help="at most the portfolio's 1,004,640")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=["csv", "xlsx"], help="run one of the two benchmarks")
     args = parser.parse_args()
-    catalog, data = portfolio(args.rows)
+    catalog, data = portfolio(max(args.rows, args.xlsx_rows))
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only != "csv":
+            bench_xlsx(catalog, data.head(args.xlsx_rows), args.rounds, Path(tmp))
+        if args.only == "xlsx":
+            return
+        data = data.head(args.rows)
         csv_path = Path(tmp) / "upload.csv"
         write_csv(csv_path, data, catalog)
         del data

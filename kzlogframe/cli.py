@@ -49,14 +49,16 @@ def _import(args: argparse.Namespace) -> int:
         print(t("ingest.cli.waiting", holder=holder), file=sys.stderr, flush=True)
 
     report = import_csv(args.file, load_catalog(), _actor(args), db=args.db, dry_run=args.dry_run,
-                        strict=args.strict, lock_wait=args.wait, on_wait=waiting)
+                        strict=args.strict, lock_wait=args.wait, on_wait=waiting, sheet=args.sheet)
     for row in report.rejected.head(SHOWN_REJECTIONS).itertuples():
         print(f"{args.file}:{row.line}: rejected: {row.reason}", file=sys.stderr)
     if len(report.rejected) > SHOWN_REJECTIONS:
         print(f"… and {len(report.rejected) - SHOWN_REJECTIONS:,} more rejected rows"
               + ("" if args.rejects else " (--rejects FILE saves them all)"), file=sys.stderr)
     if args.rejects:
-        report.rejected.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        from .rejects import rejected_file
+
+        Path(args.rejects).write_bytes(rejected_file(Path(args.file).read_bytes(), report, "en")[0])
     for row in report.warnings.itertuples():
         print(f"{args.file}:{row.line}: warning: {row.warning}")
     print(report.message)
@@ -181,12 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(run=_validate)
 
-    imp = commands.add_parser("import", help="import a CSV of measurements (all accepted rows or nothing)")
+    imp = commands.add_parser("import", help="import a CSV or XLSX of measurements (all accepted rows or nothing)")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     imp.add_argument("--strict", action="store_true",
                      help="all rows or none: when any row is rejected, commit nothing and exit 1")
-    imp.add_argument("--rejects", metavar="FILE", help="write every rejected row with its reason to a CSV file")
+    imp.add_argument("--rejects", metavar="FILE",
+                     help="write the rejected rows as they were, with an error column, in the file's format")
+    imp.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx to read (default: the first)")
     imp.add_argument("--wait", type=float, default=IMPORT_WAIT_SECONDS, metavar="SECONDS",
                      help=f"how long to wait while another process holds the store (default {IMPORT_WAIT_SECONDS:g})")
     imp.set_defaults(run=_import)

@@ -1,5 +1,7 @@
 """CSV import of indicator measurements: parse as people really write CSV, check every row
 against the logframe before anything is written, then commit all accepted rows in one transaction.
+An Excel workbook's sheet is read as the same CSV (:mod:`xlsx_input`); blank lines, ``#`` comment
+lines and template rows left unfilled are skipped, never rejected.
 
 The import runs in three steps, so the store is held only for the last, short one:
 
@@ -46,13 +48,17 @@ from .dimensions import accepted, spelling_sql, spellings
 from .i18n import LOCALE_OF, t
 from .models import IndicatorType, Logframe
 from .periods import (
-    PERIOD_EXAMPLES, PERIOD_FORMS, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql,
+    PERIOD_EXAMPLES, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql,
     period_start_sql, reporting_join_sql, reporting_rows)
 from .store import LOCK_WAIT_SECONDS, audit, connect, transaction, writing
+from .xlsx_input import WorkbookError, kind_of, sheet_to_csv
 
 REQUIRED = ("programme", "indicator", "period", "value")
 OPTIONAL = ("sex", "oblast", "ministry", "source", "comment", "numerator", "denominator", "evidence_url")
 COLUMNS = REQUIRED + OPTIONAL
+# Columns read and ignored: the reason a file of rejected rows adds (kzlogframe.rejects), and the
+# indicator's name and unit a template shows (kzlogframe.upload_templates), so either file goes back as it is.
+IGNORED_COLUMNS = ("error", "indicator_name", "unit")
 
 HEADER_ALIASES: dict[str, str] = {
     alias: canonical
@@ -69,6 +75,10 @@ HEADER_ALIASES: dict[str, str] = {
         "numerator": ["numerator", "алымы", "числитель"],
         "denominator": ["denominator", "бөлімі", "знаменатель"],
         "evidence_url": ["evidence_url", "evidence", "дәлел", "ссылка"],
+        "error": ["error", "қате", "ошибка"],
+        "indicator_name": ["indicator_name", "indicator name", "name", "көрсеткіш атауы", "атауы",
+                           "наименование показателя", "наименование"],
+        "unit": ["unit", "өлшем бірлігі", "бірлік", "единица измерения", "единица"],
     }.items()
     for alias in aliases
 }
@@ -106,6 +116,7 @@ class ImportReport:
     encoding: str = "utf-8"
     delimiter: str = ","
     lang: str = "en"
+    sheet: str | None = None  # the sheet read, for a workbook (.xlsx)
 
     @property
     def accepted_total(self) -> int:
@@ -225,6 +236,15 @@ class _FileFacts:
     readable: Path  # what DuckDB reads: the file itself, or its UTF-8 copy
     lines: int  # physical lines, not counting blank lines at the end
     sha256: str
+    lost_letters: dict[str, list[int]] = field(default_factory=dict)  # cp1251 hint -> first lines
+
+
+# What Windows-1251 did to Kazakh text: the rule is :func:`_lost_letters`'s.
+_CP1251_LETTER = rb"[\xc0-\xff\xa8\xb8\xb2\xb3]"
+_LOST_LETTER_HINTS = {
+    "substituted": re.compile(rb"\?" + _CP1251_LETTER),
+    "kazakh": re.compile(rb"[\xc0-\xff][\xb2\xb3]|[\xb2\xb3][\xc0-\xff]"),
+}
 
 
 def _line_list(lines: list[int], more: bool) -> str:
@@ -259,7 +279,9 @@ def _prepare(path: Path, file_name: str, lang: str = "en") -> _FileFacts:
     lines = _content_lines(newlines, last)
     if bad_at is None:
         return _FileFacts("utf-8", path, lines, digest.hexdigest())
-    return _FileFacts("cp1251", _transcode(path, file_name, bad_at, first_utf8, lang), lines, digest.hexdigest())
+    lost: dict[str, list[int]] = {hint: [] for hint in _LOST_LETTER_HINTS}
+    readable = _transcode(path, file_name, bad_at, first_utf8, lang, lost)
+    return _FileFacts("cp1251", readable, lines, digest.hexdigest(), {k: v for k, v in lost.items() if v})
 
 
 def _content_lines(newlines: int, tail: bytes) -> int:
@@ -274,7 +296,8 @@ def _line_at(path: Path, offset: int) -> int:
         return handle.read(offset).count(b"\n") + 1
 
 
-def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None, lang: str) -> Path:
+def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None, lang: str,
+               lost: dict[str, list[int]]) -> Path:
     """The UTF-8 copy of a Windows-1251 file, after making sure no line of it is UTF-8."""
     utf8_lines: list[int] = [] if first_utf8 is None else [first_utf8]
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-")
@@ -291,9 +314,11 @@ def _transcode(path: Path, file_name: str, bad_at: int, first_utf8: int | None, 
                     carry, chunk = chunk, b""
                     continue
                 _convert(chunk, line_base, utf8_lines, dst, file_name, lang)
+                _lost_letters(chunk, line_base, lost)
                 line_base += chunk.count(b"\n")
             if carry:
                 _convert(carry, line_base, utf8_lines, dst, file_name, lang)
+                _lost_letters(carry, line_base, lost)
         utf8_lines = sorted(set(utf8_lines))
         if utf8_lines:
             cp_lines, more = _non_utf8_lines(path, bad_at)
@@ -327,6 +352,26 @@ def _convert(chunk: bytes, line_base: int, utf8_lines: list[int], dst, file_name
     except UnicodeDecodeError as exc:
         line = line_base + chunk.count(b"\n", 0, exc.start)
         raise UploadError(f"{file_name}:{line}: " + t("ingest.error.not_text", lang)) from None
+
+
+def _lost_letters(chunk: bytes, line_base: int, lost: dict[str, list[int]]) -> None:
+    """The first :data:`SHOWN_LINES` lines of each :data:`_LOST_LETTER_HINTS` kind in a run of whole
+    cp1251 lines starting at line ``line_base``.
+
+    The rule, on the cp1251 bytes: ``substituted`` — a ``?`` directly followed by a Cyrillic letter
+    is a letter the encoding could not hold, replaced when the file was saved ("м?ні", "?азақ"; a
+    question mark ends a word, it does not start one); ``kazakh`` — a Cyrillic word holding і
+    (Kazakh, never Russian) is Kazakh text, whose ә ғ қ ң ө ұ ү һ cp1251 cannot hold: they were
+    replaced too, by "?" or by look-alike Russian letters that nothing in the bytes tells apart.
+    Each kind is one warning naming its first lines; a UTF-8 file holds every letter and is never warned of."""
+    for kind, hint in _LOST_LETTER_HINTS.items():
+        found = lost[kind]
+        position = 0
+        while len(found) < SHOWN_LINES and (match := hint.search(chunk, position)):
+            line = line_base + chunk.count(b"\n", 0, match.start())
+            if not found or found[-1] != line:
+                found.append(line)
+            position = chunk.find(b"\n", match.start()) + 1 or len(chunk)
 
 
 def _non_utf8_lines(path: Path, bad_at: int) -> tuple[list[int], bool]:
@@ -479,8 +524,10 @@ def _raw_message(key: str, lang: str) -> str:
     return text
 
 
-def _key_indicator_sql(lang: str) -> str:
-    """The ``key_indicator`` table: what each distinct programme and indicator of the file names, or why nothing."""
+def _key_indicator_sql(lang: str, first: str) -> str:
+    """The ``key_indicator`` table: what each distinct programme and indicator of the file names, or
+    why nothing; and whether it is a comment line's (the file's ``first`` column starts with #)."""
+    first_key = "indicator_key_text" if first == "indicator" else "programme_key"
     unknown_programme = _message_sql("ingest.reason.unknown_programme", lang, programme=_shown_sql("n.programme_raw"))
     unknown_indicator = _message_sql("ingest.reason.unknown_indicator", lang, indicator=_shown_sql("n.indicator_raw"),
                                      programme="p.programme")
@@ -494,6 +541,7 @@ def _key_indicator_sql(lang: str) -> str:
     SELECT row_number() OVER () AS ki, n.programme_key, n.indicator_key_text, n.programme_raw, n.indicator_raw,
            lower(n.programme_raw) AS programme, i.ind_id, i.indicator, i.kind, i.scale_max, i.by_sex, i.by_oblast,
            i.by_ministry, i.window_start, i.window_end, i.range_kind, i.value_min, i.value_max,
+           coalesce(starts_with(ltrim(n.{first_key}), '#'), false) AS comment_line,
            nullif(concat_ws('; ',
                CASE WHEN n.programme_raw IS NULL THEN {_message_sql("ingest.reason.programme_empty", lang)}
                     WHEN p.programme IS NULL THEN {unknown_programme} END,
@@ -674,7 +722,10 @@ def _checked_sql(numbered: bool, lang: str) -> str:
     row fails is worked out later, for the failing rows only (see ``rejected_lines``). A record's line
     is its position + 1 when every line is one record, else (``numbered``) the ``good_lines`` frame
     gives it, position by position: ``numbered`` is ``records`` with it (a positional join, no sort
-    and no hash, materialised first because the rest of the query runs on every core only then)."""
+    and no hash, materialised first because the rest of the query runs on every core only then).
+    Skipped lines (:data:`_SKIPPED_LINE_SQL`) are left out: a comment line by its key, a row
+    without period, value, numerator and denominator (blank, or a template row left unfilled) by
+    the first of them, which is rarely empty, so the others are seldom looked at."""
     ordinal_sql = ("SELECT * FROM numbered" if numbered
                    else "SELECT r.*, r.rowid + 1 AS line_ord, r.rowid + 2 AS line FROM records r")
     return f"""
@@ -682,7 +733,7 @@ def _checked_sql(numbered: bool, lang: str) -> str:
     WITH o AS (
         {ordinal_sql}
     ), j AS (
-        SELECT r.line_ord, r.line, ki.ki, kp.kp, kd.kd, {_KEYED}, {_trimmed('r.value')} AS value_raw,
+        SELECT r.line_ord, r.line, ki.ki, kp.kp, kd.kd, {_KEYED}, ki.comment_line, {_trimmed('r.value')} AS value_raw,
                {_number_sql('r.value')} AS value_number, {_number_sql('r.numerator')} AS numerator,
                {_number_sql('r.denominator')} AS denominator, r.numerator AS numerator_field,
                r.denominator AS denominator_field, r.source, r.comment, r.evidence_url,
@@ -710,7 +761,9 @@ def _checked_sql(numbered: bool, lang: str) -> str:
            denominator, numerator_field, denominator_field, source, comment, evidence_url, long_column, long_length,
            kind = 'quantitative' AND substr(value_raw, -4, 1) = ',' AND regexp_matches(value_raw, {_AMBIGUOUS_DECIMAL})
                AS ambiguous, {_row_ok_sql(lang)} AS ok
-    FROM v"""
+    FROM v
+    WHERE NOT (comment_line OR (period_text IS NULL AND value_raw IS NULL AND {_trimmed('numerator_field')} IS NULL
+                                AND {_trimmed('denominator_field')} IS NULL))"""
 
 
 @dataclass
@@ -719,6 +772,7 @@ class _Parsed:
     encoding: str
     delimiter: str
     columns: int
+    records: int  # what DuckDB parsed, skipped lines included: the ordinals of ``checked`` run up to it
 
 
 # DuckDB's reader splits a file into buffers (8 MB by default, it seems); a large file reads into an
@@ -755,39 +809,48 @@ def _read_records(con: duckdb.DuckDBPyConnection, facts: _FileFacts, file_name: 
         raise UploadError(f"{file_name}:1: " + t("ingest.error.line_endings", lang)) from exc
 
 
+# Lines an import skips rather than rejects: a comment (its first cell starts with #, as the
+# template's notes do), and a row that holds no measurement — no period, value, numerator or
+# denominator: the ``;;;;;`` Excel leaves at the end of a sheet, a template row left unfilled. Here
+# for the records DuckDB could not parse (their text); :func:`_checked_sql` skips the parsed ones.
+_SKIPPED_LINE_SQL = r"regexp_matches(csv_line, '^\s*#|^[\s,;\t\x{00a0}\"]*$')"
+
+
 def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: str) -> tuple[pd.DataFrame | None, int]:
     """The ``bad`` table (one row per record DuckDB could not parse: its physical line and why), and
     the physical line of every good record, in order, when it is not simply its position + 1 (a
     malformed record before it, a quoted cell over several lines, a blank line): then returned as a
     one-column frame for a positional join. Also the number of bad records."""
-    rejects = con.execute("""
+    rejects = con.execute(f"""
         SELECT line, min(line_byte_position), min(byte_position),
-               bool_or(error_message ILIKE '%unterminated quote%'), bool_or(error_type = 'LINE SIZE OVER MAXIMUM')
+               bool_or(error_message ILIKE '%unterminated quote%'), bool_or(error_type = 'LINE SIZE OVER MAXIMUM'),
+               bool_and({_SKIPPED_LINE_SQL})
         FROM csv_rejects GROUP BY line ORDER BY line""").fetchall()
     good = con.execute("SELECT count(*) FROM records").fetchone()[0]
     simple = facts.lines == 1 + good + len(rejects)
     rows = []
     lines: list[int] | None = None
     if simple:  # every line after the header is one record: DuckDB's line numbers are physical lines
-        for line, _, byte_pos, quote, long_ in rejects:
+        for line, _, byte_pos, quote, long_, skip in rejects:
             unclosed = quote and _quote_left_open(facts.readable, byte_pos)
-            rows.append((line - 1, line, unclosed, long_))
+            rows.append((line - 1, line, unclosed, long_, skip))
     else:
         offsets, lines = _record_starts(facts.readable, delimiter)
-        for dline, line_pos, byte_pos, quote, long_ in rejects:
+        for dline, line_pos, byte_pos, quote, long_, skip in rejects:
             # DuckDB gives the record's first byte, or (LF files) the one after it: records are >= 2 bytes apart
             k = bisect.bisect_left(offsets, line_pos - 1) + 1
             if k > len(offsets) or offsets[k - 1] not in (line_pos - 1, line_pos):
-                rows.append((dline - 1, dline, False, long_))
+                rows.append((dline - 1, dline, False, long_, skip))
                 continue
             line, unclosed = lines[k - 1], quote and _quote_left_open(facts.readable, byte_pos)
             if unclosed:  # reported where the quote opened
                 line += _count_newlines(facts.readable, offsets[k - 1], _quote_at(facts.readable, byte_pos))
-            rows.append((k, line, unclosed, long_))
-    con.register("bad_df", pd.DataFrame(rows, columns=["ordinal", "line", "unclosed", "too_long"]))
+            rows.append((k, line, unclosed, long_, skip))
+    con.register("bad_df", pd.DataFrame(rows, columns=["ordinal", "line", "unclosed", "too_long", "skipped"]))
     con.execute("""CREATE TEMP TABLE bad AS SELECT CAST(ordinal AS BIGINT) AS ordinal, CAST(line AS BIGINT) AS line,
-                   unclosed, too_long FROM bad_df""")
+                   unclosed, too_long FROM bad_df WHERE NOT skipped""")
     con.unregister("bad_df")
+    kept = sum(1 for row in rows if not row[-1])
     if simple and not rows:
         return None, 0
     # Bad record i (1-based, in order) has ordinal b_i among all records, so b_i - i good records come
@@ -800,7 +863,7 @@ def _number_lines(con: duckdb.DuckDBPyConnection, facts: _FileFacts, delimiter: 
         physical = ordinal + 1
     else:
         physical = np.asarray(lines, dtype=np.int64)[ordinal - 1]
-    return pd.DataFrame({"line": physical}), len(rows)
+    return pd.DataFrame({"line": physical}), kept
 
 
 def _quote_at(path: Path, byte_pos: int) -> int:
@@ -858,7 +921,9 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
             con.unregister("rp_df")
         _read_records(con, facts, file_name, columns, delimiter, lang)
         good_lines, bad = _number_lines(con, facts, delimiter)
-        for sql in (_key_indicator_sql(lang), _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
+        records = con.execute("SELECT count(*) FROM records").fetchone()[0]
+        first = next((c for c in columns if c in COLUMNS), "programme")
+        for sql in (_key_indicator_sql(lang, first), _KEY_PERIOD, _KEY_STRADDLE, _KEY_DIMENSIONS):
             con.execute(sql)
         con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS today", [today])
         if good_lines is not None:
@@ -914,7 +979,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, file_name: str, catalog: 
     total = con.execute("SELECT count(*) FROM checked").fetchone()[0] + bad
     if total == 0:
         raise UploadError(f"{file_name}:2: " + t("ingest.error.no_rows", lang))
-    return _Parsed(total, facts.encoding, delimiter, len(columns)), facts
+    return _Parsed(total, facts.encoding, delimiter, len(columns), records), facts
 
 
 def _accepted_count(con: duckdb.DuckDBPyConnection) -> int:
@@ -974,15 +1039,28 @@ def _history_stats_sql(programmes: int, indicators: int) -> str:
         GROUP BY m.programme, m.indicator, m.period_start, m.period_end, m.sex, m.oblast, m.ministry
     ), centre AS (
         SELECT programme, indicator, sex, oblast, ministry, median(value) AS med
-        FROM history GROUP BY ALL HAVING count(*) >= 3
+        FROM history GROUP BY ALL
     )
     SELECT c.programme, c.indicator, c.sex, c.oblast, c.ministry, c.med, median(abs(h.value - c.med)) AS mad
     FROM history h JOIN centre c USING (programme, indicator, sex, oblast, ministry)
     GROUP BY ALL"""
 
 
+# The outlier rule: a value x is compared with its cell's history H (the current values of the same
+# indicator and disaggregation cell in every period, the neighbours of the period uploaded), by
+#     z = |x - median(H)| / max(1.4826 * MAD(H), OUTLIER_FLOOR * |median(H)|)
+# and warned of when z > OUTLIER_Z. With a spread of history this is Iglewicz and Hoaglin's modified
+# z-score (0.6745 = 1 / 1.4826); the floor keeps a short history (one or two values, MAD 0 or
+# meaningless) or a steady one from warning of every small change: with it, a value warns when it is
+# more than 1.875 times the median (or less than an eighth of it) — 175.77 then 1250.5 does (z 24.5),
+# 175.77 then 250 does not. A history of zeros has no scale: nothing is warned of. Only quantitative
+# indicators: a milestone's 0/1 and a rating's steps are not measurements on a scale.
+OUTLIER_Z = 3.5
+OUTLIER_FLOOR = 0.25
+
+
 def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, lang: str) -> pd.DataFrame:
-    """Accepted rows whose value lies far from the indicator's own history (modified z-score > 3.5)."""
+    """Accepted rows whose value lies far from their cell's own history (the rule above)."""
     indicators = stage.execute("""SELECT DISTINCT i.programme, i.indicator FROM checked c
                                   JOIN key_indicator i ON i.ki = c.ki WHERE c.ok""").df()
     programmes, codes = sorted(set(indicators.programme)), sorted(set(indicators.indicator))
@@ -996,14 +1074,24 @@ def _outliers(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection
     try:
         warning_sql = _message_sql("ingest.warning.outlier", lang, value=_decimal_sql("a.value", lang),
                                    median=_decimal_sql("round(s.med, 4)", lang),
-                                   z=_decimal_sql("round(0.6745 * (a.value - s.med) / s.mad, 1)", lang))
+                                   z=_decimal_sql("round((a.value - s.med) / s.scale, 1)", lang))
         return stage.execute(f"""
             SELECT a.line, {warning_sql} AS warning, a.indicator, a.period_label AS period, a.value
-            FROM accepted a JOIN stats_df s USING (programme, indicator, sex, oblast, ministry)
-            WHERE s.mad > 0 AND abs(0.6745 * (a.value - s.med) / s.mad) > 3.5
+            FROM accepted a
+            JOIN (SELECT *, greatest(1.4826 * mad, {OUTLIER_FLOOR} * abs(med)) AS scale FROM stats_df) s
+                USING (programme, indicator, sex, oblast, ministry)
+            JOIN ind i ON i.programme = a.programme AND i.indicator = a.indicator
+            WHERE i.kind = 'quantitative' AND s.scale > 0 AND abs(a.value - s.med) / s.scale > {OUTLIER_Z}
             ORDER BY a.line""").df()
     finally:
         stage.unregister("stats_df")
+
+
+def _lost_letter_warnings(facts: _FileFacts, lang: str) -> pd.DataFrame:
+    """One warning per kind of :data:`_LOST_LETTER_HINTS` found in a Windows-1251 file, at its first line."""
+    return pd.DataFrame([(lines[0], t(f"entry.warning.{kind}", lang, lines=_line_list(lines, len(lines) >= SHOWN_LINES)),
+                          None, None, None) for kind, lines in facts.lost_letters.items()],
+                        columns=["line", "warning", "indicator", "period", "value"])
 
 
 def _capped(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -1018,11 +1106,32 @@ def _capped(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return joined
 
 
+def _table_file(path: Path, file_name: str, sheet: str | None, lang: str) -> tuple[Path, str | None]:
+    """The CSV file the importer reads and, for a workbook, the sheet it was read from: a CSV is
+    itself; an .xlsx's sheet (the first unless ``sheet`` names one) becomes a temporary CSV
+    (:mod:`xlsx_input`); an .xls is refused with a way out."""
+    with open(path, "rb") as handle:
+        kind = kind_of(handle.read(4))
+    if kind == "xls":
+        raise UploadError(f"{file_name}: " + t("entry.error.xls", lang))
+    if kind == "csv":
+        return path, None
+    try:
+        return sheet_to_csv(path, file_name, sheet, lang)
+    except WorkbookError as exc:
+        raise UploadError(str(exc)) from exc
+
+
 def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *, file_name: str | None = None,
                db: Path | str | None = None, dry_run: bool = False, strict: bool = False,
                today: dt.date | None = None, lang: str = "en", lock_wait: float = LOCK_WAIT_SECONDS,
-               on_wait: Callable[[str], None] | None = None) -> ImportReport:
+               on_wait: Callable[[str], None] | None = None, sheet: str | None = None) -> ImportReport:
     """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s name.
+
+    A CSV file, or an Excel workbook (.xlsx, told by its bytes): its first sheet, or ``sheet``, is
+    read as a CSV of the same rows (:mod:`xlsx_input`), so both go through the same checks; a
+    workbook's sha256 (the re-upload check) is that of the rows read, so another sheet of the same
+    workbook is another upload and the same rows saved again are not.
 
     Committing needs the upload permission (a dry run does not). ``strict`` commits nothing when any
     row is rejected (all rows or none). Periods starting after ``today`` (default: today) are refused.
@@ -1037,7 +1146,18 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
         authorize(actor.role, "upload")
     path = Path(path)
     file_name = file_name or path.name
-    today = today or dt.date.today()
+    table, sheet = _table_file(path, file_name, sheet, lang)
+    try:
+        return _import(table, catalog, actor, file_name, db, dry_run, strict, today or dt.date.today(), lang,
+                       lock_wait, on_wait, sheet)
+    finally:
+        if table != path:
+            table.unlink(missing_ok=True)
+
+
+def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name: str, db: Path | str | None,
+            dry_run: bool, strict: bool, today: dt.date, lang: str, lock_wait: float,
+            on_wait: Callable[[str], None] | None, sheet: str | None) -> ImportReport:
     with duckdb.connect(":memory:") as stage:
         parsed, facts = _stage(stage, path, file_name, catalog, today, lang)
         rejected = stage.execute(f"{_rejected_sql(lang)}", {
@@ -1047,16 +1167,17 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
         # The first 1000 accepted rows lie within the first 1000 + (not accepted) records.
         preview = stage.execute(
             "SELECT * EXCLUDE (line_ord) FROM accepted WHERE line_ord <= ? ORDER BY line LIMIT 1000",
-            [1000 + parsed.rows_total - accepted_count]).df()
+            [1000 + parsed.records - accepted_count]).df()
         decimals = _decimal_warnings(stage, lang)
         report = ImportReport(file_name, facts.sha256, "dry_run", parsed.rows_total, preview, rejected,
-                              encoding=parsed.encoding, delimiter=parsed.delimiter, lang=lang)
+                              encoding=parsed.encoding, delimiter=parsed.delimiter, lang=lang, sheet=sheet)
         report.accepted.attrs["total"] = accepted_count
         with connect(db, write=not dry_run, wait=lock_wait, on_wait=on_wait) as store:
             previous = store.execute(
                 "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
                 [facts.sha256]).fetchone()
-            report.warnings = _capped([decimals, _outliers(stage, store, lang) if accepted_count else decimals.head(0)])
+            report.warnings = _capped([_lost_letter_warnings(facts, lang), decimals,
+                                       _outliers(stage, store, lang) if accepted_count else decimals.head(0)])
             if previous:
                 report.status, report.duplicate_of = "duplicate", previous[0]
             elif strict and len(rejected) and not dry_run:
@@ -1127,21 +1248,10 @@ def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) 
     return f"batch {batch_id} rolled back"
 
 
-def template_csv(lf: Logframe) -> str:
-    """A CSV a TA-team member can fill in: one line per indicator, with the allowed period forms."""
-    lines = [",".join(COLUMNS)]
-    for _, ind in lf.indicators():
-        example = {"milestone": "done", "rating": "1"}.get(ind.type.value, "")
-        lines.append(f"{lf.programme.code},{ind.code},,{example},,,,,,,,")
-    lines.append(f"# period: {PERIOD_FORMS}; programme window "
-                 f"{lf.programme.implementation.fa_signature}..{lf.end_date}")
-    return "\n".join(lines) + "\n"
-
-
 def import_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], actor: User,
                  **options: object) -> ImportReport:
     """:func:`import_csv` for an upload held in memory (the browser's file); same checks, same result."""
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-upload-")
+    fd, name = tempfile.mkstemp(suffix=Path(file_name).suffix or ".csv", prefix="kzlf-upload-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -259,7 +259,7 @@ def test_an_outlier_is_a_warning_stored_with_the_batch_and_never_blocks(tmp_path
                                          "demo,DEMO.R1.I1,2014-H2,11,female,Mangystau,\n"
                                          "demo,DEMO.R1.I1,2014-H1,500,male,Mangystau,\n")
     report = import_csv(path, catalog, ADMIN, db=db)
-    warning = "value 500.0 is an outlier against the indicator's history (median 10.5, modified z-score 660.3)"
+    warning = "value 500.0 is an outlier against the indicator's history (median 10.5, modified z-score 186.5)"
     assert report.warnings[["line", "warning"]].values.tolist() == [[2, warning]]
     assert report.message == "batch 2: 3 rows committed, 0 rejected, 1 warnings"
     stored = json.loads(query(db, "SELECT warnings FROM upload_batch WHERE id = 2")[0][0])

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from kzlogframe.i18n import t
-from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
+from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch
+from kzlogframe.rejects import rejected_file
+from kzlogframe.upload_templates import template_csv, template_xlsx
+from kzlogframe.xlsx_input import WorkbookError, kind_of, sheet_names
 from kzlogframe.access import allowed
 from kzlogframe.tables import readable
 from kzlogframe.ui import as_text, catalog, require
@@ -13,22 +16,32 @@ logframe, lang, user = context.logframe, context.lang, context.user
 code = logframe.programme.code
 
 st.title(t("page.upload", lang))
-st.write(t("upload.intro", lang))
-st.download_button(t("upload.template", lang, programme=code.upper()), template_csv(logframe),
-                   file_name=f"{code}-template.csv", mime="text/csv")
+st.write(t("entry.upload.intro", lang))
+left, right = st.columns(2)
+left.download_button(t("entry.upload.template_xlsx", lang, programme=code.upper()), template_xlsx(logframe, lang),
+                     file_name=f"{code}-template.xlsx",
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+right.download_button(t("entry.upload.template_csv", lang, programme=code.upper()), template_csv(logframe, lang),
+                      file_name=f"{code}-template.csv", mime="text/csv")
 
-uploaded = st.file_uploader(t("upload.file", lang), type=["csv", "txt", "tsv"])
+uploaded = st.file_uploader(t("entry.upload.file", lang), type=["xlsx", "csv", "txt", "tsv"])
 if uploaded is not None:
     data = uploaded.getvalue()
+    sheet = None
     try:
+        if kind_of(data[:4]) == "xlsx" and len(sheets := sheet_names(data, uploaded.name, lang)) > 1:
+            sheet = st.selectbox(t("entry.upload.sheet", lang), sheets, key="upload_sheet")
         with st.spinner(t("upload.checking", lang)):
-            report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True, lang=lang)
-    except UploadError as exc:
+            report = import_bytes(data, uploaded.name, catalog(), user, dry_run=True, lang=lang, sheet=sheet)
+    except (UploadError, WorkbookError) as exc:
         st.error(as_text(str(exc)))  # it quotes the file: shown as text, never as Markdown
         st.stop()
 
-    delimiter = {"\t": "TAB"}.get(report.delimiter, report.delimiter)
-    st.caption(t("upload.detected", lang, encoding=report.encoding, delimiter=f"'{delimiter}'"))
+    if report.sheet is not None:
+        st.caption(t("entry.upload.detected_sheet", lang, sheet=report.sheet))
+    else:
+        delimiter = {"\t": "TAB"}.get(report.delimiter, report.delimiter)
+        st.caption(t("upload.detected", lang, encoding=report.encoding, delimiter=f"'{delimiter}'"))
     accepted = report.accepted_total
     cols = st.columns(4)
     cols[0].metric(t("upload.rows_total", lang), report.rows_total)
@@ -41,6 +54,9 @@ if uploaded is not None:
     if len(report.rejected):
         st.subheader(t("upload.rejected_title", lang))
         st.dataframe(readable(report.rejected, lang), hide_index=True, width="stretch")
+        rejects, rejects_name, rejects_mime = rejected_file(data, report, lang)
+        st.download_button(t("entry.upload.download_rejected", lang), rejects, file_name=rejects_name,
+                           mime=rejects_mime, key="download_rejected")
     if len(report.warnings):
         st.subheader(t("upload.warnings_title", lang))
         st.dataframe(readable(report.warnings, lang), hide_index=True, width="stretch")
@@ -55,7 +71,7 @@ if uploaded is not None:
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
         elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
-            result = import_bytes(data, uploaded.name, catalog(), user, lang=lang)
+            result = import_bytes(data, uploaded.name, catalog(), user, lang=lang, sheet=sheet)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
             else:
