@@ -70,7 +70,7 @@ def _step(con: duckdb.DuckDBPyConnection, batch_id: int, state: str, comment: st
                 [batch_id, state, comment, actor.name, dt.datetime.now()])
 
 
-def _decide(batch_id: int, actor: User, state: str, comment: str | None, db: Path | str | None) -> None:
+def _decide(batch_id: int, actor: User, state: str, comment: str | None, db: Path | str | None) -> str:
     authorize(actor.role, "approve")
     allowed_from = {"approved": ("submitted", "returned"), "returned": ("submitted",)}[state]
     with writing(db) as con:
@@ -86,18 +86,19 @@ def _decide(batch_id: int, actor: User, state: str, comment: str | None, db: Pat
         _step(con, batch_id, state, comment, actor)
         audit(con, actor.name, "approve" if state == "approved" else "return", f"batch {batch_id}",
               {"file": file_name, "uploaded_by": uploader, "comment": comment}, os_user=actor.os_user)
+    return uploader
 
 
-def approve(batch_id: int, actor: User, *, comment: str | None = None, db: Path | str | None = None) -> None:
-    """Let a submitted (or returned) batch count."""
-    _decide(batch_id, actor, "approved", (comment or "").strip() or None, db)
+def approve(batch_id: int, actor: User, *, comment: str | None = None, db: Path | str | None = None) -> str:
+    """Let a submitted (or returned) batch count; returns who uploaded it."""
+    return _decide(batch_id, actor, "approved", (comment or "").strip() or None, db)
 
 
-def return_batch(batch_id: int, actor: User, *, comment: str, db: Path | str | None = None) -> None:
-    """Send a submitted batch back to its uploader, saying why (a comment is required)."""
+def return_batch(batch_id: int, actor: User, *, comment: str, db: Path | str | None = None) -> str:
+    """Send a submitted batch back to its uploader, saying why (a comment is required); returns the uploader."""
     if not (comment or "").strip():
         raise ReviewRefused("review.refused.comment_needed", batch=batch_id)
-    _decide(batch_id, actor, "returned", comment.strip(), db)
+    return _decide(batch_id, actor, "returned", comment.strip(), db)
 
 
 @dataclass(frozen=True)
