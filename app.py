@@ -17,6 +17,7 @@ PAGES = [  # (script, title key, icon, url path, permission, assesses a reportin
     ("views/report.py", "page.report", ":material/description:", "report", "download_report", True),
     ("views/export.py", "page.export", ":material/download:", "export", "export", True),
     ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload", False),
+    ("views/review.py", "page.review", ":material/rule:", "review", "review", False),
     ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit", False),
 ]
 

@@ -106,7 +106,7 @@ def assessed_summary(counts: dict[str, int], lang: str) -> str:
     return head + (t("headline.others", lang, others=", ".join(others)) if others else "")
 
 
-def waiting_for_review(batches: int, values: int, lang: str) -> str:
+def waiting_text(batches: int, values: int, lang: str) -> str:
     """``3 batches, 1,240 values waiting for review (not counted yet).``: the Overview's and the report's words."""
     return t("review.waiting", lang,
              batches=t("review.n_batches", lang, count=int(batches), n=number(batches, lang, 0)),
@@ -115,5 +115,5 @@ def waiting_for_review(batches: int, values: int, lang: str) -> str:
 
 def batch_label(batch: int, file_name: str, user: str, uploaded_at: dt.datetime, rows: int, lang: str) -> str:
     """An upload batch named as people recognise it: number, file, who, when, how many rows."""
-    return t("review.batch_label", lang, batch=batch, file=file_name, user=user,
-             date=f"{uploaded_at:%Y-%m-%d %H:%M}", rows=t("review.n_rows", lang, count=int(rows), n=number(rows, lang, 0)))
+    return t("review.batch_label", lang, batch=batch, file=file_name, user=user, date=f"{uploaded_at:%Y-%m-%d %H:%M}",
+             rows=t("review.n_rows", lang, count=int(rows), n=number(rows, lang, 0)))

@@ -8,7 +8,7 @@ import datetime as dt
 
 from .formatting import (
     DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, programme_notice,
-    status_label, waiting_for_review)
+    status_label, waiting_text)
 from .calendar_text import event_name, timing
 from .i18n import t
 from .report import ActivityRow, CalendarEntry, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
@@ -145,6 +145,6 @@ def summary(report: Report, lang: str) -> str:
     text = t("report.assessment", lang, status=status(o.status, lang), score=percent(o.score, lang),
              coverage=percent(o.coverage, lang), assessed=assessed_summary(o.counts.as_dict(), lang))
     waiting = report.waiting
-    tail = [notice(report, lang)] + ([waiting_for_review(waiting.batches, waiting.values, lang)]
+    tail = [notice(report, lang)] + ([waiting_text(waiting.batches, waiting.values, lang)]
                                      if waiting and waiting.batches else [])
     return " ".join([text, *filter(None, tail)])
