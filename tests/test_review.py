@@ -263,3 +263,16 @@ def test_the_review_page_in_kazakh(team, tmp_path):
     at.switch_page("views/review.py").run()
     assert not at.exception and at.title[0].value == "Тексеру"
     assert "Қазіргі бекітілген мән" in at.dataframe[0].value.columns
+
+
+def test_the_export_page_says_what_waits_and_exports_approved_values(team, tmp_path):
+    db = team
+    approve(upload(db, tmp_path, "a.csv", 10), REVIEWER, db=db)
+    upload(db, tmp_path, "b.csv", 12)
+    at = app_as(EXPORTER)
+    at.sidebar.selectbox(key="programme").set_value("psr").run()
+    at.switch_page("views/export.py").run()
+    assert not at.exception
+    assert any(i.value == "1 batch, 1 value waiting for review (not counted yet)." for i in at.info)
+    at.sidebar.selectbox(key="programme").set_value("kazlod").run()  # another programme: nothing of it waits
+    assert not any("waiting for review" in i.value for i in at.info)
