@@ -44,6 +44,7 @@ def _import(args: argparse.Namespace) -> int:
     """Check the file (without the store), then commit it in one short window; while another process
     holds the store, say who every few seconds and wait (``--wait``), then give up with a clear error."""
     from .i18n import t
+    from .review import state_of
 
     def waiting(holder: str) -> None:
         print(t("ingest.cli.waiting", holder=holder), file=sys.stderr, flush=True)
@@ -60,6 +61,8 @@ def _import(args: argparse.Namespace) -> int:
     for row in report.warnings.itertuples():
         print(f"{args.file}:{row.line}: warning: {row.warning}")
     print(report.message)
+    if report.status == "committed" and state_of(report.batch_id, args.db) == "submitted":
+        print(t("review.submitted_note", batch=report.batch_id))
     return 0 if report.status in ("committed", "dry_run", "duplicate") and not (
         args.strict and len(report.rejected)) else 1
 

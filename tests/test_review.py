@@ -170,8 +170,12 @@ def test_the_report_counts_approved_values_and_says_what_waits(team, tmp_path):
 
 def test_the_review_cli(team, tmp_path, capsys):
     db = team
-    batch = upload(db, tmp_path, "a.csv", 10)
     base = ["--db", str(db), "--user", "boss"]
+    (tmp_path / "a.csv").write_text("programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,10\n", encoding="utf-8")
+    assert main(["--db", str(db), "--user", "ta-team", "import", str(tmp_path / "a.csv")]) == 0
+    batch = int(list_batches(db)["id"].iloc[0])
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Batch {batch} is waiting for review: its values count once a reviewer approves it.")
     assert main([*base, "review", "list"]) == 0
     assert "a.csv" in capsys.readouterr().out
     assert main([*base, "review", "return", str(batch)]) == 1
