@@ -18,6 +18,7 @@ PAGES = [  # (script, title key, icon, url path, permission, assesses a reportin
     ("views/export.py", "page.export", ":material/download:", "export", "export", True),
     ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload", False),
     ("views/data_entry.py", "entry.page", ":material/edit_note:", "data-entry", "upload", False),
+    ("views/review.py", "page.review", ":material/rule:", "review", "review", False),
     ("views/audit.py", "page.audit", ":material/policy:", "audit", "audit", False),
 ]
 

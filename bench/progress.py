@@ -169,6 +169,7 @@ def build_store(folder: Path, db: Path, catalog: dict[str, Logframe], values: in
         params = _generator(con, catalog, values)
         con.execute("INSERT INTO upload_batch VALUES (1, 'bench.csv', '-', 'bench', now(), 0, 0, 0, NULL, "
                     "'committed', NULL, NULL)")
+        con.execute("INSERT INTO batch_review VALUES (nextval('review_seq'), 1, 'approved', NULL, 'bench', now())")
         con.execute(f"""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label,
                             period_start, period_end, value, value_text, numerator, denominator, sex, oblast,
                             ministry, source, comment, evidence_url, recorded_at)

@@ -31,12 +31,14 @@ import yaml
 from .i18n import t
 from .store import audit, connect, writing
 
-ROLES = ("viewer", "uploader", "exporter", "admin")
+ROLES = ("viewer", "uploader", "reviewer", "exporter", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset(ROLES),
     "download_report": frozenset(ROLES),
     "upload": frozenset({"uploader", "admin"}),
     "record": frozenset({"uploader", "admin"}),  # activity dates, narratives, assumption statuses
+    "review": frozenset({"uploader", "reviewer", "admin"}),  # the Review page: the queue, one's own batches
+    "approve": frozenset({"reviewer", "admin"}),  # approve or return a batch (never one's own: kzlogframe.review)
     "export": frozenset({"exporter", "admin"}),
     "rollback": frozenset({"admin"}),
     "users": frozenset({"admin"}),

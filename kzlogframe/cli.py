@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .access import User
+from .access import ROLES, User
 from .catalog import load_catalog
 from .ingest import UploadError, import_csv, list_batches, rollback_batch
 from .store import StoreLocked
@@ -44,6 +44,7 @@ def _import(args: argparse.Namespace) -> int:
     """Check the file (without the store), then commit it in one short window; while another process
     holds the store, say who every few seconds and wait (``--wait``), then give up with a clear error."""
     from .i18n import t
+    from .review import state_of
 
     def waiting(holder: str) -> None:
         print(t("ingest.cli.waiting", holder=holder), file=sys.stderr, flush=True)
@@ -62,6 +63,8 @@ def _import(args: argparse.Namespace) -> int:
     for row in report.warnings.itertuples():
         print(f"{args.file}:{row.line}: warning: {row.warning}")
     print(report.message)
+    if report.status == "committed" and state_of(report.batch_id, args.db) == "submitted":
+        print(t("review.submitted_note", batch=report.batch_id))
     return 0 if report.status in ("committed", "dry_run", "duplicate") and not (
         args.strict and len(report.rejected)) else 1
 
@@ -80,15 +83,43 @@ def _rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    """The review queue, or one review step in the command runner's name (an administrator's)."""
+    from .i18n import t
+    from .review import ReviewRefused, approve, batches, return_batch
+
+    if args.action != "list" and args.batch is None:
+        raise ValueError(f"review {args.action} needs the batch number")
+    try:
+        if args.action == "list":
+            frame = batches(args.db, states=("submitted", "approved", "returned", "rolled_back") if args.all
+                            else ("submitted",))
+            print(frame.to_string(index=False) if len(frame) else "no batch is waiting for review")
+        elif args.action == "approve":
+            approve(args.batch, _actor(args), comment=args.comment, db=args.db)
+            print(t("review.approved", batch=args.batch))
+        else:
+            uploader = return_batch(args.batch, _actor(args), comment=args.comment or "", db=args.db)
+            print(t("review.returned", batch=args.batch, user=uploader))
+    except ReviewRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import demo_activity_progress, demo_csv
     from .ingest import import_bytes
+    from .review import approve, state_of
     from .tracking import current_actuals, record_activity
 
     demo = User("demo", "admin")
     for code, lf in load_catalog().items():
         report = import_bytes(demo_csv(lf), f"demo-{code}.csv", {code: lf}, demo, db=args.db)
         print(report.message)
+        if report.status == "committed" and state_of(report.batch_id, args.db) == "submitted":
+            approve(report.batch_id, demo, comment="synthetic demo data", db=args.db)  # the demo shows its data
+            print(f"{code}: demo batch {report.batch_id} approved")
         if not current_actuals(code, args.db):
             rows = demo_activity_progress(lf)
             for row in rows:
@@ -105,6 +136,7 @@ def _report(args: argparse.Namespace) -> int:
         from .commentary import assumption_statuses, narratives
         from .measurements import current_measurements
         from .report import build_report
+        from .review import waiting
         from .tracking import current_actuals
 
         catalog = load_catalog()
@@ -115,7 +147,8 @@ def _report(args: argparse.Namespace) -> int:
         report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
                               actuals=current_actuals(args.programme, args.db),
                               narratives=narratives(args.programme, period.label, args.lang, args.db),
-                              assumption_status=assumption_statuses(args.programme, period.label, args.db))
+                              assumption_status=assumption_statuses(args.programme, period.label, args.db),
+                              waiting=waiting(args.programme, period.end, args.db))
         data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
     print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
@@ -207,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("batch", type=int, metavar="BATCH")
     rollback.set_defaults(run=_rollback)
 
+    review = commands.add_parser("review", help="the review queue; approve a batch or return it with a comment")
+    review.add_argument("action", choices=["list", "approve", "return"])
+    review.add_argument("batch", nargs="?", type=int, metavar="BATCH")
+    review.add_argument("--comment", help="why (required to return a batch)")
+    review.add_argument("--all", action="store_true", help="list every batch with its review state")
+    review.set_defaults(run=_review)
+
     report = commands.add_parser("report", help="the semi-annual Steering Committee report for one period")
     report.add_argument("programme", metavar="PROGRAMME")
     report.add_argument("period", metavar="PERIOD",
@@ -220,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", help="manage accounts in data/users.yaml (or $KZLOGFRAME_USERS)")
     users.add_argument("action", choices=["add", "list"])
     users.add_argument("name", nargs="?", metavar="NAME")
-    users.add_argument("--role", choices=["viewer", "uploader", "exporter", "admin"])
+    users.add_argument("--role", choices=list(ROLES))
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(run=_users)
 

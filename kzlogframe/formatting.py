@@ -104,3 +104,16 @@ def assessed_summary(counts: dict[str, int], lang: str) -> str:
     others = [t(f"headline.{status}", lang, n=counts[f"n_{status}"])
               for status in ("not_reporting", "not_due", "no_data") if counts.get(f"n_{status}", 0)]
     return head + (t("headline.others", lang, others=", ".join(others)) if others else "")
+
+
+def waiting_text(batches: int, values: int, lang: str) -> str:
+    """``3 batches, 1,240 values waiting for review (not counted yet).``: the Overview's and the report's words."""
+    return t("review.waiting", lang,
+             batches=t("review.n_batches", lang, count=int(batches), n=number(batches, lang, 0)),
+             values=t("review.n_values", lang, count=int(values), n=number(values, lang, 0)))
+
+
+def batch_label(batch: int, file_name: str, user: str, uploaded_at: dt.datetime, rows: int, lang: str) -> str:
+    """An upload batch named as people recognise it: number, file, who, when, how many rows."""
+    return t("review.batch_label", lang, batch=batch, file=file_name, user=user, date=f"{uploaded_at:%Y-%m-%d %H:%M}",
+             rows=t("review.n_rows", lang, count=int(rows), n=number(rows, lang, 0)))

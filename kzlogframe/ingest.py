@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from babel.numbers import get_decimal_symbol
 
+from . import review
 from .access import User, authorize
 from .dimensions import accepted, spelling_sql, spellings
 from .i18n import LOCALE_OF, t
@@ -1174,7 +1175,8 @@ def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name:
         report.accepted.attrs["total"] = accepted_count
         with connect(db, write=not dry_run, wait=lock_wait, on_wait=on_wait) as store:
             previous = store.execute(
-                "SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed' ORDER BY id LIMIT 1",
+                """SELECT b.id FROM upload_batch b JOIN batch_state s ON s.batch_id = b.id
+                   WHERE b.sha256 = ? AND s.state IN ('submitted', 'approved') ORDER BY b.id LIMIT 1""",
                 [facts.sha256]).fetchone()
             report.warnings = _capped([_lost_letter_warnings(facts, lang), decimals,
                                        _outliers(stage, store, lang) if accepted_count else decimals.head(0)])
@@ -1217,9 +1219,10 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
                 SELECT ? + line_ord, ?, line, programme, indicator, period_label, period_start, period_end, value,
                        value_text, numerator, denominator, sex, oblast, ministry, source, comment, evidence_url, ?
                 FROM incoming""", [first_id, batch_id, now])
+            state = review.on_upload(store, batch_id, actor)
             audit(store, actor.name, "upload", f"batch {batch_id}",
                   {"file": report.file_name, "sha256": report.sha256, "accepted": accepted,
-                   "rejected": len(report.rejected)}, os_user=actor.os_user)
+                   "rejected": len(report.rejected), "review": state}, os_user=actor.os_user)
     finally:
         store.unregister("incoming")
     return batch_id
@@ -1229,8 +1232,8 @@ def list_batches(db: Path | str | None = None) -> pd.DataFrame:
     with connect(db, write=False) as store:
         return store.execute("""
             SELECT id, file_name, user_name, uploaded_at, rows_total, rows_accepted, rows_rejected, status,
-                   status_changed_at, status_changed_by, sha256
-            FROM upload_batch ORDER BY id DESC""").df()
+                   status_changed_at, status_changed_by, s.state AS review, sha256
+            FROM upload_batch JOIN batch_state s ON s.batch_id = id ORDER BY id DESC""").df()
 
 
 def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) -> str:

@@ -62,7 +62,7 @@ class StoreSource:
 
 
 def current_measurements(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:
-    """Latest committed value per indicator, period and disaggregation."""
+    """Latest approved value per indicator, period and disaggregation."""
     with connect(db, write=False) as con:
         if programme is None:
             return con.execute("SELECT * FROM measurement_current").df()
@@ -70,7 +70,7 @@ def current_measurements(programme: str | None = None, db: Path | str | None = N
 
 
 def measurement_history(programme: str, indicator: str, db: Path | str | None = None) -> pd.DataFrame:
-    """Every committed value of one indicator, newest first, with who uploaded it from which file."""
+    """Every approved value of one indicator, newest first, with who uploaded it from which file."""
     with connect(db, write=False) as con:
         return con.execute("""
             SELECT period_label, period_start, period_end, sex, oblast, ministry, value, value_text, revision,
@@ -97,7 +97,8 @@ def data_as_of(programme: str, db: Path | str | None = None) -> dt.date | None:
 
 
 def store_version(db: Path | str | None = None, wait: float = LOCK_WAIT_SECONDS) -> tuple:
-    """Changes whenever a batch is committed or rolled back: a cheap cache key for derived views."""
+    """Changes whenever a batch is committed, reviewed or rolled back: a cheap cache key for derived views."""
     with connect(db, write=False, wait=wait) as con:
-        return con.execute("""SELECT count(*), coalesce(max(id), 0), max(status_changed_at)
+        return con.execute("""SELECT count(*), coalesce(max(id), 0), max(status_changed_at),
+                                     (SELECT count(*) FROM batch_review)
                               FROM upload_batch""").fetchone()

@@ -8,7 +8,7 @@ import datetime as dt
 
 from .formatting import (
     DASH, assessed_summary, date, level_label, measured_value, money_unit, number, percent, programme_notice,
-    status_label)
+    status_label, waiting_text)
 from .calendar_text import event_name, timing
 from .i18n import t
 from .report import ActivityRow, CalendarEntry, DataQualityNote, IndicatorRow, LevelSection, Report, StatusChange
@@ -139,8 +139,12 @@ def notice(report: Report, lang: str) -> str | None:
 
 def summary(report: Report, lang: str) -> str:
     """The headline sentence: status, then how much of the programme could be assessed; a programme
-    outside the EU budget then says so, so every format of the report carries it."""
+    outside the EU budget then says so, and values still waiting for review are counted, so every
+    format of the report carries both."""
     o = report.overall
     text = t("report.assessment", lang, status=status(o.status, lang), score=percent(o.score, lang),
              coverage=percent(o.coverage, lang), assessed=assessed_summary(o.counts.as_dict(), lang))
-    return f"{text} {notice(report, lang)}" if notice(report, lang) else text
+    waiting = report.waiting
+    tail = [notice(report, lang)] + ([waiting_text(waiting.batches, waiting.values, lang)]
+                                     if waiting and waiting.batches else [])
+    return " ".join([text, *filter(None, tail)])

@@ -92,6 +92,51 @@ def _chain_audit_log(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO audit_head VALUES (?, ?)", [last_id, prev])
 
 
+def _review_batches(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 4: review before a batch counts (``kzlogframe.review``).
+
+    Review steps are their own append-only table, since DuckDB cannot widen the CHECK on
+    ``upload_batch.status``: that column keeps saying whether the rows are stored ('committed') or
+    withdrawn ('rolled_back'), and ``batch_state`` adds the review. A batch without a review row is
+    ``submitted``: nothing counts by accident. The batches already stored counted before, so each
+    gets an 'approved' step (audited once, when there are any); the measurement views then count
+    approved batches only."""
+    con.execute("""
+        CREATE SEQUENCE review_seq START 1;
+        CREATE TABLE batch_review (
+            id BIGINT PRIMARY KEY,
+            batch_id INTEGER NOT NULL,
+            state VARCHAR NOT NULL CHECK (state IN ('submitted', 'approved', 'returned')),
+            comment VARCHAR,
+            user_name VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL
+        );
+        INSERT INTO batch_review
+            SELECT nextval('review_seq'), id, 'approved', NULL, 'kzlogframe', now() FROM upload_batch ORDER BY id;
+        CREATE VIEW batch_review_current AS
+            SELECT * FROM batch_review QUALIFY row_number() OVER (PARTITION BY batch_id ORDER BY id DESC) = 1;
+        CREATE VIEW batch_state AS
+            SELECT b.id AS batch_id,
+                   CASE WHEN b.status = 'rolled_back' THEN 'rolled_back' ELSE coalesce(r.state, 'submitted') END
+                       AS state,
+                   r.comment AS review_comment, r.user_name AS reviewed_by, r.recorded_at AS reviewed_at
+            FROM upload_batch b LEFT JOIN batch_review_current r ON r.batch_id = b.id;
+        CREATE OR REPLACE VIEW measurement_history AS
+            SELECT m.*, b.file_name, b.user_name AS uploaded_by, b.status AS batch_status,
+                   row_number() OVER (
+                       PARTITION BY m.programme, m.indicator, m.period_start, m.period_end,
+                                    m.sex, m.oblast, m.ministry
+                       ORDER BY m.recorded_at DESC, m.id DESC) AS revision
+            FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
+            WHERE m.batch_id IN (SELECT batch_id FROM batch_state WHERE state = 'approved');
+        CREATE OR REPLACE VIEW measurement_current AS
+            SELECT * EXCLUDE (revision) FROM measurement_history WHERE revision = 1;
+    """)
+    approved = con.execute("SELECT count(*) FROM batch_review").fetchone()[0]
+    if approved:
+        audit(con, "kzlogframe", "approve", None, {"batches": approved, "migration": 4})
+
+
 # Versioned migrations: append, never edit. Plain column types; the views use DuckDB's QUALIFY and EXCLUDE.
 # A migration is SQL, or a function when rows already stored need computing (the audit chain).
 Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
@@ -204,6 +249,7 @@ MIGRATIONS: list[Migration] = [
         reason VARCHAR NOT NULL
     );
     """,
+    _review_batches,
 ]
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")

@@ -73,6 +73,8 @@ def _detail(text: object, lang: str) -> object:
             value = words(value, "status", lang)
         elif key == "role":
             value = words(value, "role", lang)
+        elif key == "review":
+            value = words(value, "review.state", lang)
         parts.append(f"{words(key, 'audit.detail', lang)}: {'–' if value in (None, 'None') else value}")
     return "; ".join(parts)
 

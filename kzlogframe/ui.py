@@ -33,6 +33,7 @@ from .models import Logframe
 from .periods import ReportingPeriod, latest_finished_with_data
 from .progress import disaggregated_progress, indicator_progress, level_progress, series
 from .report import Report, build_report
+from .review import Waiting, waiting
 from .schedule import Actual
 from .store import StoreLocked, db_path
 from .validation import LogframeError
@@ -281,8 +282,10 @@ def measurements(programme: str) -> pd.DataFrame:
 def _report(programme: str, period: str, lang: str, actuals: Mapping[str, Actual], narratives: Mapping[str, str],
             statuses: Mapping[str, tuple[str, str | None]], today: dt.date, stamp: tuple) -> Report:
     lf = catalog()[programme]
-    return build_report(lf, _measurements(programme, stamp), lf.reporting_period(period), lang, actuals=actuals,
-                        narratives=narratives, assumption_status=statuses, generated=today)
+    chosen = lf.reporting_period(period)
+    return build_report(lf, _measurements(programme, stamp), chosen, lang, actuals=actuals,
+                        narratives=narratives, assumption_status=statuses, generated=today,
+                        waiting=waiting(programme, chosen.end, stamp[0]))
 
 
 def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals: Mapping[str, Actual],
@@ -291,6 +294,16 @@ def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals:
     store's measurements, the activity dates, narratives and assumption statuses passed in (read
     on every run, so a saved narrative shows at once) or the day."""
     return _report(programme, period.label, lang, actuals, narratives, statuses, dt.date.today(), _stamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _waiting(programme: str | None, until: dt.date | None, stamp: tuple) -> Waiting:
+    return waiting(programme, until, stamp[0])
+
+
+def waiting_for_review(programme: str | None = None, until: dt.date | None = None) -> Waiting:
+    """Batches and values waiting for review (:func:`review.waiting`), read again only when the store changes."""
+    return _waiting(programme, until, _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

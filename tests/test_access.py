@@ -75,6 +75,9 @@ def test_weak_or_malformed_users_are_refused(env, tmp_path):
     ("viewer", "export", False), ("viewer", "download_report", True), ("uploader", "upload", True),
     ("uploader", "rollback", False), ("uploader", "export", False), ("exporter", "export", True),
     ("exporter", "upload", False), ("admin", "rollback", True), ("admin", "audit", True), ("uploader", "audit", False),
+    ("reviewer", "approve", True), ("admin", "approve", True), ("viewer", "approve", False),
+    ("uploader", "approve", False), ("exporter", "approve", False), ("reviewer", "upload", False),
+    ("reviewer", "rollback", False), ("uploader", "review", True), ("viewer", "review", False),
 ])
 def test_permission_table(role, permission, ok):
     if ok:

@@ -104,7 +104,10 @@ def consistent(db) -> tuple[list, int]:
         quarantine_batches = con.execute("SELECT count(*) FROM measurement_quarantine").fetchone()[0]
         uploads = con.execute("SELECT target FROM audit_log WHERE action = 'upload' ORDER BY id").fetchall()
         visible = con.execute("SELECT count(*) FROM measurement_current").fetchone()[0]
+        reviewed = dict(con.execute("SELECT batch_id, list(state ORDER BY id) FROM batch_review GROUP BY 1").fetchall())
     assert per_batch == {b: n for b, n, _ in batches}, "every batch has exactly its rows, no row lacks its batch"
+    assert reviewed == {b: ["submitted", "approved"] for b, _, _ in batches}, \
+        "every batch has its review steps (approved on upload, single-user), none without its batch"
     assert negative == quarantined and quarantine_log == quarantine_batches
     assert uploads == [(f"batch {b}",) for b, _, _ in batches], "one audit entry per batch, none without one"
     check = verify_audit_chain(db)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kzlogframe import commentary
+from kzlogframe import commentary, review
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv, rollback_batch
 from tests.conftest import ADMIN, ROOT
@@ -22,7 +22,8 @@ NAMES = {*CATALOG, ADMIN.name, "demo", "local"}  # programme codes; who wrote: t
 @pytest.fixture(scope="module")
 def store(demo_store, tmp_path_factory):
     """The demo store with what the demo does not write: a batch rolled back (upload history and audit
-    log), a narrative and an assumption status (the report's history)."""
+    log), one waiting for review and one returned (the Review page, the Overview's waiting count), a
+    narrative and an assumption status (the report's history)."""
     db = tmp_path_factory.mktemp("languages") / "store.duckdb"
     shutil.copy(demo_store, db)
     lf = CATALOG["psr"]
@@ -31,6 +32,13 @@ def store(demo_store, tmp_path_factory):
                      encoding="utf-8")
     batch = import_csv(extra, CATALOG, ADMIN, db=db).batch_id
     rollback_batch(batch, ADMIN, db=db)
+    with pytest.MonkeyPatch.context() as patch:  # a batch waiting for review and one returned (the Review page)
+        patch.setenv("KZLOGFRAME_REVIEW", "on")
+        for name, value in (("m2.csv", 2), ("m3.csv", 3)):
+            (db.parent / name).write_text(extra.read_text(encoding="utf-8").replace(",1\n", f",{value}\n"),
+                                          encoding="utf-8")
+            batch = import_csv(db.parent / name, CATALOG, ADMIN, db=db).batch_id
+    review.return_batch(batch, ADMIN, comment="Дереккөзін көрсетіңіз.", db=db)
     for code, lf in CATALOG.items():
         period = lf.reporting_periods()[0].label
         commentary.save_narrative(code, lf.results[0].code, period, "kk", "Нәтиже бойынша жұмыс жүріп жатыр.",

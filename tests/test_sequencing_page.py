@@ -5,8 +5,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kzlogframe.tracking import activity_history, current_actuals
-from tests.conftest import open_page
+import pandas as pd
+
+from kzlogframe.access import PermissionDenied, User
+from kzlogframe.tracking import RecordRefused, activity_history, activity_state, current_actuals, update_activity
+from tests.conftest import ADMIN, open_page
 from tests.test_schedule import ACTIVITIES, MONITORING
 
 
@@ -48,34 +51,82 @@ def test_filter_by_result(env):
     assert {activity for _, activity in violation_rows(at)} == {"R2.A1"}
 
 
+def widget(at: AppTest, kind: str, label: str):
+    return next(w for w in at.get(kind) if w.label.startswith(label))
+
+
+def choose_activity(at: AppTest, code: str) -> AppTest:
+    """Choosing the activity reruns the page (as in a browser): the form then holds its recorded state."""
+    widget(at, "selectbox", "Activity").set_value(code)
+    return at.run()
+
+
 def test_recording_actual_progress_keeps_history(env):
-    at = sequencing_page()
-    form_boxes = [s for s in at.selectbox if s.label == "Activity"]
-    form_boxes[0].set_value("R1.A1")
-    [s for s in at.selectbox if s.label == "Status"][0].set_value("ongoing")
-    [d for d in at.date_input if d.label == "Actual start"][0].set_value(dt.date(2012, 1, 10))
-    at.button[0].click().run()
+    at = choose_activity(sequencing_page(), "R1.A1")
+    assert widget(at, "selectbox", "Status").value == "not_started"
+    widget(at, "selectbox", "Status").set_value("ongoing")
+    widget(at, "date_input", "Actual start").set_value(dt.date(2012, 1, 10))
+    widget(at, "button", "Save").click().run()
     assert not at.exception
     assert [s.value for s in at.success][-1] == "Saved: R1.A1 is now ongoing."
 
-    [s for s in at.selectbox if s.label == "Activity"][0].set_value("R1.A1")
-    [s for s in at.selectbox if s.label == "Status"][0].set_value("completed")
-    [d for d in at.date_input if d.label == "Actual start"][0].set_value(dt.date(2012, 1, 10))
-    [d for d in at.date_input if d.label.startswith("Actual end")][0].set_value(dt.date(2012, 8, 1))
-    at.button[0].click().run()
+    # the form now starts from what is recorded: only the end and the status are entered
+    assert widget(at, "date_input", "Actual start").value == dt.date(2012, 1, 10)
+    widget(at, "selectbox", "Status").set_value("completed")
+    widget(at, "date_input", "Actual end").set_value(dt.date(2012, 8, 1))
+    widget(at, "button", "Save").click().run()
     actual = current_actuals("demo", env)["R1.A1"]
     assert (actual.start, actual.end, actual.status) == (dt.date(2012, 1, 10), dt.date(2012, 8, 1), "completed")
     assert list(activity_history("demo", env)["status"]) == ["completed", "ongoing"]
 
 
-def test_end_before_start_is_refused(env):
+def test_a_status_change_alone_keeps_the_recorded_dates_and_comment(env):
+    update_activity("demo", "R1.A1", {"status": "completed", "actual_start": dt.date(2012, 1, 10),
+                                      "actual_end": dt.date(2012, 8, 1), "comment": "signed"}, actor=ADMIN, db=env)
+    at = choose_activity(sequencing_page(), "R1.A1")
+    assert (widget(at, "selectbox", "Status").value, widget(at, "date_input", "Actual start").value,
+            widget(at, "date_input", "Actual end").value, widget(at, "text_input", "Comment").value) == (
+        "completed", dt.date(2012, 1, 10), dt.date(2012, 8, 1), "signed")
+    widget(at, "selectbox", "Status").set_value("delayed")
+    widget(at, "button", "Save").click().run()
+    assert [s.value for s in at.success][-1] == "Saved: R1.A1 is now delayed."
+    history = activity_history("demo", env)
+    assert history[["status", "actual_start", "actual_end", "comment"]].iloc[0].tolist() == [
+        "delayed", pd.Timestamp(2012, 1, 10), pd.Timestamp(2012, 8, 1), "signed"]
+    widget(at, "button", "Save").click().run()  # saving what is recorded writes nothing
+    assert at.info[-1].value == "Nothing changed: R1.A1 is as recorded."
+    assert len(activity_history("demo", env)) == 2
+
+
+def test_end_before_start_is_refused_in_the_readers_language(env):
     at = sequencing_page()
-    [s for s in at.selectbox if s.label == "Activity"][0].set_value("R1.A2")
-    [d for d in at.date_input if d.label == "Actual start"][0].set_value(dt.date(2013, 1, 10))
-    [d for d in at.date_input if d.label.startswith("Actual end")][0].set_value(dt.date(2012, 1, 10))
-    at.button[0].click().run()
-    assert "is before actual start" in at.error[0].value
+    at.sidebar.selectbox(key="lang").set_value("ru").run()
+    widget(at, "selectbox", "Мероприятие").set_value("R1.A2")
+    at.run()
+    widget(at, "date_input", "Фактическое начало").set_value(dt.date(2013, 1, 10))
+    widget(at, "date_input", "Фактическое окончание").set_value(dt.date(2012, 1, 10))
+    widget(at, "button", "Сохранить").click().run()
+    assert at.error[0].value == ("Фактическое окончание 2012-01-10 раньше фактического начала 2013-01-10: "
+                                 "ничего не сохранено.")
     assert current_actuals("demo", env) == {}
+
+
+def test_the_library_applies_only_the_changes_and_refuses_a_bad_state(env):
+    update_activity("demo", "R1.A1", {"status": "ongoing", "actual_start": dt.date(2012, 1, 10)}, actor=ADMIN, db=env)
+    update_activity("demo", "R1.A1", {"actual_end": dt.date(2012, 3, 1)}, actor=ADMIN, db=env)
+    state = activity_state("demo", "R1.A1", env)
+    assert (state.status, state.actual_start, state.actual_end) == ("ongoing", dt.date(2012, 1, 10),
+                                                                    dt.date(2012, 3, 1))
+    with pytest.raises(RecordRefused) as refused:
+        update_activity("demo", "R1.A1", {"actual_start": dt.date(2012, 4, 1)}, actor=ADMIN, db=env)
+    assert refused.value.key == "activity.refused.end_before_start"
+    with pytest.raises(RecordRefused, match="needs an actual start"):
+        update_activity("demo", "R1.A1", {"actual_start": None}, actor=ADMIN, db=env)
+    with pytest.raises(PermissionDenied):
+        update_activity("demo", "R1.A1", {"status": "completed"}, actor=User("v", "viewer"), db=env)
+    update_activity("demo", "R1.A1", {"actual_end": None}, actor=ADMIN, db=env)  # a None given on purpose clears
+    assert activity_state("demo", "R1.A1", env).actual_end is None
+    assert len(activity_history("demo", env)) == 3
 
 
 def calendar(at: AppTest):

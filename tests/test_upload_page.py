@@ -70,11 +70,18 @@ def test_rollback_from_the_page_restores_previous_values(db, tmp_path):
     import_csv(second, catalog, ADMIN, db=db)
 
     at = upload_page()
-    assert at.selectbox(key="rollback_batch").options == ["2", "1"]
-    at.button[0].click().run()
+    options = at.selectbox(key="rollback_batch").options  # each batch named: file, who, when, rows
+    assert [o[:o.index(", 20")] for o in options] == ["Batch 2: b.csv — test-admin", "Batch 1: a.csv — test-admin"]
+    assert all(o.endswith(", 1 row") for o in options)
+    button = next(b for b in at.button if b.label == "Roll back batch 2")
+    assert button.disabled  # not before the confirmation that names the batch
+    confirm = at.checkbox(key="rollback_sure_2")
+    assert confirm.label == f"Yes, roll back {options[0]}"
+    at.checkbox(key="rollback_sure_2").check().run()
+    next(b for b in at.button if b.label == "Roll back batch 2").click().run()
     assert not at.exception
     assert any("Batch 2 rolled back" in s.value for s in at.success)
-    assert at.selectbox(key="rollback_batch").options == ["1"]
+    assert [o[:o.index(":")] for o in at.selectbox(key="rollback_batch").options] == ["Batch 1"]
     with connect(db, write=False) as con:
         assert con.execute("SELECT value FROM measurement_current").fetchall() == [(10.0,)]
         assert con.execute("SELECT count(*) FROM measurement").fetchone()[0] == 2

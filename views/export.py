@@ -9,11 +9,12 @@ from kzlogframe.chart_export import browser_available, charts_zip
 from kzlogframe.charts import indicator_chart
 from kzlogframe.exports import (
     XLSX_MIME, by_level, filter_table, labelled, level_labels, to_csv_bytes, to_xlsx_bytes)
+from kzlogframe.formatting import waiting_text
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.matrix import notice
 from kzlogframe.progress import CELL_DIMS, series_many
-from kzlogframe.ui import export_frame, measurements, progress_frames, require
+from kzlogframe.ui import export_frame, measurements, progress_frames, require, waiting_for_review
 
 context = require("export")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
@@ -23,6 +24,8 @@ table = export_frame(code, lang)
 
 st.title(t("page.export", lang))
 st.caption(t("export.intro", lang))
+if (waiting := waiting_for_review(code)).batches:  # the files hold approved values only
+    st.info(waiting_text(waiting.batches, waiting.values, lang))
 
 st.subheader(t("export.data", lang))
 with_indicators = {level.code for level in logframe.levels() if level.indicators}

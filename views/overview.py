@@ -8,9 +8,9 @@ import streamlit as st
 from kzlogframe.dashboard import (
     changes, coverage_text, headline, indicator_rows, legend_lines, level_table, portfolio_table, programme_row,
     tinted)
-from kzlogframe.formatting import percent, status_label
+from kzlogframe.formatting import percent, status_label, waiting_text
 from kzlogframe.i18n import t
-from kzlogframe.ui import catalog, programme_label, progress_frames, require
+from kzlogframe.ui import catalog, programme_label, progress_frames, require, waiting_for_review
 
 context = require("view")
 lang, period, previous, lf = context.lang, context.period, context.previous, context.logframe
@@ -18,6 +18,8 @@ code = lf.programme.code
 
 st.title(t("page.overview", lang))
 st.caption(t("overview.period", lang, period=str(period)))
+if (waiting := waiting_for_review()).batches:  # approved values only count: say how much is not in yet
+    st.info(waiting_text(waiting.batches, waiting.values, lang))
 indicators, levels = progress_frames(context.as_of)  # every programme, computed in the store
 
 with st.expander(t("progress.legend", lang)):

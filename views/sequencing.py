@@ -8,7 +8,7 @@ from kzlogframe.gantt import gantt_figure
 from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
 from kzlogframe.tables import readable
-from kzlogframe.tracking import activity_history, current_actuals, record_activity
+from kzlogframe.tracking import RecordRefused, activity_history, activity_state, current_actuals, update_activity
 from kzlogframe.access import allowed
 from kzlogframe.provenance import describe, document_label, source_path, statement_key, statement_sources
 from kzlogframe.ui import chart, latest_data_day, require
@@ -84,23 +84,38 @@ if not allowed(user.role, "record"):
     st.caption(t("seq.uploader_only", lang))
 else:
     texts = {a.code: a.text.get(lang) for r in logframe.results for a in r.activities}
-    with st.form("record_activity", clear_on_submit=False):
-        activity = st.selectbox(t("seq.activity", lang), list(programme_plan.activities),
-                                format_func=lambda c: f"{c} — {texts[c][:80]}")
-        status = st.selectbox(t("seq.status", lang), ACTIVITY_STATUSES, format_func=lambda s: t(f"status.{s}", lang))
+    activity = st.selectbox(t("seq.activity", lang), list(programme_plan.activities),
+                            format_func=lambda c: f"{c} — {texts[c][:80]}", key="record_activity_code")
+    loaded = activity_state(code, activity)
+    st.caption(t("activity.loaded", lang, activity=activity))
+    # Keyed by the recorded state: another activity, or a newer record, starts the form afresh from it.
+    form_key = f"record_{activity}_{loaded.recorded_at}"
+    with st.form(form_key, clear_on_submit=False):
+        status = st.selectbox(t("seq.status", lang), ACTIVITY_STATUSES, index=ACTIVITY_STATUSES.index(loaded.status),
+                              format_func=lambda s: t(f"status.{s}", lang))
         start_col, end_col = st.columns(2)
-        actual_start = start_col.date_input(t("seq.actual_start", lang), value=None,
+        actual_start = start_col.date_input(t("seq.actual_start", lang), value=loaded.actual_start,
                                             min_value=logframe.programme.implementation.fa_signature)
-        actual_end = end_col.date_input(t("seq.actual_end", lang), value=None,
+        actual_end = end_col.date_input(t("seq.actual_end", lang), value=loaded.actual_end,
                                         min_value=logframe.programme.implementation.fa_signature)
-        comment = st.text_input(t("seq.comment", lang), max_chars=500)
+        comment = st.text_input(t("seq.comment", lang), value=loaded.comment or "", max_chars=500)
         if st.form_submit_button(t("seq.save", lang), type="primary"):
-            try:
-                record_activity(code, activity, status=status, actual_start=actual_start, actual_end=actual_end,
-                                comment=comment or None, actor=user)
-                st.success(t("seq.saved", lang, activity=activity, status=t(f"status.{status}", lang)))
-            except ValueError as exc:
-                st.error(str(exc))
+            entered = {"status": status, "actual_start": actual_start, "actual_end": actual_end,
+                       "comment": comment or None}
+            changes = {k: v for k, v in entered.items() if v != getattr(loaded, k)}
+            if not changes:
+                st.info(t("activity.unchanged", lang, activity=activity))
+            else:
+                try:
+                    saved = update_activity(code, activity, changes, actor=user)
+                except RecordRefused as exc:
+                    st.error(t(exc.key, lang, **exc.values))
+                else:  # again from the top, so the form shows the new record
+                    st.session_state["_activity_flash"] = t("seq.saved", lang, activity=activity,
+                                                            status=t(f"status.{saved.status}", lang))
+                    st.rerun()
+    if flash := st.session_state.pop("_activity_flash", None):
+        st.success(flash)
 
 with st.expander(t("seq.history", lang)):
     st.dataframe(readable(activity_history(code), lang, codes={"status": "status"}), hide_index=True, width="stretch")

@@ -8,6 +8,8 @@ from kzlogframe.rejects import rejected_file
 from kzlogframe.upload_templates import template_csv, template_xlsx
 from kzlogframe.xlsx_input import WorkbookError, kind_of, sheet_names
 from kzlogframe.access import allowed
+from kzlogframe.formatting import batch_label
+from kzlogframe.review import batches as batches_for_review, state_of
 from kzlogframe.tables import readable
 from kzlogframe.ui import as_text, catalog, require
 
@@ -74,25 +76,35 @@ if uploaded is not None:
             result = import_bytes(data, uploaded.name, catalog(), user, lang=lang, sheet=sheet)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
+                if state_of(result.batch_id) == "submitted":
+                    st.info(t("review.submitted_note", lang, batch=result.batch_id))
             else:
                 st.info(as_text(result.message))
 
 st.subheader(t("upload.history", lang))
 if flash := st.session_state.pop("_upload_flash", None):
     st.success(flash)
+if returned := len(batches_for_review(states=("returned",), uploaded_by=user.name)):
+    st.warning(t("review.returned_note", lang, count=returned))
+    st.page_link("views/review.py", label=t("page.review", lang), icon=":material/rule:")
 batches = list_batches()
 if batches.empty:
     st.info(t("upload.history_empty", lang))
 else:
-    st.dataframe(readable(batches, lang, codes={"status": "batch"}), hide_index=True, width="stretch")
-    committed = batches.loc[batches["status"] == "committed", "id"].tolist()
+    st.dataframe(readable(batches, lang, codes={"status": "batch", "review": "review.state"}), hide_index=True,
+                 width="stretch")
+    committed = batches[batches["status"] == "committed"]
+    labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
+              for row in committed.itertuples()}
     if not allowed(user.role, "rollback"):
         st.caption(t("upload.admin_only", lang))
-    elif committed:
+    elif labels:
         with st.expander(t("upload.rollback", lang)):
-            batch = st.selectbox(t("upload.rollback", lang), committed, key="rollback_batch")
+            batch = st.selectbox(t("upload.rollback", lang), list(labels), format_func=labels.get,
+                                 key="rollback_batch")
             st.caption(t("upload.rollback_help", lang))
-            if st.button(t("upload.rollback_button", lang, batch=batch)):
+            sure = st.checkbox(t("review.rollback_confirm", lang, batch=labels[batch]), key=f"rollback_sure_{batch}")
+            if st.button(t("upload.rollback_button", lang, batch=batch), disabled=not sure):
                 rollback_batch(int(batch), user)
                 st.session_state["_upload_flash"] = t("upload.rolled_back", lang, batch=batch)
                 st.rerun()

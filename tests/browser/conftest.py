@@ -66,7 +66,7 @@ def server(tmp_path_factory) -> Iterator[dict]:
     yield from _serve(workdir, {"KZLOGFRAME_USERS": str(workdir / "no-users.yaml")})
 
 
-TEAM = {"sc-member": "viewer", "ta-team": "uploader", "m-and-e": "exporter"}
+TEAM = {"sc-member": "viewer", "ta-team": "uploader", "m-and-e": "exporter", "reviewer1": "reviewer"}
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
 """One browser journey per kind of user, signed in against a users file."""
 
+import re
+
 from kzlogframe.store import connect
 from tests.browser.conftest import sign_in, wait_for_app
 
@@ -30,7 +32,7 @@ def test_steering_committee_member_reads_the_overview_and_downloads_the_report(t
     page.screenshot(path=str(tmp_path / "sc-report.png"))
 
 
-def test_ta_team_member_fixes_an_upload_and_sees_the_new_value(team_server, page, tmp_path):
+def test_ta_team_member_fixes_an_upload_a_reviewer_approves_it_and_it_counts(team_server, page, browser, tmp_path):
     sign_in(page, team_server["url"], "ta-team")
     page.get_by_role("link", name="Upload measurements").click()
     page.get_by_text("Upload history").wait_for()
@@ -46,6 +48,20 @@ def test_ta_team_member_fixes_an_upload_and_sees_the_new_value(team_server, page
     page.locator("input[type=file]").set_input_files(str(fixed))
     page.get_by_role("button", name="Commit 1 accepted row").click()
     page.get_by_text("committed: 1 row.").wait_for()
+    page.get_by_text("is waiting for review: its values count once a reviewer approves it.").wait_for()
+
+    reviewer = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB").new_page()
+    try:  # another person, in another browser
+        sign_in(reviewer, team_server["url"], "reviewer1")
+        reviewer.get_by_text("1 batch, 1 value waiting for review (not counted yet).").wait_for()  # the Overview
+        reviewer.get_by_role("link", name="Review", exact=True).click()
+        reviewer.get_by_text("Values in the batch").wait_for()
+        wait_for_app(reviewer)
+        reviewer.screenshot(path=str(tmp_path / "reviewer-queue.png"), full_page=True)
+        reviewer.get_by_role("button", name=re.compile(r"^Approve batch \d+$")).click()
+        reviewer.get_by_text("approved: its values now count.").wait_for()
+    finally:
+        reviewer.context.close()
 
     page.get_by_role("link", name="Indicators").click()
     page.get_by_role("heading", name="Indicators").wait_for()
