@@ -6,7 +6,7 @@ from kzlogframe.i18n import t
 from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
 from kzlogframe.access import allowed
 from kzlogframe.tables import readable
-from kzlogframe.ui import as_text, catalog, require
+from kzlogframe.ui import as_text, catalog, require, data_table
 
 context = require("upload")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -40,17 +40,16 @@ if uploaded is not None:
         st.info(t("upload.duplicate", lang, batch=report.duplicate_of))
     if len(report.rejected):
         st.subheader(t("upload.rejected_title", lang))
-        st.dataframe(readable(report.rejected, lang), hide_index=True, width="stretch")
+        data_table(readable(report.rejected, lang))
     if len(report.warnings):
         st.subheader(t("upload.warnings_title", lang))
-        st.dataframe(readable(report.warnings, lang), hide_index=True, width="stretch")
+        data_table(readable(report.warnings, lang))
     if accepted:
         st.subheader(t("upload.accepted_preview", lang))
         dates = {t(f"field.{column}", lang): st.column_config.DateColumn(format="YYYY-MM-DD")
                  for column in ("period_start", "period_end")}
         declared = {code: lf.programme.disaggregation_values for code, lf in catalog().items()}
-        st.dataframe(readable(report.accepted, lang, declared=declared), hide_index=True, width="stretch",
-                     column_config=dates)
+        data_table(readable(report.accepted, lang, declared=declared), column_config=dates)
     if report.status == "dry_run":
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
@@ -68,7 +67,7 @@ batches = list_batches()
 if batches.empty:
     st.info(t("upload.history_empty", lang))
 else:
-    st.dataframe(readable(batches, lang, codes={"status": "batch"}), hide_index=True, width="stretch")
+    data_table(readable(batches, lang, codes={"status": "batch"}))
     committed = batches.loc[batches["status"] == "committed", "id"].tolist()
     if not allowed(user.role, "rollback"):
         st.caption(t("upload.admin_only", lang))
