@@ -84,11 +84,11 @@ def portfolio_table(labels: Mapping[str, str], levels: pd.DataFrame, lang: str) 
     return pd.DataFrame({
         "code": list(labels),
         t("col.programme", lang): list(labels.values()),
+        t("col.assessed", lang): [t("headline.assessed", lang, n=int(a), m=int(n))
+                                  for a, n in zip(overall["n_assessed"], overall["n_indicators"])],
         t("col.status", lang): [status_label(s, lang) for s in overall["status"]],
         t("col.coverage", lang): [percent(v, lang) for v in overall["coverage"]],
         t("col.score", lang): [percent(v, lang) for v in overall["score"]],
-        t("col.assessed", lang): [t("headline.assessed", lang, n=int(a), m=int(n))
-                                  for a, n in zip(overall["n_assessed"], overall["n_indicators"])],
         t("col.results_by_status", lang): [by_status(c) for c in labels],
     })
 

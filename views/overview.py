@@ -30,7 +30,8 @@ st.subheader(t("overview.portfolio", lang))
 st.caption(t("overview.portfolio_intro", lang))
 labels = {c: programme_label(programme, lang) for c, programme in catalog().items()}
 # Narrow number columns (their full header in the tooltip) leave the statements room to wrap on screen.
-columns = {t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("trend.help", lang)),
+columns = {t("col.level", lang): st.column_config.TextColumn(width=130),
+           t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("trend.help", lang)),
            t("col.trend_line", lang): st.column_config.LineChartColumn(width=95, y_min=0, y_max=150),
            t("col.status", lang): st.column_config.TextColumn(width=155),
            **{t(key, lang): st.column_config.TextColumn(width=width, help=t(key, lang))
@@ -39,7 +40,8 @@ columns = {t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("t
            t("col.indicator", lang): st.column_config.TextColumn(width=360),
            t("col.programme", lang): st.column_config.TextColumn(width=230),
            t("col.results_by_status", lang): st.column_config.TextColumn(width=300)}
-data_table(tinted(portfolio_table(labels, levels, lang), lang), key="portfolio", row_height=80, column_config=columns)
+data_table(tinted(portfolio_table(labels, levels, lang), lang), key="portfolio", row_height=80,
+           column_config={**columns, t("col.assessed", lang): st.column_config.TextColumn(width=115)})
 st.caption(coverage_text(lang))
 
 st.subheader(labels[code])

@@ -80,17 +80,17 @@ def where(provision) -> str:
 
 
 columns = {k: t(f"calendar.col.{k}", lang) for k in ("date", "until", "what", "timing", "source")}
-st.dataframe([{columns["date"]: programme_plan.date(e.month).isoformat(),
-               columns["until"]: programme_plan.date(e.end_month).isoformat() if e.end_month else "",
-               columns["what"]: event_name(e.key, lang, contract=contracts.get(e.label), mission=e.label),
-               columns["timing"]: timing(e.assumed, e.possible, lang),
-               columns["source"]: where(e.provision) if e.provision else ""}
-              for e in programme_plan.events], hide_index=True, width="stretch",
-             column_config={columns["date"]: st.column_config.TextColumn(width="small"),
-                            columns["until"]: st.column_config.TextColumn(width="small"),
-                            columns["what"]: st.column_config.TextColumn(width="large"),
-                            columns["timing"]: st.column_config.TextColumn(width="medium"),
-                            columns["source"]: st.column_config.TextColumn(width="medium")})
+data_table([{columns["date"]: programme_plan.date(e.month).isoformat(),
+             columns["until"]: programme_plan.date(e.end_month).isoformat() if e.end_month else "",
+             columns["what"]: event_name(e.key, lang, contract=contracts.get(e.label), mission=e.label),
+             columns["timing"]: timing(e.assumed, e.possible, lang),
+             columns["source"]: where(e.provision) if e.provision else ""}
+            for e in programme_plan.events],
+           column_config={columns["date"]: st.column_config.TextColumn(width="small"),
+                          columns["until"]: st.column_config.TextColumn(width="small"),
+                          columns["what"]: st.column_config.TextColumn(width="large"),
+                          columns["timing"]: st.column_config.TextColumn(width="medium"),
+                          columns["source"]: st.column_config.TextColumn(width="medium")})
 if not logframe.monitoring:
     st.info(t("calendar.none", lang))
 with st.expander(t("calendar.provisions", lang)):
@@ -124,4 +124,4 @@ else:
                 st.error(str(exc))
 
 with st.expander(t("seq.history", lang)):
-    st.dataframe(readable(activity_history(code), lang, codes={"status": "status"}), hide_index=True, width="stretch")
+    data_table(readable(activity_history(code), lang, codes={"status": "status"}))
