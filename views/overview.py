@@ -12,6 +12,7 @@ from kzlogframe.dashboard import (
     tinted)
 from kzlogframe.formatting import percent, status_label
 from kzlogframe.i18n import t
+from kzlogframe.style import ACTUAL_COLOUR
 from kzlogframe.ui import (
     catalog, data_table, picked_row, programme_label, progress_frames, progress_history, require)
 
@@ -32,11 +33,12 @@ labels = {c: programme_label(programme, lang) for c, programme in catalog().item
 # Narrow number columns (their full header in the tooltip) leave the statements room to wrap on screen.
 columns = {t("col.level", lang): st.column_config.TextColumn(width=130),
            t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("trend.help", lang)),
-           t("col.trend_line", lang): st.column_config.LineChartColumn(width=95, y_min=0, y_max=150),
-           t("col.status", lang): st.column_config.TextColumn(width=155),
+           t("col.trend_line", lang): st.column_config.LineChartColumn(width=90, y_min=0, y_max=150,
+                                                                       color=ACTUAL_COLOUR),
+           t("col.status", lang): st.column_config.TextColumn(width=150),
            **{t(key, lang): st.column_config.TextColumn(width=width, help=t(key, lang))
               for key, width in (("col.score", 95), ("col.coverage", 75), ("col.assessed", 70))},
-           t("col.text", lang): st.column_config.TextColumn(width=300),
+           t("col.text", lang): st.column_config.TextColumn(width=265),
            t("col.indicator", lang): st.column_config.TextColumn(width=360),
            t("col.programme", lang): st.column_config.TextColumn(width=230),
            t("col.results_by_status", lang): st.column_config.TextColumn(width=300)}
