@@ -3,6 +3,7 @@ for a missing value, the Overview's trend beside each status, the Sequencing pag
 upcoming activities."""
 
 import ast
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -65,3 +66,17 @@ def test_sequencing_lists_what_is_late_and_what_comes_up(env):  # noqa: F811
     at.date_input(key=f"seq_today_{lf.programme.code}").set_value(lf.end_date).run()
     assert t("seq.watch.upcoming", "en") not in "\n".join(m.value for m in at.markdown)  # all is late by then
 
+
+
+def test_no_message_or_logframe_text_speaks_of_seeds():
+    """'Seed' is the developers' word for a source document; readers see 'source document' or the
+    financing decision."""
+    from kzlogframe.i18n import LANGUAGES, messages
+
+    for lang in LANGUAGES:
+        for key, message in messages(lang).items():
+            texts = message.values() if isinstance(message, dict) else [message]
+            assert not any(re.search(r"\bseeds?\b", text, re.IGNORECASE) for text in texts), (lang, key)
+    for lf in load_catalog().values():
+        dumped = lf.model_dump_json()
+        assert not re.search(r"\bseed", dumped, re.IGNORECASE), lf.programme.code

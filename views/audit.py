@@ -5,7 +5,7 @@ import streamlit as st
 from kzlogframe.i18n import t
 from kzlogframe.store import audit_entries
 from kzlogframe.tables import audit_rows, words
-from kzlogframe.ui import require, data_table
+from kzlogframe.ui import data_table, require
 
 lang = require("audit").lang
 

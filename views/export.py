@@ -13,7 +13,7 @@ from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.matrix import notice
 from kzlogframe.progress import CELL_DIMS, series_many
-from kzlogframe.ui import export_frame, measurements, progress_frames, require, data_table
+from kzlogframe.ui import data_table, export_frame, measurements, progress_frames, require
 
 context = require("export")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of

@@ -8,7 +8,7 @@ from kzlogframe.formatting import measured_value, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
 from kzlogframe.tables import readable
-from kzlogframe.ui import chart, indicator_frames, progress_frames, require, data_table
+from kzlogframe.ui import chart, data_table, indicator_frames, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of

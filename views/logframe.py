@@ -9,7 +9,7 @@ from kzlogframe.i18n import t
 from kzlogframe.matrix import (
     amendment_lines, budget_table, notice, origin_notes, programme_facts, render_matrix_html, structure_counts)
 from kzlogframe.provenance import document_label, source_path, statement_key
-from kzlogframe.ui import require, data_table
+from kzlogframe.ui import data_table, require
 
 context = require("view")
 logframe, lang = context.logframe, context.lang

@@ -13,7 +13,7 @@ from kzlogframe.report_html import render_html
 from kzlogframe.tables import readable
 from kzlogframe.tracking import current_actuals
 from kzlogframe.access import allowed
-from kzlogframe.ui import report_model, require, data_table
+from kzlogframe.ui import data_table, report_model, require
 
 context = require("download_report")
 logframe, lang, user, period = context.logframe, context.lang, context.user, context.period

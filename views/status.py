@@ -16,7 +16,7 @@ from kzlogframe.matrix import notice
 from kzlogframe.models import ProgrammeKind, Scoring
 from kzlogframe.state_method import RULES, default_year, state_scores
 from kzlogframe.style import STATUS_COLOURS
-from kzlogframe.ui import measurements, progress_frames, require, data_table
+from kzlogframe.ui import data_table, measurements, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of

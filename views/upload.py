@@ -6,7 +6,7 @@ from kzlogframe.i18n import t
 from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_batch, template_csv
 from kzlogframe.access import allowed
 from kzlogframe.tables import readable
-from kzlogframe.ui import as_text, catalog, require, data_table
+from kzlogframe.ui import as_text, catalog, data_table, require
 
 context = require("upload")
 logframe, lang, user = context.logframe, context.lang, context.user

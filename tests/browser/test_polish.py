@@ -57,9 +57,10 @@ def open_app(page: Page, url: str, lang: str = "en", programme: str | None = Non
     page.get_by_role("heading", name=t("page.overview", lang)).wait_for()
 
 
-def go(page: Page, title_key: str, lang: str = "en") -> None:
-    in_sidebar(page, lambda: page.get_by_role("link", name=t(title_key, lang)).click())
-    page.get_by_role("heading", name=t(title_key, lang)).wait_for()
+def go(page: Page, title_key: str, heading: str | None = None) -> None:
+    """Open a page from the menu and wait for its title (``heading`` when it is not the menu's word)."""
+    in_sidebar(page, lambda: page.get_by_role("link", name=t(title_key, "en"), exact=True).click())
+    page.get_by_role("heading", name=heading or t(title_key, "en"), exact=True).wait_for()
     wait_for_app(page)
 
 
@@ -135,6 +136,23 @@ def test_4_tables_keep_status_and_coverage_on_screen_and_wrap_long_statements(se
     if not view.phone:
         statement = results.locator("td[aria-colindex='8']").first.inner_text()
         assert len(statement) > 150  # the goal's whole statement, in a cell that wraps it
+
+
+def test_5_no_developer_words_and_budget_lines_by_their_names(server, view, tmp_path):
+    lf = CATALOG["kazlod"]
+    open_app(view, server["url"])
+    go(view, "page.logframe", heading=lf.programme.title.get("en"))
+    view.get_by_text(t("logframe.facts", "en")).click()
+    view.get_by_text(t("logframe.fa_assumed", "en")).first.wait_for()
+    main = view.locator("[data-testid=stMain]").inner_text()
+    view.screenshot(path=str(tmp_path / "logframe.png"), full_page=True)
+    assert not re.search(r"\bseeds?\b", main, re.IGNORECASE)
+    assert t("logframe.fa_assumed", "en") in main  # says "source document" instead
+    budget = next(grid for grid in view.locator("[data-testid=stDataFrame]").all()
+                  if t("logframe.budget.line", "en") in headers(grid))
+    lines = budget.locator("td[aria-colindex='2']").all_inner_texts()
+    assert lines[0].startswith(lf.budget.lines[0].label.get("en")[:20])
+    assert not {line.code for line in lf.budget.lines} & {text.strip(" ⚠") for text in lines}
 
 
 def test_6_the_gantt_reads_top_down_with_every_mark_explained_or_a_list_on_a_phone(server, view, tmp_path):
