@@ -362,9 +362,12 @@ def data_table(data: object, **options: object) -> object:
     return st.dataframe(data, **{"hide_index": True, "width": "stretch", "placeholder": EMPTY_CELL, **options})
 
 
+ONE_CLICK = ("single-row", "single-cell")  # a table's selection_mode where one click on any cell picks its row
+
+
 def picked_row(event: object) -> int | None:
-    """The row a reader picked in a table drawn with ``selection_mode=("single-row", "single-cell")``:
-    by its row marker or by any of its cells (one click on a status picks its row)."""
+    """The row a reader picked in a table drawn with ``selection_mode=ONE_CLICK``: by its row marker
+    or by any of its cells (one click on a status picks its row)."""
     selection = getattr(event, "selection", None)
     if selection is None:
         return None

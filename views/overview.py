@@ -14,7 +14,7 @@ from kzlogframe.formatting import percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.style import ACTUAL_COLOUR
 from kzlogframe.ui import (
-    catalog, data_table, picked_row, programme_label, progress_frames, progress_history, require)
+    ONE_CLICK, catalog, data_table, picked_row, programme_label, progress_frames, progress_history, require)
 
 context = require("view")
 lang, period, previous, lf = context.lang, context.period, context.previous, context.logframe
@@ -61,9 +61,14 @@ st.caption(coverage_text(lang, coverage=overall["coverage"]))
 indicator_trends, level_trends = progress_history(lf, period)
 
 
-def open_indicator(rows, event) -> None:
+def clickable(rows, key: str) -> int | None:
+    """``rows`` as a table in which one click on a row, or on any of its cells, picks it."""
+    return picked_row(data_table(tinted(rows, lang), key=key, on_select="rerun", selection_mode=ONE_CLICK,
+                                 row_height=88, height="content", column_config=columns))
+
+
+def open_indicator(rows, row: int | None) -> None:
     """One click on an indicator opens its page."""
-    row = picked_row(event)
     if row is not None:
         st.session_state["indicator_code"] = rows.iloc[row]["code"]
         st.switch_page("views/indicators.py")
@@ -72,16 +77,13 @@ def open_indicator(rows, event) -> None:
 st.markdown(f"**{t('overview.results', lang)}**")
 st.caption(t("overview.pick_result", lang))
 grid = level_table(lf, levels, lang, kinds=("goal", "purpose", "result"), trends=level_trends)
-picked = data_table(tinted(grid, lang), key=f"results_{code}", on_select="rerun", selection_mode=("single-row", "single-cell"),
-               row_height=88, height="content", column_config=columns)
-row = picked_row(picked)
+row = clickable(grid, f"results_{code}")
 if row is not None:
-    st.markdown(f"**{t('status_page.drill', lang, level=grid.iloc[row][t('col.level', lang)])}**")
+    level = grid.iloc[row]
+    st.markdown(f"**{t('status_page.drill', lang, level=level[t('col.level', lang)])}**")
     st.caption(t("overview.pick_indicator", lang))
-    drill = indicator_rows(lf, indicators, lang, level_code=grid.iloc[row]["code"], trends=indicator_trends)
-    open_indicator(drill, data_table(tinted(drill, lang), key=f"result_indicators_{grid.iloc[row]['code']}",
-                                on_select="rerun", selection_mode=("single-row", "single-cell"), row_height=88,
-                                height="content", column_config=columns))
+    drill = indicator_rows(lf, indicators, lang, level_code=level["code"], trends=indicator_trends)
+    open_indicator(drill, clickable(drill, f"result_indicators_{code}_{level['code']}"))
 
 if previous is not None:
     st.markdown(f"**{t('overview.changed', lang, period=str(previous))}**")
@@ -97,6 +99,4 @@ if attention.empty:
     st.caption(t("overview.nothing_attention", lang))
 else:
     st.caption(t("overview.pick_indicator", lang))
-    open_indicator(attention, data_table(tinted(attention, lang), key="attention", on_select="rerun",
-                                    selection_mode=("single-row", "single-cell"), row_height=88,
-                                    height="content", column_config=columns))
+    open_indicator(attention, clickable(attention, f"attention_{code}"))
