@@ -14,6 +14,7 @@ from .models import Logframe
 from .progress import LEVEL_STATUSES, Thresholds, legend
 from .state_method import StateScores
 from .style import STATUS_TINTS
+from .trend import MARKS, TrendBands
 
 
 def legend_lines(lang: str, thresholds: Thresholds = Thresholds()) -> list[str]:
@@ -31,7 +32,26 @@ def legend_lines(lang: str, thresholds: Thresholds = Thresholds()) -> list[str]:
     lines.append(t("progress.legend_rule_no_data", lang))
     lines.append(t("progress.legend_aggregation", lang, cap=f"{thresholds.cap * 100:.0f} %"))
     lines.append(coverage_text(lang, thresholds))
+    lines.append(trend_text(lang))
     return lines
+
+
+def trend_text(lang: str, bands: TrendBands = TrendBands()) -> str:
+    """The trend rule (:mod:`trend`) in words, with its marks."""
+    return t("trend.legend", lang, up=MARKS["up"], rising=MARKS["rising"], flat=MARKS["flat"],
+             falling=MARKS["falling"], down=MARKS["down"], step=f"{bands.step * 100:.0f}",
+             jump=f"{bands.jump * 100:.0f}", periods=bands.periods)
+
+
+def trend_columns(codes: list[str], trends: pd.DataFrame | None, key: str, lang: str) -> dict[str, list]:
+    """The trend mark (– without one) and the progress-vs-plan values behind it, in percent, of
+    each code, from :func:`trend.history` keyed by ``key``; nothing when ``trends`` is None."""
+    if trends is None:
+        return {}
+    by = dict(zip(trends[key], zip(trends["trend"], trends["values"])))
+    marks = [MARKS[by[c][0]] if c in by and by[c][0] else "–" for c in codes]
+    lines = [[round(v * 100) for v in by[c][1] if v == v] if c in by else [] for c in codes]
+    return {t("col.trend", lang): marks, t("col.trend_line", lang): lines}
 
 
 def coverage_text(lang: str, thresholds: Thresholds = Thresholds(), coverage: float | None = None) -> str:
@@ -81,15 +101,18 @@ def tinted(table: pd.DataFrame, lang: str) -> Styler:
 
 
 def level_table(lf: Logframe, levels: pd.DataFrame, lang: str, kinds: tuple[str, ...] = (
-        "goal", "purpose", "result", "sub_result")) -> pd.DataFrame:
-    """One row per level of the programme, top-down, with status, progress, how many of its
-    indicators were assessed and coverage."""
+        "goal", "purpose", "result", "sub_result"), trends: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per level of the programme, top-down, with status (and its trend, given
+    :func:`trend.history` of the levels), progress, how many of its indicators were assessed and
+    coverage."""
     rows = levels[(levels["programme"] == lf.programme.code) & levels["level_kind"].isin(kinds)]
     texts = {level.code: level.text.get(lang) for level in lf.levels()}
+    codes = list(rows["level_code"])
     return pd.DataFrame({
-        "code": rows["level_code"].to_numpy(),
+        "code": codes,
         t("col.level", lang): [level_label(k, c, lang) for k, c in zip(rows["level_kind"], rows["level_code"])],
         t("col.status", lang): [status_label(s, lang) for s in rows["status"]],
+        **trend_columns(codes, trends, "level_code", lang),
         t("col.score", lang): [percent(v, lang) for v in rows["score"]],
         t("col.assessed", lang): [f"{a} / {n}" for a, n in zip(rows["n_assessed"], rows["n_indicators"])],
         t("col.coverage", lang): [percent(v, lang) for v in rows["coverage"]],
@@ -98,8 +121,9 @@ def level_table(lf: Logframe, levels: pd.DataFrame, lang: str, kinds: tuple[str,
 
 
 def indicator_rows(lf: Logframe, progress: pd.DataFrame, lang: str, level_code: str | None = None,
-                   statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Indicators of one level (a result includes its sub-results), or filtered by status."""
+                   statuses: tuple[str, ...] | None = None, trends: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicators of one level (a result includes its sub-results), or filtered by status; with
+    their trend given :func:`trend.history` of the indicators."""
     rows = progress[progress["programme"] == lf.programme.code]
     if level_code is not None:
         rows = rows[(rows["level_code"] == level_code) | (rows["result"] == level_code)]
@@ -111,9 +135,11 @@ def indicator_rows(lf: Logframe, progress: pd.DataFrame, lang: str, level_code: 
         ind = indicators[code]
         return measured_value(v, ind.type.value, lang, ind.unit.get(lang) if ind.unit else None)
 
+    codes = list(rows["indicator"])
     return pd.DataFrame({
-        "code": rows["indicator"].to_numpy(),
+        "code": codes,
         t("col.status", lang): [status_label(s, lang) for s in rows["status"]],
+        **trend_columns(codes, trends, "indicator", lang),
         t("col.score", lang): [percent(v, lang) for v in rows["vs_expected"]],
         t("col.indicator", lang): [f"{c} {indicators[c].text.get(lang)}" for c in rows["indicator"]],
         t("col.actual", lang): [value(c, v) for c, v in zip(rows["indicator"], rows["actual"])],

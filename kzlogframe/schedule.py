@@ -304,3 +304,37 @@ def violations(lf: Logframe, planned: Plan, actuals: dict[str, Actual], today: d
                     found.append(_violation("started_before_predecessor", code, "before_finished", related=pred,
                                             started=actual.start, predecessor=pred, finished=before.end))
     return found
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """An activity to act on at a date: ``kind`` is ``late_start`` / ``late_finish`` (its planned
+    start or end has passed without it) or ``starts`` / ``ends`` (planned within the window);
+    ``date`` is that planned date."""
+
+    kind: str
+    activity: str
+    date: dt.date
+
+
+def watch_list(planned: Plan, actuals: dict[str, Actual], today: dt.date, months: int = 6) -> list[WatchItem]:
+    """What is late at ``today`` and what is planned to start or end in the next ``months``: the
+    short list a phone shows instead of the Gantt. One entry per activity (its end when both are
+    due, as that is the later question); late first, then by date. Cancelled, completed and "as
+    needed" activities are never listed; one running throughout its contract never ends late."""
+    horizon = add_months(today, months)
+    found: list[WatchItem] = []
+    for code, p in planned.activities.items():
+        actual = actuals.get(code, Actual(None, None, "not_started"))
+        if p.as_needed or actual.status in ("cancelled", "completed") or actual.end is not None:
+            continue
+        start, end = planned.date(p.start_month), planned.date(p.end_month)
+        if not p.throughout and end < today:
+            found.append(WatchItem("late_finish", code, end))
+        elif actual.start is None and start < today:
+            found.append(WatchItem("late_start", code, start))
+        elif not p.throughout and today <= end <= horizon:
+            found.append(WatchItem("ends", code, end))
+        elif actual.start is None and today <= start <= horizon:
+            found.append(WatchItem("starts", code, start))
+    return sorted(found, key=lambda w: (w.kind not in ("late_start", "late_finish"), w.date, w.activity))

@@ -36,6 +36,7 @@ from .report import Report, build_report
 from .review import Waiting, waiting
 from .schedule import Actual
 from .store import StoreLocked, db_path
+from .trend import TrendBands, history
 from .validation import LogframeError
 
 _CONTEXT = "_page_context"
@@ -353,6 +354,39 @@ def _indicator(programme: str, indicator: str, as_of: dt.date, stamp: tuple) -> 
 def indicator_frames(programme: str, indicator: str, as_of: dt.date) -> IndicatorFrames:
     """One indicator's chart points, cells and history at ``as_of``; cached per store state."""
     return _indicator(programme, indicator, as_of, _stamp())
+
+
+def progress_history(lf: Logframe, period: ReportingPeriod,
+                     periods: int = TrendBands().periods) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`trend.history` of one programme's indicators and levels over the last ``periods``
+    reporting periods up to ``period``, each assessed at its end as the pages assess it."""
+    recent = [p for p in lf.reporting_periods() if p.index <= period.index][-periods:]
+    frames = [progress_frames(min(p.end, dt.date.today()), lf.programme.code) for p in recent]
+    return (history([f[0] for f in frames], ["programme", "indicator"], "vs_expected"),
+            history([f[1] for f in frames], ["programme", "level_kind", "level_code"], "score"))
+
+
+EMPTY_CELL = "–"  # what a table shows for a missing value, instead of a grey "None"
+
+
+def data_table(data: object, **options: object) -> object:
+    """``st.dataframe`` as every page shows a table: the page's width, no index, a dash in empty
+    cells. ``options`` go to ``st.dataframe`` (a key, column settings, a selection)."""
+    return st.dataframe(data, **{"hide_index": True, "width": "stretch", "placeholder": EMPTY_CELL, **options})
+
+
+ONE_CLICK = ("single-row", "single-cell")  # a table's selection_mode where one click on any cell picks its row
+
+
+def picked_row(event: object) -> int | None:
+    """The row a reader picked in a table drawn with ``selection_mode=ONE_CLICK``: by its row marker
+    or by any of its cells (one click on a status picks its row)."""
+    selection = getattr(event, "selection", None)
+    if selection is None:
+        return None
+    if selection.rows:
+        return selection.rows[0]
+    return selection.cells[0][0] if selection.cells else None
 
 
 def chart(fig: go.Figure, name: str, key: str, lang: str) -> None:

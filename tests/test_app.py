@@ -110,7 +110,7 @@ def test_logframe_page_shows_the_decision_facts_and_committee_conflict():
     at = run_app()
     facts = at.table[0].value
     assert "Management mode" not in facts.columns  # KAZLOD's decision states none
-    assert facts["End of inception phase"][0] == "2012-06-23 (assumed, the seed gives no length)"
+    assert facts["End of inception phase"][0] == "2012-06-23 (assumed, the source document gives no length)"
     assert "To ensure complementarity, the Steering Committee will review" in " ".join(m.value for m in at.markdown)
     assert at.warning[-1].value.startswith("**A second, different composition in the financing decision**")
     at.sidebar.selectbox(key="programme").set_value("psr").run()

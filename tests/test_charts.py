@@ -275,7 +275,8 @@ def test_every_mark_is_in_the_legend(layouts, lang):
     for key in ("gantt.planned", "gantt.actual", "gantt.phase.inception", "gantt.contracting_deadline",
                 "gantt.deadline"):
         assert t(key, lang) in gantt_legend
-    assert f"{t('gantt.today', lang)} 2014-06-30" in gantt_legend
+    assert t("gantt.assessment_date", lang, date="2014-06-30") in gantt_legend
+    assert t("gantt.dependency", lang) in gantt_legend and t("gantt.planned_critical", lang) in gantt_legend
 
 
 def test_breakdown_names_every_status_and_value(layouts):

@@ -36,7 +36,7 @@ def test_the_budget_passports_open_on_the_state_methodology_for_2007(app):
     goals = at.dataframe[0].value
     assert len(goals) == 7  # one goal per passport
     rules = at.dataframe[3].value
-    assert set(rules.iloc[:, 2]) == {"verbatim in the seed", "reconstructed (formula image lost)"}
+    assert set(rules.iloc[:, 2]) == {"verbatim in the source document", "reconstructed (formula image lost)"}
 
 
 def test_each_programme_opens_on_its_own_rule_and_a_choice_stays_with_it(app):

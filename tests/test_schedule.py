@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from kzlogframe.calendar_text import violation_detail
-from kzlogframe.schedule import Actual, ScheduleError, plan, violations
+from kzlogframe.schedule import Actual, ScheduleError, WatchItem, plan, violations, watch_list
 from kzlogframe.validation import check_text
 
 # Months from FA signature (2011-06-23). Hand-resolved:
@@ -263,3 +263,23 @@ def test_programmes_outside_the_eu_have_no_contracting_deadline_and_no_empty_inc
     assert budget.programme.implementation.inception_months == 0
     assert "inception_end" not in {e.key for e in calendar(budget)}
     assert "inception" not in {p.key for p in plan(budget).phases}
+
+
+def test_watch_list_is_what_is_late_then_what_comes_up(text):
+    """The phone's list instead of the Gantt: one entry per activity, late first, then by date."""
+    p = plan(load(text))
+    d = p.date
+    actuals = {"R1.A1": Actual(d(7), d(13), "completed"), "R1.A2": Actual(d(14), None, "ongoing")}
+    assert watch_list(p, actuals, d(20), months=6) == [
+        WatchItem("late_start", "R1.A4", d(0)),  # throughout from month 0, never started
+        WatchItem("ends", "R1.A2", d(24)),       # within six months; A5 is as needed, A1 done
+        WatchItem("starts", "R1.A3", d(24)),
+    ]
+    assert watch_list(p, actuals, d(30), months=6) == [
+        WatchItem("late_start", "R1.A4", d(0)),
+        WatchItem("late_finish", "R1.A2", d(24)),
+        WatchItem("late_start", "R1.A3", d(24)),
+        WatchItem("starts", "R2.A1", d(36)),
+    ]
+    cancelled = {**actuals, "R1.A3": Actual(None, None, "cancelled")}
+    assert "R1.A3" not in {w.activity for w in watch_list(p, cancelled, d(30), months=6)}

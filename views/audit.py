@@ -5,7 +5,7 @@ import streamlit as st
 from kzlogframe.i18n import t
 from kzlogframe.store import audit_entries
 from kzlogframe.tables import audit_rows, words
-from kzlogframe.ui import require
+from kzlogframe.ui import data_table, require
 
 lang = require("audit").lang
 
@@ -20,4 +20,4 @@ else:
                             placeholder=t("filter.all", lang),
                             format_func=lambda action: words(action, "audit.action", lang))
     shown = entries[entries["action"].isin(chosen)] if chosen else entries
-    st.dataframe(audit_rows(shown, lang), hide_index=True, width="stretch")
+    data_table(audit_rows(shown, lang))

@@ -8,7 +8,7 @@ import streamlit as st
 from kzlogframe.data_entry import EDITABLE, GRID_COLUMNS, Cell, entry_grid, save_entry
 from kzlogframe.i18n import t
 from kzlogframe.ingest import DIMENSIONS
-from kzlogframe.ui import as_text, catalog, require
+from kzlogframe.ui import as_text, catalog, data_table, require
 
 context = require("upload")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -53,8 +53,7 @@ if st.button(t("entry.save", lang), type="primary", key="entry_save"):
     elif result.status == "refused":  # the grid keeps what was typed, to be fixed
         st.error(t("entry.refused", lang, count=len(result.errors)))
         problems = before[before["indicator"].isin(result.errors)][["indicator", "name"]]
-        st.dataframe(problems.assign(error=problems["indicator"].map(result.errors)).rename(columns=names),
-                     hide_index=True, width="stretch")
+        data_table(problems.assign(error=problems["indicator"].map(result.errors)).rename(columns=names))
     else:
         key = "entry.saved" if result.status == "committed" else "entry.duplicate"
         warnings = result.report.warnings["warning"].tolist() if result.report is not None else []

@@ -14,7 +14,7 @@ from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
 from kzlogframe.matrix import notice
 from kzlogframe.progress import CELL_DIMS, series_many
-from kzlogframe.ui import export_frame, measurements, progress_frames, require, waiting_for_review
+from kzlogframe.ui import data_table, export_frame, measurements, progress_frames, require, waiting_for_review
 
 context = require("export")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
@@ -60,7 +60,7 @@ if chosen.empty:
     st.info(t("export.empty", lang))
 else:
     st.caption(t("export.rows", lang, rows=len(chosen), indicators=chosen["indicator"].nunique()))
-    st.dataframe(shown(chosen), hide_index=True, width="stretch", key="export_preview")
+    data_table(shown(chosen), key="export_preview")
     suffix = "-codes" if as_codes else ""
     csv_column, xlsx_column = st.columns(2)
     csv_column.download_button(t("export.csv", lang), data=lambda: to_csv_bytes(shown(chosen)),

@@ -8,7 +8,7 @@ from kzlogframe.formatting import measured_value, percent, status_label
 from kzlogframe.i18n import t
 from kzlogframe.matrix import indicator_line
 from kzlogframe.tables import readable
-from kzlogframe.ui import chart, indicator_frames, progress_frames, require
+from kzlogframe.ui import chart, data_table, indicator_frames, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
@@ -78,4 +78,4 @@ history = frames.history
 if history.empty:
     st.caption(t("ind.no_data", lang))
 else:
-    st.dataframe(readable(history, lang, declared=declared), hide_index=True, width="stretch")
+    data_table(readable(history, lang, declared=declared))

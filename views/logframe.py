@@ -9,7 +9,7 @@ from kzlogframe.i18n import t
 from kzlogframe.matrix import (
     amendment_lines, budget_table, notice, origin_notes, programme_facts, render_matrix_html, structure_counts)
 from kzlogframe.provenance import document_label, source_path, statement_key
-from kzlogframe.ui import require
+from kzlogframe.ui import data_table, require
 
 context = require("view")
 logframe, lang = context.logframe, context.lang
@@ -51,9 +51,8 @@ for result in logframe.results:
 st.subheader(t("logframe.budget", lang))
 st.caption(t("logframe.budget_unit", lang, unit=money_unit(logframe.budget.unit, lang)))
 budget = budget_table(logframe, lang)
-st.dataframe(budget, hide_index=True, width="stretch",
-             column_config={budget.columns[1]: st.column_config.TextColumn(width="large"),
-                            **{c: st.column_config.NumberColumn(format="localized") for c in budget.columns[2:]}})
+data_table(budget, column_config={budget.columns[1]: st.column_config.TextColumn(width="large"),
+                             **{c: st.column_config.NumberColumn(format="localized") for c in budget.columns[2:]}})
 for number, line in enumerate(logframe.budget.lines, start=1):
     if line.discrepancy:
         st.warning(f"{number}. {line.label.get(lang)}: {t('logframe.budget.discrepancy', lang)}. "

@@ -13,7 +13,7 @@ from kzlogframe.report_html import render_html
 from kzlogframe.tables import readable
 from kzlogframe.tracking import current_actuals
 from kzlogframe.access import allowed
-from kzlogframe.ui import report_model, require
+from kzlogframe.ui import data_table, report_model, require
 
 context = require("download_report")
 logframe, lang, user, period = context.logframe, context.lang, context.user, context.period
@@ -78,6 +78,5 @@ else:
     st.caption(t("report.uploader_only", lang))
 
 with st.expander(t("report.history", lang)):
-    st.dataframe(readable(commentary_history(code), lang, codes={"kind": "report", "lang": "language",
-                                                                "status": "assumption"}),
-                 hide_index=True, width="stretch")
+    data_table(readable(commentary_history(code), lang, codes={"kind": "report", "lang": "language",
+                                                         "status": "assumption"}))

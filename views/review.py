@@ -10,7 +10,7 @@ from kzlogframe.i18n import t
 from kzlogframe.review import (
     ReviewRefused, approve, batch_rows, batch_warnings, batches, required, return_batch, review_history)
 from kzlogframe.tables import readable
-from kzlogframe.ui import as_text, catalog, require, waiting_for_review
+from kzlogframe.ui import as_text, catalog, data_table, require, waiting_for_review
 
 context = require("review")
 lang, user = context.lang, context.user
@@ -24,7 +24,7 @@ if flash := st.session_state.pop("_review_flash", None):
 
 
 def table(frame, **options) -> None:
-    st.dataframe(readable(frame, lang, **options), hide_index=True, width="stretch")
+    data_table(readable(frame, lang, **options))
 
 
 def decide(step, batch: int, done_key: str, **options) -> None:

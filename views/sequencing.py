@@ -1,17 +1,21 @@
-"""Sequencing: the Gantt of planned vs actual activities, what departs from the plan, and the form
-where the TA team records actual dates."""
+"""Sequencing: the Gantt of planned vs actual activities, what is late and coming up, what departs
+from the plan, and the form where the TA team records actual dates.
+
+A phone cannot show the Gantt readably and the server cannot know the screen's width: the list of
+late and upcoming activities is always shown, and the chart's container is hidden by CSS on a
+screen narrower than 500 px."""
 
 import streamlit as st
 
 from kzlogframe.calendar_text import event_name, timing, violation_detail
 from kzlogframe.gantt import gantt_figure
 from kzlogframe.i18n import t
-from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations
+from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations, watch_list
 from kzlogframe.tables import readable
 from kzlogframe.tracking import RecordRefused, activity_history, activity_state, current_actuals, update_activity
 from kzlogframe.access import allowed
 from kzlogframe.provenance import describe, document_label, source_path, statement_key, statement_sources
-from kzlogframe.ui import chart, latest_data_day, require
+from kzlogframe.ui import as_text, chart, data_table, latest_data_day, require
 
 context = require("view")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -31,16 +35,33 @@ today = right.date_input(t("seq.today", lang), value=latest_data_day(logframe),
                          min_value=logframe.programme.implementation.fa_signature, max_value=logframe.end_date,
                          key=f"seq_today_{code}")
 actuals = current_actuals(code)
-chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None), f"{code}-gantt-{today}",
-      key="gantt", lang=lang)
+st.html("<style>@media (max-width: 500px) { .st-key-gantt_chart { display: none; } }</style>")
+with st.container(key="gantt_chart"):
+    chart(gantt_figure(logframe, programme_plan, actuals, today, lang, results or None), f"{code}-gantt-{today}",
+          key="gantt", lang=lang)
+
+WATCH_MONTHS = 6
+st.subheader(t("seq.watch", lang))
+st.caption(t("seq.watch_intro", lang, date=today.isoformat(), months=WATCH_MONTHS))
+names = {a.code: a.text.get(lang) for r in logframe.results for a in r.activities}
+watched = [w for w in watch_list(programme_plan, actuals, today, WATCH_MONTHS) if not results or
+           programme_plan.activities[w.activity].result in results]
+if not watched:
+    st.success(t("seq.watch.none", lang, months=WATCH_MONTHS))
+for heading, kinds in (("seq.watch.late", ("late_start", "late_finish")), ("seq.watch.upcoming", ("starts", "ends"))):
+    items = [w for w in watched if w.kind in kinds]
+    if items:
+        with st.container(key=f"watch_{kinds[0]}"):
+            st.markdown(f"**{t(heading, lang)}**")
+            st.markdown("\n".join(f"- **{w.activity}** {as_text(names[w.activity])} — "
+                                   f"*{t(f'seq.watch.{w.kind}', lang, date=w.date.isoformat())}*" for w in items))
 
 st.subheader(t("seq.violations", lang))
 found = [v for v in violations(logframe, programme_plan, actuals, today)
          if not results or v.activity.split(".")[0] in results]
 if found:
-    st.dataframe([{t("seq.col.kind", lang): t(f"violation.{v.kind}", lang), t("seq.col.activity", lang): v.activity,
-                   t("seq.col.detail", lang): violation_detail(v, lang)} for v in found],
-                 hide_index=True, width="stretch")
+    data_table([{t("seq.col.kind", lang): t(f"violation.{v.kind}", lang), t("seq.col.activity", lang): v.activity,
+                 t("seq.col.detail", lang): violation_detail(v, lang)} for v in found])
 else:
     st.success(t("seq.no_violations", lang))
 
@@ -59,17 +80,17 @@ def where(provision) -> str:
 
 
 columns = {k: t(f"calendar.col.{k}", lang) for k in ("date", "until", "what", "timing", "source")}
-st.dataframe([{columns["date"]: programme_plan.date(e.month).isoformat(),
-               columns["until"]: programme_plan.date(e.end_month).isoformat() if e.end_month else "",
-               columns["what"]: event_name(e.key, lang, contract=contracts.get(e.label), mission=e.label),
-               columns["timing"]: timing(e.assumed, e.possible, lang),
-               columns["source"]: where(e.provision) if e.provision else ""}
-              for e in programme_plan.events], hide_index=True, width="stretch",
-             column_config={columns["date"]: st.column_config.TextColumn(width="small"),
-                            columns["until"]: st.column_config.TextColumn(width="small"),
-                            columns["what"]: st.column_config.TextColumn(width="large"),
-                            columns["timing"]: st.column_config.TextColumn(width="medium"),
-                            columns["source"]: st.column_config.TextColumn(width="medium")})
+data_table([{columns["date"]: programme_plan.date(e.month).isoformat(),
+             columns["until"]: programme_plan.date(e.end_month).isoformat() if e.end_month else "",
+             columns["what"]: event_name(e.key, lang, contract=contracts.get(e.label), mission=e.label),
+             columns["timing"]: timing(e.assumed, e.possible, lang),
+             columns["source"]: where(e.provision) if e.provision else ""}
+            for e in programme_plan.events],
+           column_config={columns["date"]: st.column_config.TextColumn(width="small"),
+                          columns["until"]: st.column_config.TextColumn(width="small"),
+                          columns["what"]: st.column_config.TextColumn(width="large"),
+                          columns["timing"]: st.column_config.TextColumn(width="medium"),
+                          columns["source"]: st.column_config.TextColumn(width="medium")})
 if not logframe.monitoring:
     st.info(t("calendar.none", lang))
 with st.expander(t("calendar.provisions", lang)):
@@ -118,4 +139,4 @@ else:
         st.success(flash)
 
 with st.expander(t("seq.history", lang)):
-    st.dataframe(readable(activity_history(code), lang, codes={"status": "status"}), hide_index=True, width="stretch")
+    data_table(readable(activity_history(code), lang, codes={"status": "status"}))

@@ -16,7 +16,7 @@ from kzlogframe.matrix import notice
 from kzlogframe.models import ProgrammeKind, Scoring
 from kzlogframe.state_method import RULES, default_year, state_scores
 from kzlogframe.style import STATUS_COLOURS
-from kzlogframe.ui import measurements, progress_frames, require
+from kzlogframe.ui import data_table, measurements, progress_frames, require
 
 context = require("view")
 logframe, lang, as_of = context.logframe, context.lang, context.as_of
@@ -60,27 +60,26 @@ if rule == "state":
         st.info(t("state.none", lang, year=year))
     for name in ("goals", "tasks", "indicators"):
         st.markdown(f"**{t(f'state.{name}', lang)}**")
-        st.dataframe(tables[name], hide_index=True, width="stretch")
+        data_table(tables[name])
     with st.expander(t("state.rules", lang)):
-        st.dataframe([{t("col.rule", lang): t(f"state.rule.{r.key}", lang), t("col.source", lang): r.seed_lines,
-                       "": t("state.verbatim" if r.verbatim else "state.reconstructed", lang)} for r in RULES],
-                     hide_index=True, width="stretch")
+        data_table([{t("col.rule", lang): t(f"state.rule.{r.key}", lang), t("col.source", lang): r.seed_lines,
+                "": t("state.verbatim" if r.verbatim else "state.reconstructed", lang)} for r in RULES])
     st.stop()
 st.caption(t("status_page.intro", lang))
 st.markdown(f"**{headline(programme_row(levels, logframe.programme.code), lang)}**")
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
 
-table = level_table(logframe, levels, lang)
-picked = st.dataframe(table.drop(columns=["code"]).style.map(tint, subset=[status_column]), hide_index=True,
-                      width="stretch", on_select="rerun", selection_mode="single-row", key="status_levels")
+grid = level_table(logframe, levels, lang)
+picked = data_table(grid.drop(columns=["code"]).style.map(tint, subset=[status_column]), on_select="rerun",
+               selection_mode="single-row", key="status_levels")
 rows = picked.selection.rows if picked else []
 if rows:
-    level_code = table.iloc[rows[0]]["code"]
-    st.subheader(t("status_page.drill", lang, level=table.iloc[rows[0]][t("col.level", lang)]))
+    level_code = grid.iloc[rows[0]]["code"]
+    st.subheader(t("status_page.drill", lang, level=grid.iloc[rows[0]][t("col.level", lang)]))
     drill = indicator_rows(logframe, indicators, lang, level_code=level_code)
-    chosen = st.dataframe(drill.drop(columns=["code"]).style.map(tint, subset=[status_column]), hide_index=True,
-                          width="stretch", on_select="rerun", selection_mode="single-row", key="status_indicators")
+    chosen = data_table(drill.drop(columns=["code"]).style.map(tint, subset=[status_column]), on_select="rerun",
+                   selection_mode="single-row", key="status_indicators")
     if chosen and chosen.selection.rows:
         code = drill.iloc[chosen.selection.rows[0]]["code"]
         if st.button(t("status_page.open_indicator", lang, code=code), type="primary"):
@@ -89,5 +88,5 @@ if rows:
 
 warnings = quality_warnings(logframe)
 with st.expander(f"{t('status_page.quality', lang)} ({len(warnings)})"):
-    st.dataframe([{t("col.code", lang): w.indicator or w.level_code, "": t(f"quality.{w.rule}", lang),
-                   " ": detail(w, lang)} for w in warnings], hide_index=True, width="stretch")
+    data_table([{t("col.code", lang): w.indicator or w.level_code, "": t(f"quality.{w.rule}", lang),
+            " ": detail(w, lang)} for w in warnings])

@@ -11,7 +11,7 @@ from kzlogframe.access import allowed
 from kzlogframe.formatting import batch_label
 from kzlogframe.review import batches as batches_for_review, state_of
 from kzlogframe.tables import readable
-from kzlogframe.ui import as_text, catalog, require
+from kzlogframe.ui import as_text, catalog, data_table, require
 
 context = require("upload")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -55,20 +55,19 @@ if uploaded is not None:
         st.info(t("upload.duplicate", lang, batch=report.duplicate_of))
     if len(report.rejected):
         st.subheader(t("upload.rejected_title", lang))
-        st.dataframe(readable(report.rejected, lang), hide_index=True, width="stretch")
+        data_table(readable(report.rejected, lang))
         rejects, rejects_name, rejects_mime = rejected_file(data, report, lang)
         st.download_button(t("entry.upload.download_rejected", lang), rejects, file_name=rejects_name,
                            mime=rejects_mime, key="download_rejected")
     if len(report.warnings):
         st.subheader(t("upload.warnings_title", lang))
-        st.dataframe(readable(report.warnings, lang), hide_index=True, width="stretch")
+        data_table(readable(report.warnings, lang))
     if accepted:
         st.subheader(t("upload.accepted_preview", lang))
         dates = {t(f"field.{column}", lang): st.column_config.DateColumn(format="YYYY-MM-DD")
                  for column in ("period_start", "period_end")}
         declared = {code: lf.programme.disaggregation_values for code, lf in catalog().items()}
-        st.dataframe(readable(report.accepted, lang, declared=declared), hide_index=True, width="stretch",
-                     column_config=dates)
+        data_table(readable(report.accepted, lang, declared=declared), column_config=dates)
     if report.status == "dry_run":
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
@@ -91,8 +90,7 @@ batches = list_batches()
 if batches.empty:
     st.info(t("upload.history_empty", lang))
 else:
-    st.dataframe(readable(batches, lang, codes={"status": "batch", "review": "review.state"}), hide_index=True,
-                 width="stretch")
+    data_table(readable(batches, lang, codes={"status": "batch", "review": "review.state"}))
     committed = batches[batches["status"] == "committed"]
     labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
               for row in committed.itertuples()}
