@@ -27,13 +27,11 @@ import bisect
 import codecs
 import datetime as dt
 import hashlib
-import json
 import mmap
 import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -1034,8 +1032,8 @@ def _history_stats_sql(programmes: int, indicators: int) -> str:
     return f"""
     WITH history AS (  -- the current value of each measurement: a hash aggregate, not a sorting window
         SELECT m.programme, m.indicator, m.sex, m.oblast, m.ministry, arg_max(m.value, (m.recorded_at, m.id)) AS value
-        FROM measurement m JOIN upload_batch b ON b.id = m.batch_id
-        WHERE b.status = 'committed' AND m.value IS NOT NULL
+        FROM measurement m JOIN batch_state b ON b.batch_id = m.batch_id  -- approved values: what counts
+        WHERE b.state = 'approved' AND m.value IS NOT NULL
           AND m.programme IN ({programme_marks_sql}) AND m.indicator IN ({indicator_marks_sql})
         GROUP BY m.programme, m.indicator, m.period_start, m.period_end, m.sex, m.oblast, m.ministry
     ), centre AS (
