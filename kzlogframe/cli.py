@@ -78,6 +78,28 @@ def _rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finance(args: argparse.Namespace) -> int:
+    """``finance import FILE`` (checks, then one batch) or ``finance template PROGRAMME -o FILE``."""
+    from .finance_ingest import import_finance, template_csv
+
+    catalog = load_catalog()
+    if args.action == "template":
+        if args.target not in catalog:
+            raise ValueError(f"unknown programme '{args.target}' (known: {', '.join(catalog)})")
+        if not args.output:
+            raise ValueError("finance template needs -o FILE")
+        Path(args.output).write_bytes(template_csv(catalog[args.target], args.lang))
+        print(f"{args.output}: financial template for {args.target} in {args.lang}")
+        return 0
+    report = import_finance(args.target, catalog, _actor(args), db=args.db, dry_run=args.dry_run, lang=args.lang)
+    for row in report.rejected.itertuples():
+        print(f"{args.target}:{row.line}: rejected: {row.reason}", file=sys.stderr)
+    for row in report.warnings.itertuples():
+        print(f"{args.target}:{row.line}: warning: {row.warning}")
+    print(report.message)
+    return 0 if report.status in ("committed", "dry_run", "duplicate") else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import demo_activity_progress, demo_csv
     from .ingest import import_bytes
@@ -187,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--wait", type=float, default=IMPORT_WAIT_SECONDS, metavar="SECONDS",
                      help=f"how long to wait while another process holds the store (default {IMPORT_WAIT_SECONDS:g})")
     imp.set_defaults(run=_import)
+
+    finance = commands.add_parser("finance", help="financial entries: import a CSV (one batch) or write a template")
+    finance.add_argument("action", choices=["import", "template"])
+    finance.add_argument("target", metavar="FILE|PROGRAMME", help="the CSV to import, or the programme of the template")
+    finance.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    finance.add_argument("--lang", choices=["kk", "en", "ru"], default="en", help="language of messages and headers")
+    finance.add_argument("-o", "--output", metavar="FILE", help="where the template is written")
+    finance.set_defaults(run=_finance)
 
     batches = commands.add_parser("batches", help="list upload batches, newest first")
     batches.set_defaults(run=_batches)
