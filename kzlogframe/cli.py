@@ -101,7 +101,8 @@ def _finance(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import demo_activity_progress, demo_csv
+    from .demo import demo_activity_progress, demo_csv, demo_finance_csv
+    from .finance_ingest import import_finance_bytes
     from .ingest import import_bytes
     from .tracking import current_actuals, record_activity
 
@@ -114,6 +115,9 @@ def _demo(args: argparse.Namespace) -> int:
             for row in rows:
                 record_activity(code, row.pop("activity"), actor=demo, db=args.db, **row)
             print(f"{code}: {len(rows)} synthetic activity records")
+    for code, lf in load_catalog().items():  # after the measurements, whose batches keep their numbers
+        print(import_finance_bytes(demo_finance_csv(lf), f"demo-finance-{code}.csv", {code: lf}, demo,
+                                   db=args.db).message)
     return 0
 
 
@@ -247,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(run=_users)
 
-    demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
+    demo = commands.add_parser("demo", help="load synthetic demo measurements and financial entries for the bundled "
+                                           "programmes")
     demo.set_defaults(run=_demo)
 
     chart = commands.add_parser("chart", help="one indicator's chart (actual vs planned) as PNG, SVG or HTML")

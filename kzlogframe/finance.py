@@ -83,6 +83,12 @@ def time_elapsed(lf: Logframe, as_of: dt.date) -> float:
     return min(max((as_of - start).days / (end - start).days, 0.0), 1.0)
 
 
+def line_number(lf: Logframe, code: str) -> int:
+    """A budget line's number in the budget table (1-based), as the pages and the report show it: the
+    YAML's codes (``visibility``, ``me_audit``) are identifiers, not words for a reader."""
+    return next(n for n, line in enumerate(lf.budget.lines, start=1) if line.code == code)
+
+
 def _line_contract(lf: Logframe, budget_line: str, contract_type: str) -> str:
     if contract_type:
         return contract_type
@@ -167,6 +173,8 @@ def _entry(row: RawRow, catalog: Mapping[str, Logframe], today: dt.date, lang: s
     budget_line = _cell(row, "budget_line")
     if not budget_line:
         return None, t("finance.reason.line_empty", lang)
+    if budget_line not in lines and budget_line.isdigit() and 1 <= int(budget_line) <= len(lines):
+        budget_line = lines[int(budget_line) - 1]  # the line's number in the budget table, as pages show it
     if budget_line not in lines:
         return None, t("finance.reason.unknown_line", lang, line=budget_line[:60], programme=code,
                        lines=", ".join(lines))
@@ -388,7 +396,7 @@ def burn(lf: Logframe, entries: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def against_results(lf: Logframe, figures: Execution, levels: pd.DataFrame) -> pd.DataFrame:
-    """Per result the lines mapped to it (``BudgetLine.results``), their indicative amount and the
+    """Per result the lines mapped to it (``BudgetLine.results``; by their numbers), their indicative amount and the
     share of it disbursed, beside the result's achievement and status (``progress.level_progress``).
     A line mapped to several results counts for each. Empty when no line is mapped (then only the
     programme-level comparison holds)."""
@@ -403,7 +411,7 @@ def against_results(lf: Logframe, figures: Execution, levels: pd.DataFrame) -> p
         amount = sum(x.indicative for x in mapped)
         paid = sum(x.disbursed for x in mapped)
         found = progress.get(result.code, {})
-        rows.append({"result": result.code, "budget_lines": ", ".join(x.code for x in mapped),
+        rows.append({"result": result.code, "budget_lines": ", ".join(str(line_number(lf, x.code)) for x in mapped),
                      "indicative": amount, "disbursed": paid, "share_disbursed": paid / amount if amount else None,
                      "achievement": found.get("achievement"), "status": found.get("status", "no_data")})
     return pd.DataFrame(rows, columns=["result", "budget_lines", "indicative", "disbursed", "share_disbursed",
