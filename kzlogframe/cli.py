@@ -123,6 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from .commentary import assumption_statuses, narratives
+    from .finance_ingest import current_entries
     from .measurements import current_measurements
     from .report import build_report
     from .report_files import export_report
@@ -136,7 +137,8 @@ def _report(args: argparse.Namespace) -> int:
     report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
                           actuals=current_actuals(args.programme, args.db),
                           narratives=narratives(args.programme, period.label, args.lang, args.db),
-                          assumption_status=assumption_statuses(args.programme, period.label, args.db))
+                          assumption_status=assumption_statuses(args.programme, period.label, args.db),
+                          finance=current_entries(args.programme, args.db))
     data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
     print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
@@ -272,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _iati(args: argparse.Namespace) -> int:
+    from .finance_ingest import current_entries
     from .iati import activity_identifier, iati_xml
     from .measurements import current_measurements
 
@@ -279,7 +282,7 @@ def _iati(args: argparse.Namespace) -> int:
     if args.programme not in catalog:
         raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
     lf = catalog[args.programme]
-    data = iati_xml(lf, current_measurements(args.programme, args.db))
+    data = iati_xml(lf, current_measurements(args.programme, args.db), finance=current_entries(args.programme, args.db))
     Path(args.output).write_bytes(data)
     print(f"{args.output}: IATI {activity_identifier(lf)}, {len(data):,} bytes")
     if not lf.programme.is_eu:  # the Government's activity: the EC only reproduces it
