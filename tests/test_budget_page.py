@@ -37,7 +37,8 @@ def open_budget(at: AppTest, programme: str, period: str | None = None) -> AppTe
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Each metric's value, with its share (the delta) after it when it has one."""
+    return {m.label: m.value + (f" ({m.delta})" if m.delta else "") for m in at.metric}
 
 
 def test_the_figures_are_the_libraries_and_the_charts_export(app, demo_store):

@@ -41,14 +41,12 @@ def money(value: float) -> str:
     return number(value, lang, digits=0)
 
 
-def with_share(value: float, share: float | None) -> str:
-    return f"{money(value)} ({percent(share, lang)})"
-
-
 cols = st.columns(4)
 cols[0].metric(t("budget.indicative", lang), money(total.indicative))
-cols[1].metric(t("budget.contracted", lang), with_share(total.contracted, total.share_contracted))
-cols[2].metric(t("budget.disbursed", lang), with_share(total.disbursed, total.share_disbursed))
+cols[1].metric(t("budget.contracted", lang), money(total.contracted), percent(total.share_contracted, lang),
+               delta_color="off", delta_arrow="off")
+cols[2].metric(t("budget.disbursed", lang), money(total.disbursed), percent(total.share_disbursed, lang),
+               delta_color="off", delta_arrow="off")
 cols[3].metric(t("budget.time_elapsed", lang), percent(figures.time_elapsed, lang))
 if not figures.recorded:
     st.info(t("budget.no_entries", lang))
@@ -123,7 +121,8 @@ if not allowed(user.role, "upload"):
     st.stop()
 st.download_button(t("budget.template", lang, programme=code.upper()), template_csv(logframe, lang),
                    file_name=f"{code}-finance-template.csv", mime="text/csv")
-uploaded = st.file_uploader(t("budget.file", lang), type=["csv", "txt", "tsv"], key="finance_file")
+uploads = st.session_state.setdefault("_finance_uploads", 0)  # a new key empties the uploader after a commit
+uploaded = st.file_uploader(t("budget.file", lang), type=["csv", "txt", "tsv"], key=f"finance_file_{uploads}")
 if uploaded is not None:
     data = uploaded.getvalue()
     try:
@@ -141,6 +140,7 @@ if uploaded is not None:
                 t("budget.commit", lang, count=len(report.accepted)), type="primary", key="finance_commit"):
             result = import_finance_bytes(data, uploaded.name, catalog(), user, lang=lang)
             st.session_state["_budget_flash"] = as_text(result.message)  # it quotes the file name
+            st.session_state["_finance_uploads"] = uploads + 1
             st.rerun()
 
 batches = finance_batches(code)
