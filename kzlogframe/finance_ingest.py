@@ -118,9 +118,13 @@ def read_rows(path: Path, file_name: str, lang: str = "en") -> tuple[list[RawRow
     """The records of a financial CSV with their physical lines, and its encoding, delimiter and
     sha256. The encoding is decided by the measurement importer's rule (UTF-8 with or without BOM,
     or Windows-1251; a file mixing them is refused)."""
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FinanceUploadError(f"{file_name}: " + t("finance.error.unreadable", lang, reason=exc.strerror)) from exc
+    if size == 0:
         raise FinanceUploadError(f"{file_name}:1: " + t("ingest.error.empty", lang))
-    if path.stat().st_size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise FinanceUploadError(f"{file_name}: " + t("finance.error.too_large", lang, limit=MAX_FILE_BYTES >> 20))
     ingest.header_line(path, file_name, "latin-1", lang)  # the header's size limit, before reading the rest
     facts = ingest._prepare(path, file_name, lang)

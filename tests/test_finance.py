@@ -275,3 +275,35 @@ def test_yearly_budget_periods_are_at_most_twelve_months_and_add_up():
     assert len(periods) == 5 and periods[0][:2] == (dt.date(2011, 6, 23), dt.date(2012, 6, 22))
     assert round(sum(p[2] for p in periods), 2) == 15_000_000
     assert all((end - start).days < 366 for start, end, _ in periods)
+
+
+def test_a_budget_line_names_only_results_the_logframe_has(minimal_text):
+    from kzlogframe.validation import check_text
+
+    text = minimal_text.replace("contract: service, eu: 800", "contract: service, results: [R1, R9], eu: 800")
+    checked = check_text(text, "demo.yaml")
+    assert [str(p) for p in checked.errors] == ["demo.yaml:62: budget.lines[0].results[1]: unknown result 'R9'"]
+    assert checked.logframe is None or checked.logframe.budget.lines[0].results == ["R1", "R9"]
+    assert not check_text(text.replace("R9", "R1"), "demo.yaml").errors
+
+
+def test_the_command_line_writes_a_template_and_imports_a_file(tmp_path, capsys):
+    from kzlogframe.cli import main
+
+    db = str(tmp_path / "s.duckdb")
+    template = tmp_path / "t.csv"
+    assert main(["--db", db, "finance", "template", "psr", "--lang", "kk", "-o", str(template)]) == 0
+    assert template.read_bytes().startswith(codecs.BOM_UTF8 + "бағдарлама;бюджет жолы".encode())
+    data = tmp_path / "f.csv"
+    data.write_text("programme,budget_line,date,kind,amount,contract_id\n"
+                    "psr,3,2012-05-02,commitment,\"2 000 000,00\",SC-1\npsr,nope,2012-05-02,payment,5,\n"
+                    "psr,3,2012-06-30,payment,2100000,SC-1\n", encoding="utf-8")
+    assert main(["--db", db, "finance", "import", str(data), "--dry-run"]) == 0
+    assert current_entries(db=db).empty
+    capsys.readouterr()
+    assert main(["--db", db, "finance", "import", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{data}:3: rejected: unknown budget line 'nope' in programme psr" in err
+    assert f"{data}:4: warning: disbursements on budget line 3 reach 2 100 000, more than its commitments 2 000 000" in out
+    assert "committed as batch 1 (entries: 2; rejected: 1; warnings: 1)" in out
+    assert main(["--db", db, "finance", "import", str(tmp_path / "missing.csv")]) == 1
