@@ -259,8 +259,11 @@ def check_rows(rows: Sequence[RawRow], catalog: Mapping[str, Logframe], current:
         ceiling = contract_ceiling(lf, contract) if contract else None
         if ceiling is not None:
             key = (entry["programme"], contract)
-            used = ceilings_used.setdefault(key, total("commitment", lambda e: e["programme"] == key[0] and _line_contract(
-                lf, e["budget_line"], e.get("contract_type") or "") == contract))
+            if key not in ceilings_used:  # what is stored under this contract already
+                ceilings_used[key] = sum(
+                    e["amount"] for e in stored if e["kind"] == "commitment" and e["programme"] == key[0]
+                    and _line_contract(lf, e["budget_line"], e.get("contract_type") or "") == contract)
+            used = ceilings_used[key]
             if used + entry["amount"] > ceiling:
                 rejected.append((entry["line"], t("finance.reason.above_ceiling", lang, contract=contract,
                                                   amount=_money(entry["amount"]), used=_money(used),
@@ -287,7 +290,8 @@ def check_rows(rows: Sequence[RawRow], catalog: Mapping[str, Logframe], current:
                                                   date=entry["entry_date"].isoformat(),
                                                   deadline=(deadline - dt.timedelta(days=1)).isoformat())))
         disbursed = total("disbursement", lambda e: (e["programme"], e["budget_line"]) == (code, budget_line))
-        for entry in sorted((e for e in group if e["kind"] == "disbursement"), key=lambda e: (e["entry_date"], e["line"])):
+        payments = sorted((e for e in group if e["kind"] == "disbursement"), key=lambda e: (e["entry_date"], e["line"]))
+        for entry in payments:
             disbursed += entry["amount"]
             if disbursed > committed:
                 warnings.append((entry["line"], t("finance.warning.above_commitments", lang, line=budget_line,

@@ -260,9 +260,9 @@ def template_csv(lf: Logframe, lang: str = "en") -> bytes:
         rows.append([lf.programme.code, line.code, start, kinds["disbursement"], "", "", line.contract or "", "",
                      currency, ""])
     deadline = contracting_deadline(lf)
-    note = t("finance.template.note", lang, currency=currency, start=lf.programme.implementation.fa_signature.isoformat(),
-             end=(lf.end_date - dt.timedelta(days=1)).isoformat(),
-             kinds=", ".join(kinds.values()))
+    note = t("finance.template.note", lang, currency=currency,
+             start=lf.programme.implementation.fa_signature.isoformat(),
+             end=(lf.end_date - dt.timedelta(days=1)).isoformat(), kinds=", ".join(kinds.values()))
     if deadline:
         note += " " + t("finance.template.deadline", lang, deadline=(deadline - dt.timedelta(days=1)).isoformat())
     lines = [";".join(_csv_cell(cell) for cell in row) for row in rows] + ["# " + note]

@@ -92,3 +92,14 @@ def test_an_administrator_rolls_a_financial_batch_back(demo_store, tmp_path, mon
     assert not at.exception
     assert at.success[0].value == f"Batch {batch} rolled back: its entries stay in the history."
     assert metrics(at)["Contracted"] == "0 (0%)" and current_entries("psr", db).empty
+
+
+def test_the_overview_says_what_the_money_has_done(app, demo_store):
+    app.sidebar.selectbox(key="programme").set_value("psr").run()
+    period = next(s for s in app.sidebar.selectbox if s.key.startswith("period_psr_")).value
+    figures = execution(CATALOG["psr"], current_entries("psr", demo_store), period.end)
+    money = [m.value for m in app.markdown if m.value.startswith("**Money:**")]
+    assert money == [f"**Money:** {round(100 * figures.total.share_contracted)}% of the indicative budget contracted, "
+                     f"{round(100 * figures.total.share_disbursed)}% disbursed; "
+                     f"{round(100 * figures.time_elapsed)}% of the operational phase has gone by (details on the "
+                     "Budget page)."]

@@ -304,6 +304,7 @@ def test_the_command_line_writes_a_template_and_imports_a_file(tmp_path, capsys)
     assert main(["--db", db, "finance", "import", str(data)]) == 0
     out, err = capsys.readouterr()
     assert f"{data}:3: rejected: unknown budget line 'nope' in programme psr" in err
-    assert f"{data}:4: warning: disbursements on budget line 3 reach 2 100 000, more than its commitments 2 000 000" in out
+    assert (f"{data}:4: warning: disbursements on budget line 3 reach 2 100 000, more than its commitments "
+            "2 000 000") in out
     assert "committed as batch 1 (entries: 2; rejected: 1; warnings: 1)" in out
     assert main(["--db", db, "finance", "import", str(tmp_path / "missing.csv")]) == 1

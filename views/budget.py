@@ -66,7 +66,8 @@ else:
 
 st.subheader(t("budget.lines", lang))
 labels = {line.code: line.label.get(lang) for line in logframe.budget.lines}
-rows = pd.DataFrame([{"budget_line": str(line_number(logframe, x.code)) if x.code else "", "label": labels.get(x.code, t("budget.total", lang)),
+rows = pd.DataFrame([{"budget_line": str(line_number(logframe, x.code)) if x.code else "",
+                      "label": labels.get(x.code, t("budget.total", lang)),
                       "indicative": money(x.indicative), "contracted": money(x.contracted),
                       "share_contracted": percent(x.share_contracted, lang), "disbursed": money(x.disbursed),
                       "share_disbursed": percent(x.share_disbursed, lang), "spent": money(x.spent),
