@@ -30,6 +30,7 @@ from .store import LOCK_WAIT_SECONDS, audit, connect, transaction
 REQUIRED = ("programme", "budget_line", "date", "kind", "amount")
 OPTIONAL = ("contract_id", "contract_type", "contractor", "currency", "comment")
 COLUMNS = REQUIRED + OPTIONAL
+COLUMNS_SQL = ", ".join(ENTRY_COLUMNS)
 MAX_FILE_BYTES = 20 << 20  # ~100,000 entries: far beyond a programme's contracts and payments
 _ALIASES = {
     "programme": ["program"],
@@ -153,20 +154,20 @@ def read_rows(path: Path, file_name: str, lang: str = "en") -> tuple[list[RawRow
 def current_entries(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:
     """The current financial entries (the newest of each entry of every committed batch), in date order."""
     with connect(db, write=False) as con:
-        where, params = ("WHERE programme = ?", [programme]) if programme else ("", [])
-        return con.execute(f"""SELECT {', '.join(ENTRY_COLUMNS)}, batch_id, file_name, uploaded_by, recorded_at
-                               FROM finance_current {where} ORDER BY entry_date, programme, budget_line, line""",
+        where_sql, params = ("WHERE programme = ?", [programme]) if programme else ("", [])
+        return con.execute(f"""SELECT {COLUMNS_SQL}, batch_id, file_name, uploaded_by, recorded_at
+                               FROM finance_current {where_sql} ORDER BY entry_date, programme, budget_line, line""",
                            params).df()
 
 
 def finance_batches(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:
     """The upload batches that brought financial entries, newest first, whatever their status."""
     with connect(db, write=False) as con:
-        where = "WHERE batch_id IN (SELECT batch_id FROM finance_entry WHERE programme = ?)" if programme else ""
+        where_sql = "WHERE programme = ?" if programme else ""
         return con.execute(f"""
             SELECT id, file_name, user_name, uploaded_at, rows_total, rows_accepted, rows_rejected, status,
                    status_changed_at, status_changed_by
-            FROM upload_batch WHERE id IN (SELECT batch_id FROM finance_entry {where}) ORDER BY id DESC""",
+            FROM upload_batch WHERE id IN (SELECT batch_id FROM finance_entry {where_sql}) ORDER BY id DESC""",
                            [programme] if programme else []).df()
 
 
@@ -184,8 +185,8 @@ def import_finance(path: Path | str, catalog: Mapping[str, Logframe], actor: Use
     rows, encoding, delimiter, sha256 = read_rows(path, file_name, lang)
     programmes = sorted({(r.cells.get("programme") or "").strip().lower() for r in rows} & set(catalog))
     with connect(db, write=not dry_run, wait=lock_wait) as store:
-        marks = ", ".join("?" * len(programmes)) or "NULL"
-        current = store.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM finance_current WHERE programme IN ({marks})",
+        marks_sql = ", ".join("?" * len(programmes)) or "NULL"
+        current = store.execute(f"SELECT {COLUMNS_SQL} FROM finance_current WHERE programme IN ({marks_sql})",
                                 programmes).df()
         checked = check_rows(rows, catalog, current, today or dt.date.today(), lang)
         report = FinanceReport(file_name, sha256, "dry_run", len(rows), checked, encoding=encoding,

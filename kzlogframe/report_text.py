@@ -162,8 +162,7 @@ def finance_cells(report: Report, lang: str) -> list[list[str]]:
     f = report.finance
     if f is None or not f.recorded:
         return []
-    labels = [b.label for b in report.budget]
-    rows = [(str(n), labels[n - 1] if n <= len(labels) else x.code, x) for n, x in enumerate(f.lines, start=1)]
+    rows = [(str(b.number), b.label, x) for b, x in zip(report.budget, f.lines)]  # both in the logframe's order
     rows.append(("", t("logframe.budget.grand_total", lang), f.total))
     return [[n, name, number(x.indicative, lang, 0), number(x.contracted, lang, 0), percent(x.share_contracted, lang),
              number(x.disbursed, lang, 0), percent(x.share_disbursed, lang)] for n, name, x in rows]

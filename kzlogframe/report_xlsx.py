@@ -147,9 +147,8 @@ def to_xlsx(report: Report) -> bytes:
         budget.line([None, T.label("finance.report.title", lang)], bold=True)
         budget.line([None, T.budget_note(r, lang)])
         f = r.finance
-        labels = [b.label for b in r.budget]
-        rows = [[n, labels[n - 1], x.indicative, x.contracted, x.share_contracted, x.disbursed, x.share_disbursed]
-                for n, x in enumerate(f.lines, start=1)]
+        rows = [[b.number, b.label, x.indicative, x.contracted, x.share_contracted, x.disbursed, x.share_disbursed]
+                for b, x in zip(r.budget, f.lines)]  # both in the logframe's order
         rows.append([None, T.label("logframe.budget.grand_total", lang), f.total.indicative, f.total.contracted,
                      f.total.share_contracted, f.total.disbursed, f.total.share_disbursed])
         budget.line(T.finance_header(r, lang), bold=True, bg_color="#EEF3F9", border=1)

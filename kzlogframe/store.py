@@ -514,20 +514,20 @@ def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     DuckDB's recovery only half undid) are marked, never deleted: their ``batch_id`` is negated, so
     no view shows them and no later batch that reuses the id can adopt them, and the table's
     quarantine table and the audit log record each batch id and how many rows it had. Returns
-    ``[(batch id, rows)]``; one transaction."""
+    ``[(batch id, rows)]``; one transaction per table."""
     found = []
-    for table, quarantine in BATCH_ROWS:
+    for table_sql, quarantine_sql in BATCH_ROWS:
         orphans = con.execute(f"""
             SELECT m.batch_id, count(*), min(m.id), max(m.id)
-            FROM {table} m ANTI JOIN upload_batch b ON b.id = m.batch_id
+            FROM {table_sql} m ANTI JOIN upload_batch b ON b.id = m.batch_id
             WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
         if not orphans:
             continue
-        reason = f"{table} rows without their upload batch: an import was interrupted"
+        reason = f"{table_sql} rows without their upload batch: an import was interrupted"
         with transaction(con):
             for batch_id, rows, first_id, last_id in orphans:
-                con.execute(f"UPDATE {table} SET batch_id = -batch_id WHERE batch_id = ?", [batch_id])
-                con.execute(f"INSERT INTO {quarantine} VALUES (?, ?, ?, ?, now(), ?)",
+                con.execute(f"UPDATE {table_sql} SET batch_id = -batch_id WHERE batch_id = ?", [batch_id])
+                con.execute(f"INSERT INTO {quarantine_sql} VALUES (?, ?, ?, ?, now(), ?)",
                             [batch_id, rows, first_id, last_id, reason])
                 audit(con, "kzlogframe", "quarantine", f"batch {batch_id}",
                       {"rows": rows, "first_id": first_id, "last_id": last_id, "reason": reason,
