@@ -14,6 +14,7 @@ PAGES = [  # (script, title key, icon, url path, permission, assesses a reportin
     ("views/indicators.py", "page.indicators", ":material/monitoring:", "indicators", "view", True),
     ("views/logframe.py", "page.logframe", ":material/account_tree:", "logframe", "view", False),
     ("views/sequencing.py", "page.sequencing", ":material/event:", "sequencing", "view", False),
+    ("views/budget.py", "page.budget", ":material/account_balance:", "budget", "view", True),
     ("views/report.py", "page.report", ":material/description:", "report", "download_report", True),
     ("views/export.py", "page.export", ":material/download:", "export", "export", True),
     ("views/upload.py", "page.upload", ":material/upload:", "upload", "upload", False),

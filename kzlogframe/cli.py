@@ -107,8 +107,31 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finance(args: argparse.Namespace) -> int:
+    """``finance import FILE`` (checks, then one batch) or ``finance template PROGRAMME -o FILE``."""
+    from .finance_ingest import import_finance, template_csv
+
+    catalog = load_catalog()
+    if args.action == "template":
+        if args.target not in catalog:
+            raise ValueError(f"unknown programme '{args.target}' (known: {', '.join(catalog)})")
+        if not args.output:
+            raise ValueError("finance template needs -o FILE")
+        Path(args.output).write_bytes(template_csv(catalog[args.target], args.lang))
+        print(f"{args.output}: financial template for {args.target} in {args.lang}")
+        return 0
+    report = import_finance(args.target, catalog, _actor(args), db=args.db, dry_run=args.dry_run, lang=args.lang)
+    for row in report.rejected.itertuples():
+        print(f"{args.target}:{row.line}: rejected: {row.reason}", file=sys.stderr)
+    for row in report.warnings.itertuples():
+        print(f"{args.target}:{row.line}: warning: {row.warning}")
+    print(report.message)
+    return 0 if report.status in ("committed", "dry_run", "duplicate") else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import demo_activity_progress, demo_csv
+    from .demo import demo_activity_progress, demo_csv, demo_finance_csv
+    from .finance_ingest import import_finance_bytes
     from .ingest import import_bytes
     from .review import approve, state_of
     from .tracking import current_actuals, record_activity
@@ -125,6 +148,9 @@ def _demo(args: argparse.Namespace) -> int:
             for row in rows:
                 record_activity(code, row.pop("activity"), actor=demo, db=args.db, **row)
             print(f"{code}: {len(rows)} synthetic activity records")
+    for code, lf in load_catalog().items():  # after the measurements, whose batches keep their numbers
+        print(import_finance_bytes(demo_finance_csv(lf), f"demo-finance-{code}.csv", {code: lf}, demo,
+                                   db=args.db).message)
     return 0
 
 
@@ -134,6 +160,7 @@ def _report(args: argparse.Namespace) -> int:
     # The browser for the charts starts on the other core while this one builds the report.
     with RENDERERS[args.format].ahead():
         from .commentary import assumption_statuses, narratives
+        from .finance_ingest import current_entries
         from .measurements import current_measurements
         from .report import build_report
         from .review import waiting
@@ -148,7 +175,8 @@ def _report(args: argparse.Namespace) -> int:
                               actuals=current_actuals(args.programme, args.db),
                               narratives=narratives(args.programme, period.label, args.lang, args.db),
                               assumption_status=assumption_statuses(args.programme, period.label, args.db),
-                              waiting=waiting(args.programme, period.end, args.db))
+                              waiting=waiting(args.programme, period.end, args.db),
+                              finance=current_entries(args.programme, args.db))
         data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
     print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
@@ -228,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"how long to wait while another process holds the store (default {IMPORT_WAIT_SECONDS:g})")
     imp.set_defaults(run=_import)
 
+    finance = commands.add_parser("finance", help="financial entries: import a CSV (one batch) or write a template")
+    finance.add_argument("action", choices=["import", "template"])
+    finance.add_argument("target", metavar="FILE|PROGRAMME", help="the CSV to import, or the programme of the template")
+    finance.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    finance.add_argument("--lang", choices=["kk", "en", "ru"], default="en", help="language of messages and headers")
+    finance.add_argument("-o", "--output", metavar="FILE", help="where the template is written")
+    finance.set_defaults(run=_finance)
+
     batches = commands.add_parser("batches", help="list upload batches, newest first")
     batches.set_defaults(run=_batches)
 
@@ -264,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(run=_users)
 
-    demo = commands.add_parser("demo", help="load synthetic demo measurements for the bundled programmes")
+    demo = commands.add_parser("demo", help="load synthetic demo measurements and financial entries for the bundled "
+                                           "programmes")
     demo.set_defaults(run=_demo)
 
     chart = commands.add_parser("chart", help="one indicator's chart (actual vs planned) as PNG, SVG or HTML")
@@ -284,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _iati(args: argparse.Namespace) -> int:
+    from .finance_ingest import current_entries
     from .iati import activity_identifier, iati_xml
     from .measurements import current_measurements
 
@@ -291,7 +329,7 @@ def _iati(args: argparse.Namespace) -> int:
     if args.programme not in catalog:
         raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
     lf = catalog[args.programme]
-    data = iati_xml(lf, current_measurements(args.programme, args.db))
+    data = iati_xml(lf, current_measurements(args.programme, args.db), finance=current_entries(args.programme, args.db))
     Path(args.output).write_bytes(data)
     print(f"{args.output}: IATI {activity_identifier(lf)}, {len(data):,} bytes")
     if not lf.programme.is_eu:  # the Government's activity: the EC only reproduces it

@@ -131,3 +131,63 @@ def demo_activity_progress(lf: Logframe, seed: int = 2011) -> list[dict]:
                      "status": "completed" if done else "ongoing",
                      "comment": "SYNTHETIC DEMO DATA"})
     return rows
+
+
+DEMO_FINANCE = "SYNTHETIC DEMO DATA — not real financial figures"
+
+
+def demo_finance_rows(lf: Logframe, seed: int = 2011) -> list[dict[str, str]]:
+    """Synthetic contracts and payments up to the demo's "today", paced like the measurements: each
+    budget line with an indicative amount is contracted once (80–98 % of it, so within every
+    ceiling) at its contract's planned signature (else within the first year), before the
+    contracting deadline; then paid in calendar halves, a 30 % pre-financing first and instalments
+    at the line's own pace, never beyond its commitment; expenditure follows the payments a half
+    later. Every row says it is synthetic."""
+    from .finance import indicative  # local: the measurement demo needs none of the finance rules
+
+    rng = random.Random(f"{seed}-{lf.programme.code}-finance")
+    impl = lf.programme.implementation
+    start = impl.fa_signature
+    today = add_months(start, _today_month(lf)) - dt.timedelta(days=1)
+    deadline_month = impl.contracting_deadline_months if lf.programme.is_eu else impl.operational_months
+    signatures = {c.id: c.signature_months for c in lf.contracts if c.signature_months is not None}
+    halves = [p for p in calendar_halves(start, today) if p.end <= today]
+    rows: list[dict[str, str]] = []
+    for number, line in enumerate(lf.budget.lines, start=1):
+        amount = indicative(lf, line)
+        if amount <= 0:
+            continue
+        month = signatures.get(line.contract or "", rng.choice([2, 4, 6, 9, 12]))
+        month = min(month + rng.choice([0, 1, 2]), max(deadline_month - 1, 0))
+        signed = min(add_months(start, month) + dt.timedelta(days=rng.randint(0, 20)), today)
+        committed = round(amount * rng.uniform(0.80, 0.98), -2)
+        contract = f"DEMO_{lf.programme.code.upper()}_{number:02d}"
+        base = {"programme": lf.programme.code, "budget_line": line.code, "contract_id": contract,
+                "contract_type": line.contract or "", "contractor": f"DEMO_CONTRACTOR_{number:02d}",
+                "currency": lf.programme.currency.value, "comment": DEMO_FINANCE}
+        rows.append({**base, "date": signed.isoformat(), "kind": "commitment", "amount": f"{committed:.2f}"})
+        pace = rng.choice([0.08, 0.1, 0.12, 0.15, 0.2])
+        paid, previous = 0.0, 0.0
+        for period in (p for p in halves if p.end > signed):
+            instalment = committed * (0.3 if paid == 0 else pace)
+            instalment = round(min(instalment, committed * 0.9 - paid), 2)
+            if previous > 0:
+                rows.append({**base, "date": period.end.isoformat(), "kind": "expenditure",
+                             "amount": f"{previous:.2f}"})
+            if instalment <= 0:
+                break
+            rows.append({**base, "date": period.end.isoformat(), "kind": "disbursement", "amount": f"{instalment:.2f}"})
+            paid += instalment
+            previous = instalment
+    return rows
+
+
+def demo_finance_csv(lf: Logframe) -> bytes:
+    """The demo's financial entries as the Budget page's template lays them out (``;``, UTF-8 with BOM)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["programme", "budget_line", "date", "kind", "amount", "contract_id",
+                                             "contract_type", "contractor", "currency", "comment"],
+                            delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(demo_finance_rows(lf))
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -12,6 +12,8 @@ How the logframe maps onto the standard:
 * ``activity-date``: planned and actual start at the financing-agreement signature (with a note
   when that date is assumed), planned end at the end of the closure phase; ``activity-status``
   follows the programme's phases at ``as_of``;
+* the indicative budget in periods of at most twelve months (``budget``), and one ``transaction``
+  per financial entry: commitments type 2, disbursements type 3, expenditure type 4;
 * each level with indicators becomes a ``result``: goal → impact (3), purposes → outcome (2),
   results and sub-results → output (1); each indicator keeps its code (vocabulary 99, the
   reporting organisation's own), its measure (unit 1, percentage 2, rating ordinal 4,
@@ -44,6 +46,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from lxml import etree
 
+from .finance import line_number, yearly_budget
 from .formatting import programme_notice
 from .i18n import t
 from .models import Goal, Indicator, IndicatorType, Level, Logframe, Purpose, Target, Text
@@ -58,6 +61,8 @@ RECIPIENT_COUNTRY = "KZ"
 VOCABULARY_OWN = "99"  # codes defined by the reporting organisation
 MEASURE_UNIT, MEASURE_PERCENTAGE, MEASURE_ORDINAL, MEASURE_QUALITATIVE = "1", "2", "4", "5"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+BUDGET_ORIGINAL, BUDGET_INDICATIVE = "1", "1"  # BudgetType original; BudgetStatus indicative
+TRANSACTION_TYPES = {"commitment": "2", "disbursement": "3", "expenditure": "4"}  # TransactionType codes
 
 _NOT_IN_IDENTIFIER = re.compile(r"[/&|?\s]+")
 
@@ -216,13 +221,42 @@ def _result_type(level: Level) -> str:
     return "3" if isinstance(level, Goal) else "2" if isinstance(level, Purpose) else "1"
 
 
+def _money(activity: etree._Element, logframe: Logframe, finance: pd.DataFrame | None, as_of: dt.date,
+           langs: Sequence[str]) -> None:
+    """The indicative budget spread over periods of at most twelve months (``budget``, original and
+    indicative: :func:`finance.yearly_budget`), then one ``transaction`` per financial entry up to
+    ``as_of``: a commitment (a contract signed) type 2, a disbursement type 3, an expenditure type 4,
+    with the contract as description and the contractor as receiver. The sums are the Budget page's."""
+    for start, end, amount in yearly_budget(logframe):
+        budget = etree.SubElement(activity, "budget", type=BUDGET_ORIGINAL, status=BUDGET_INDICATIVE)
+        etree.SubElement(budget, "period-start", {"iso-date": start.isoformat()})
+        etree.SubElement(budget, "period-end", {"iso-date": end.isoformat()})
+        etree.SubElement(budget, "value", {"value-date": start.isoformat()}).text = f"{amount:.2f}"
+    if finance is None or finance.empty:
+        return
+    mine = finance[(finance["programme"] == logframe.programme.code)
+                   & (pd.to_datetime(finance["entry_date"]) <= pd.Timestamp(as_of))]
+    for entry in mine.sort_values(["entry_date", "kind", "budget_line"], kind="stable").itertuples():
+        day = pd.Timestamp(entry.entry_date).date().isoformat()
+        transaction = etree.SubElement(activity, "transaction")
+        etree.SubElement(transaction, "transaction-type", code=TRANSACTION_TYPES[entry.kind])
+        etree.SubElement(transaction, "transaction-date", {"iso-date": day})
+        etree.SubElement(transaction, "value", {"value-date": day}).text = f"{entry.amount:.2f}"
+        _element(transaction, "description", _messages(
+            "finance.iati.transaction", langs, contract=entry.contract_id or "–",
+            line=line_number(logframe, entry.budget_line)))
+        if entry.contractor:
+            _element(transaction, "receiver-org", [(langs[0], entry.contractor)])
+
+
 def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequence[str] = ("en", "kk"),
-             as_of: dt.date | None = None) -> bytes:
+             as_of: dt.date | None = None, finance: pd.DataFrame | None = None) -> bytes:
     """The IATI 2.03 activity file of one programme, UTF-8, valid against the official schema.
 
     ``measurements`` is shaped like ``current_measurements()`` (other programmes' rows are
     ignored); narratives come in the languages of ``lang_order``, the first being the activity's
-    default; ``as_of`` (default today) sets the activity status."""
+    default; ``as_of`` (default today) sets the activity status; ``finance`` (shaped like
+    ``finance_ingest.current_entries()``) gives the transactions."""
     as_of = as_of or dt.date.today()
     programme = logframe.programme
     langs = list(lang_order)
@@ -254,6 +288,7 @@ def iati_xml(logframe: Logframe, measurements: pd.DataFrame, lang_order: Sequenc
     etree.SubElement(activity, "recipient-country", code=RECIPIENT_COUNTRY)
     if logframe.programme.dac_sector:  # OECD DAC 5-digit purpose code (vocabulary 1)
         etree.SubElement(activity, "sector", vocabulary="1", code=logframe.programme.dac_sector)
+    _money(activity, logframe, finance, as_of, langs)
 
     for level in logframe.levels():
         if not level.indicators:

@@ -506,11 +506,14 @@ class BudgetLine(YamlModel):
     ``discrepancy`` documents a seed whose own numbers do not add up; it turns the arithmetic
     error into a warning instead of silently "fixing" the source. A programme outside the EU budget
     has ``eu`` 0 and its financier's money (``Programme.financing``) in ``cofinancing``.
+    ``results``: the results the line pays for, where the budget's structure says so (the Budget page
+    sets the money spent beside what they achieved).
     """
 
     code: NonEmpty
     label: Text
     contract: Code | None = None
+    results: list[Code] = Field(default_factory=list)
     eu: float = Field(default=0, ge=0)
     cofinancing: float = Field(default=0, ge=0)
     total: float = Field(ge=0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .finance import Execution, execution
 from .models import Indicator, Logframe, add_months
 from .periods import ReportingPeriod
 from .progress import STATUSES, indicator_progress, level_progress, series_many
@@ -192,6 +193,7 @@ class Report:
     financing: str | None = None  # who finances it, the logframe's own words (outside the EU budget)
     related_to: str | None = None  # the programme code it is linked to
     waiting: Waiting | None = None  # values of the programme's periods to date still waiting for review (not counted)
+    finance: Execution | None = None  # money at the period's end (finance.execution), when entries were given
 
     @property
     def levels(self) -> list[LevelSection]:
@@ -320,10 +322,13 @@ def _data_quality(now: pd.DataFrame, measured: pd.DataFrame, period: ReportingPe
 def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, lang: str, *,
                  actuals: Mapping[str, Actual] | None = None, narratives: Mapping[str, str] | None = None,
                  assumption_status: Mapping[str, tuple[str, str | None]] | None = None,
-                 generated: dt.date | None = None, waiting: Waiting | None = None) -> Report:
+                 generated: dt.date | None = None, waiting: Waiting | None = None,
+                 finance: pd.DataFrame | None = None) -> Report:
     """The report for ``period``, judged at its last day, compared with the previous period
     (the first period of the calendar compares with nothing). ``measured`` are approved values;
-    ``waiting`` says how many more wait for review (``review.waiting``), for the report to mention."""
+    ``waiting`` says how many more wait for review (``review.waiting``), for the report to mention;
+    ``finance``: the store's current financial entries (``finance_ingest.current_entries``), counted
+    up to the period's end."""
     code = lf.programme.code
     catalog = {code: lf}
     periods = lf.reporting_periods()
@@ -373,4 +378,5 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
         charts={c: ChartData(lf.indicator(c), points, _number(now.set_index("indicator").loc[c, "expected"]))
                 for c, points in series_many(until, charted, lf).items()},
         kind=lf.programme.kind.value, financing=lf.programme.financing.get(lang) if lf.programme.financing else None,
-        related_to=lf.programme.related_to, waiting=waiting)
+        related_to=lf.programme.related_to, waiting=waiting,
+        finance=execution(lf, finance, period.end) if finance is not None else None)

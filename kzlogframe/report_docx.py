@@ -226,7 +226,11 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     doc.add_heading(T.label("report.budget", lang), 2)
     _table(doc, T.budget_header(r, lang), T.budget_cells(r, lang), widths=(0.9, 9.9, 2.2, 2.6, 2.2),
            nowrap=[0, 2, 3, 4], bold_last=True)
-    _note(doc, T.label("report.budget_recorded", lang))
+    _note(doc, T.budget_note(r, lang))
+    if finance := T.finance_cells(r, lang):
+        doc.add_heading(T.label("finance.report.title", lang), 3)
+        _table(doc, T.finance_header(r, lang), finance, widths=(0.9, 6.1, 2.4, 2.4, 1.6, 2.4, 1.6),
+               nowrap=[0, 2, 3, 4, 5, 6], bold_last=True)
 
     doc.add_heading(T.label("report.data_quality", lang), 2)
     for note in r.data_quality:

@@ -128,6 +128,46 @@ def budget_header(report: Report, lang: str) -> list[str]:
     return [t("report.row_number", lang), t("logframe.budget.line", lang)] + [f"{name} ({unit})" for name in names]
 
 
+def budget_note(report: Report, lang: str) -> str:
+    """Under the indicative budget: what the money has done by the period's end (contracted, disbursed,
+    against the time gone by, and the contracting deadline), or that nothing is recorded."""
+    f = report.finance
+    if f is None or not f.recorded:
+        return t("report.budget_recorded", lang)
+    text = t("finance.report.summary", lang, date=date(f.as_of), currency=f.currency,
+             indicative=number(f.total.indicative, lang, 0), contracted=number(f.total.contracted, lang, 0),
+             share_contracted=percent(f.total.share_contracted, lang), disbursed=number(f.total.disbursed, lang, 0),
+             share_disbursed=percent(f.total.share_disbursed, lang), elapsed=percent(f.time_elapsed, lang))
+    if f.deadline is not None:
+        last = date(f.deadline - dt.timedelta(days=1))
+        key = "budget.days_left" if f.days_left >= 0 else "budget.deadline_passed"
+        text += " " + t(key, lang, date=last, days=abs(f.days_left))
+        if f.not_contracted:
+            numbers = [str(n) for n, line in enumerate(report.finance.lines, start=1) if line.code in f.not_contracted]
+            text += " " + t("budget.not_contracted", lang, lines=", ".join(numbers))
+    return text
+
+
+def finance_header(report: Report, lang: str) -> list[str]:
+    currency = report.finance.currency if report.finance else ""
+    money = [f"{t(f'field.finance_{k}', lang)} ({currency})" for k in ("indicative", "contracted")]
+    return [t("report.row_number", lang), t("logframe.budget.line", lang), *money,
+            t("field.finance_share_contracted", lang), f"{t('field.finance_disbursed', lang)} ({currency})",
+            t("field.finance_share_disbursed", lang)]
+
+
+def finance_cells(report: Report, lang: str) -> list[list[str]]:
+    """The financial execution table (one row per budget line, then the total), or none when no
+    financial entry is recorded."""
+    f = report.finance
+    if f is None or not f.recorded:
+        return []
+    rows = [(str(b.number), b.label, x) for b, x in zip(report.budget, f.lines)]  # both in the logframe's order
+    rows.append(("", t("logframe.budget.grand_total", lang), f.total))
+    return [[n, name, number(x.indicative, lang, 0), number(x.contracted, lang, 0), percent(x.share_contracted, lang),
+             number(x.disbursed, lang, 0), percent(x.share_disbursed, lang)] for n, name, x in rows]
+
+
 def period_line(report: Report) -> str:
     return str(report.period)
 

@@ -142,6 +142,20 @@ def to_xlsx(report: Report) -> bytes:
     total = r.budget_total
     budget.line([None, T.label("logframe.budget.grand_total", lang), total.eu, total.cofinancing, total.total],
                 bold=True)
+    if r.finance is not None and r.finance.recorded:  # numbers as numbers, shares as shares
+        budget.row += 1
+        budget.line([None, T.label("finance.report.title", lang)], bold=True)
+        budget.line([None, T.budget_note(r, lang)])
+        f = r.finance
+        rows = [[b.number, b.label, x.indicative, x.contracted, x.share_contracted, x.disbursed, x.share_disbursed]
+                for b, x in zip(r.budget, f.lines)]  # both in the logframe's order
+        rows.append([None, T.label("logframe.budget.grand_total", lang), f.total.indicative, f.total.contracted,
+                     f.total.share_contracted, f.total.disbursed, f.total.share_disbursed])
+        budget.line(T.finance_header(r, lang), bold=True, bg_color="#EEF3F9", border=1)
+        for values in rows:  # no second autofilter: a sheet has one, the indicative budget's
+            for col, value in enumerate(values):
+                budget.write(col, value, percent=col in (4, 6))
+            budget.row += 1
 
     book.close()
     return out.getvalue()

@@ -250,6 +250,46 @@ MIGRATIONS: list[Migration] = [
     );
     """,
     _review_batches,
+    # Migration 5 (issue 17): financial entries, imported in upload batches like measurements (a
+    # finance batch is an ``upload_batch`` row whose rows are here, so rollback, the duplicate-file
+    # check and the cache stamp work alike). A newer entry with the same key supersedes the older one:
+    # a commitment by its contract, a disbursement or expenditure by its contract and date.
+    """
+    CREATE TABLE finance_entry (
+        id BIGINT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        line INTEGER,
+        programme VARCHAR NOT NULL,
+        budget_line VARCHAR NOT NULL,
+        entry_date DATE NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('commitment', 'disbursement', 'expenditure')),
+        contract_id VARCHAR NOT NULL DEFAULT '',
+        contract_type VARCHAR NOT NULL DEFAULT '',
+        contractor VARCHAR,
+        amount DOUBLE NOT NULL,
+        currency VARCHAR NOT NULL,
+        comment VARCHAR,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE finance_quarantine (
+        batch_id INTEGER NOT NULL,
+        rows BIGINT NOT NULL,
+        first_id BIGINT,
+        last_id BIGINT,
+        found_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL
+    );
+    CREATE VIEW finance_history AS
+        SELECT f.*, b.file_name, b.user_name AS uploaded_by,
+               row_number() OVER (
+                   PARTITION BY f.programme, f.budget_line, f.kind, f.contract_id,
+                                CASE WHEN f.kind = 'commitment' THEN NULL ELSE f.entry_date END
+                   ORDER BY f.recorded_at DESC, f.id DESC) AS revision
+        FROM finance_entry f JOIN upload_batch b ON b.id = f.batch_id
+        WHERE b.status = 'committed';
+    CREATE VIEW finance_current AS
+        SELECT * EXCLUDE (revision) FROM finance_history WHERE revision = 1;
+    """,
 ]
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
@@ -511,27 +551,35 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
     con.execute("UPDATE audit_head SET last_id = ?, hash = ?", [entry_id, digest])
 
 
+# The tables whose rows belong to an upload batch, each with the table its orphans are recorded in.
+BATCH_ROWS = (("measurement", "measurement_quarantine"), ("finance_entry", "finance_quarantine"))
+
+
 def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
-    """Measurement rows whose batch does not exist (left by a crash that DuckDB's recovery only half
-    undid) are marked, never deleted: their ``batch_id`` is negated, so no view shows them and no
-    later batch that reuses the id can adopt them, and ``measurement_quarantine`` and the audit log
-    record each batch id and how many rows it had. Returns ``[(batch id, rows)]``; one transaction."""
-    orphans = con.execute("""
-        SELECT m.batch_id, count(*), min(m.id), max(m.id)
-        FROM measurement m ANTI JOIN upload_batch b ON b.id = m.batch_id
-        WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
-    if not orphans:
-        return []
-    reason = "measurement rows without their upload batch: an import was interrupted"
-    with transaction(con):
-        for batch_id, rows, first_id, last_id in orphans:
-            con.execute("UPDATE measurement SET batch_id = -batch_id WHERE batch_id = ?", [batch_id])
-            con.execute("INSERT INTO measurement_quarantine VALUES (?, ?, ?, ?, now(), ?)",
-                        [batch_id, rows, first_id, last_id, reason])
-            audit(con, "kzlogframe", "quarantine", f"batch {batch_id}",
-                  {"rows": rows, "first_id": first_id, "last_id": last_id, "reason": reason,
-                   "marked": f"batch_id = -{batch_id}"}, os_user=_os_user())
-    return [(b, n) for b, n, _, _ in orphans]
+    """Rows of a batch table (:data:`BATCH_ROWS`) whose batch does not exist (left by a crash that
+    DuckDB's recovery only half undid) are marked, never deleted: their ``batch_id`` is negated, so
+    no view shows them and no later batch that reuses the id can adopt them, and the table's
+    quarantine table and the audit log record each batch id and how many rows it had. Returns
+    ``[(batch id, rows)]``; one transaction per table."""
+    found = []
+    for table_sql, quarantine_sql in BATCH_ROWS:
+        orphans = con.execute(f"""
+            SELECT m.batch_id, count(*), min(m.id), max(m.id)
+            FROM {table_sql} m ANTI JOIN upload_batch b ON b.id = m.batch_id
+            WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
+        if not orphans:
+            continue
+        reason = f"{table_sql} rows without their upload batch: an import was interrupted"
+        with transaction(con):
+            for batch_id, rows, first_id, last_id in orphans:
+                con.execute(f"UPDATE {table_sql} SET batch_id = -batch_id WHERE batch_id = ?", [batch_id])
+                con.execute(f"INSERT INTO {quarantine_sql} VALUES (?, ?, ?, ?, now(), ?)",
+                            [batch_id, rows, first_id, last_id, reason])
+                audit(con, "kzlogframe", "quarantine", f"batch {batch_id}",
+                      {"rows": rows, "first_id": first_id, "last_id": last_id, "reason": reason,
+                       "marked": f"batch_id = -{batch_id}"}, os_user=_os_user())
+        found += [(b, n) for b, n, _, _ in orphans]
+    return found
 
 
 def _os_user() -> str | None:

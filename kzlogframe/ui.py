@@ -25,6 +25,7 @@ from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .exports import export_table
+from .finance_ingest import current_entries
 from .formatting import programme_notice
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from .measurements import (
@@ -286,7 +287,7 @@ def _report(programme: str, period: str, lang: str, actuals: Mapping[str, Actual
     chosen = lf.reporting_period(period)
     return build_report(lf, _measurements(programme, stamp), chosen, lang, actuals=actuals,
                         narratives=narratives, assumption_status=statuses, generated=today,
-                        waiting=waiting(programme, chosen.end, stamp[0]))
+                        waiting=waiting(programme, chosen.end, stamp[0]), finance=current_entries(programme, stamp[0]))
 
 
 def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals: Mapping[str, Actual],

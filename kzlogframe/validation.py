@@ -189,6 +189,10 @@ def _references(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
         if line.contract is not None and line.contract not in contracts:
             yield source.problem(("budget", "lines", i, "contract"), f"unknown contract '{line.contract}'")
     results = {r.code for r in lf.results}
+    for i, line in enumerate(lf.budget.lines):
+        for k, result in enumerate(line.results):
+            if result not in results:
+                yield source.problem(("budget", "lines", i, "results", k), f"unknown result '{result}'")
     for i, amendment in enumerate(lf.programme.amendments):
         if amendment.result not in results:
             yield source.problem(("programme", "amendments", i, "result"), f"unknown result '{amendment.result}'")

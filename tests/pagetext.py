@@ -13,7 +13,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 
-from kzlogframe.demo import DEMO_SOURCE
+from kzlogframe.demo import DEMO_FINANCE, DEMO_SOURCE
 from kzlogframe.i18n import LANGUAGES, messages
 
 CYRILLIC = re.compile("[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -34,7 +34,8 @@ ALLOWED = [re.compile(p) for p in (
     r"SHA-256",
 )]
 ALLOWED_TEXTS = {*LANGUAGES.values(),  # the language picker names each language in its own words
-                 DEMO_SOURCE, "SYNTHETIC DEMO DATA"}  # stored data: what the demo loader wrote as source and comment
+                 DEMO_SOURCE, "SYNTHETIC DEMO DATA",  # stored data: what the demo loader wrote as source and comment
+                 DEMO_FINANCE}  # and as the comment of its financial entries
 
 
 def _plain(text: str) -> str:

@@ -461,6 +461,7 @@ def test_a_store_made_before_migration_3_migrates_with_its_data(tmp_path, catalo
     with connect(db) as con:
         assert schema_version(con) == len(MIGRATIONS)
         assert con.execute("SELECT count(*) FROM measurement_quarantine").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM finance_current").fetchone() == (0,)
         assert con.execute("SELECT file_name, value FROM measurement_current").fetchall() == [("old.csv", 1.0)]
         # migration 4: a batch stored before review counted, so it stays approved, and the log says so
         assert con.execute("SELECT batch_id, state FROM batch_state").fetchall() == [(1, "approved")]

@@ -9,6 +9,7 @@ from kzlogframe.chart_export import browser_available, charts_zip
 from kzlogframe.charts import indicator_chart
 from kzlogframe.exports import (
     XLSX_MIME, by_level, filter_table, labelled, level_labels, to_csv_bytes, to_xlsx_bytes)
+from kzlogframe.finance_ingest import current_entries
 from kzlogframe.formatting import waiting_text
 from kzlogframe.i18n import t
 from kzlogframe.iati import iati_xml
@@ -92,6 +93,7 @@ st.subheader(t("export.iati", lang))
 st.caption(t("export.iati_intro", lang))
 if notice(logframe, lang):
     st.info(t("export.iati_secondary", lang, notice=notice(logframe, lang)), icon=":material/account_balance:")
-st.download_button(t("export.iati_download", lang), data=lambda: iati_xml(logframe, measured),
+st.download_button(t("export.iati_download", lang),
+                   data=lambda: iati_xml(logframe, measured, finance=current_entries(code)),
                    file_name=f"{code}-iati-activity.xml", mime="application/xml", on_click="ignore",
                    key="export_iati")

@@ -10,6 +10,8 @@ import streamlit as st
 from kzlogframe.dashboard import (
     changes, coverage_text, headline, indicator_rows, legend_lines, level_table, portfolio_table, programme_row,
     tinted)
+from kzlogframe.finance import execution
+from kzlogframe.finance_ingest import current_entries
 from kzlogframe.formatting import percent, status_label, waiting_text
 from kzlogframe.i18n import t
 from kzlogframe.style import ACTUAL_COLOUR
@@ -60,6 +62,10 @@ a, b = st.columns(2)
 a.metric(t("progress.score", lang), percent(overall["score"], lang))
 b.metric(t("progress.coverage", lang), percent(overall["coverage"], lang), help=t("progress.coverage_help", lang))
 st.caption(coverage_text(lang, coverage=overall["coverage"]))
+money = execution(lf, current_entries(code), context.as_of)
+if money.recorded:
+    st.markdown(t("finance.overview", lang, contracted=percent(money.total.share_contracted, lang),
+                  disbursed=percent(money.total.share_disbursed, lang), elapsed=percent(money.time_elapsed, lang)))
 
 indicator_trends, level_trends = progress_history(lf, period)
 
