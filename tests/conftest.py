@@ -47,6 +47,15 @@ def demo_store(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture
+def app(demo_store, monkeypatch) -> AppTest:
+    """The whole app, as a reader first sees it, on the shared demo store."""
+    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    return at
+
+
 def load_logframe(path: Path) -> Logframe:
     """A logframe file the test needs to be valid: fails the test with its problems otherwise."""
     checked = check_file(path)

@@ -6,7 +6,6 @@ administrator rolls a financial batch back from the page."""
 import datetime as dt
 import shutil
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kzlogframe.catalog import load_catalog
@@ -16,14 +15,6 @@ from kzlogframe.formatting import number
 from tests.conftest import ROOT
 
 CATALOG = load_catalog()
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    return at
 
 
 def open_budget(at: AppTest, programme: str, period: str | None = None) -> AppTest:

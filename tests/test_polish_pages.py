@@ -5,8 +5,6 @@ upcoming activities."""
 import ast
 import re
 
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from kzlogframe.catalog import load_catalog
 from kzlogframe.i18n import t
@@ -23,14 +21,6 @@ def test_every_page_draws_its_tables_through_ui_data_table():
         calls = [ast.unparse(n.func) for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                  if isinstance(n, ast.Call)]
         assert "st.dataframe" not in calls, path.name
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    return at
 
 
 def test_an_empty_cell_shows_a_dash_not_none(app):

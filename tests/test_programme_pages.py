@@ -5,16 +5,6 @@ IATI file is."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    return at
-
 
 def open_status(at: AppTest, programme: str) -> AppTest:
     at.sidebar.selectbox(key="programme").set_value(programme).run()

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from kzlogframe.catalog import load_catalog
@@ -11,14 +10,6 @@ from kzlogframe.formatting import percent, status_label
 from kzlogframe.measurements import current_measurements
 from kzlogframe.progress import indicator_progress, level_progress
 from tests.conftest import ADMIN, ROOT
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    return at
 
 
 def portfolio(at: AppTest):

@@ -33,14 +33,6 @@ def test_every_view_starts_with_one_permission_call(path):
     assert len(calls) == 1
 
 
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("KZLOGFRAME_DB", str(demo_store))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    return at
-
-
 def menu(at: AppTest) -> list[str]:
     return [page["page_name"] for page in at._registered_pages.values()]
 

@@ -16,7 +16,7 @@ from kzlogframe.formatting import number, percent, programme_notice, status_labe
 from kzlogframe.i18n import t
 from kzlogframe.ingest import rollback_batch
 from kzlogframe.tables import readable
-from kzlogframe.ui import as_text, catalog, chart, progress_frames, require
+from kzlogframe.ui import as_text, catalog, chart, data_table, progress_frames, require
 
 context = require("view")
 logframe, lang, user = context.logframe, context.lang, context.user
@@ -73,7 +73,7 @@ rows = pd.DataFrame([{"budget_line": str(line_number(logframe, x.code)) if x.cod
                       "share_disbursed": percent(x.share_disbursed, lang), "spent": money(x.spent),
                       "results": ", ".join(x.results)} for x in [*figures.lines, total]])
 names = {column: f"finance_{column}" for column in rows.columns}
-st.dataframe(readable(rows, lang, names=names), hide_index=True, width="stretch")
+data_table(readable(rows, lang, names=names))
 st.caption(t("budget.lines_note", lang, currency=figures.currency, share=percent(figures.time_elapsed, lang)))
 
 chart(burn_chart(burn(logframe, entries, as_of), figures, lang), f"{code}-burn-{as_of}", key="burn", lang=lang)
@@ -96,8 +96,7 @@ else:
         "achievement": by_result["achievement"].map(lambda s: percent(s, lang)),
         "status": by_result["status"].map(lambda s: status_label(s, lang)),
         "flag": [t("budget.flag", lang) if r in flagged else "" for r in by_result["result"]]})
-    st.dataframe(readable(shown, lang, names={c: f"finance_{c}" for c in shown.columns}), hide_index=True,
-                 width="stretch")
+    data_table(readable(shown, lang, names={c: f"finance_{c}" for c in shown.columns}))
     if flagged:
         st.warning(t("budget.money_without_progress", lang, results=", ".join(flagged)))
     st.caption(t("budget.results_note", lang))
@@ -111,10 +110,9 @@ with st.expander(t("budget.entries", lang)):
                                                              entry_date=entries["entry_date"].dt.date,
                                                              budget_line=entries["budget_line"].map(
                                                                  lambda c: line_number(logframe, c)))
-        st.dataframe(readable(listed, lang, codes={"kind": "finance.kind"},
-                              names={c: f"finance_{c}" for c in ("entry_date", "budget_line", "contract_id",
-                                                                 "contractor", "amount")}),
-                     hide_index=True, width="stretch")
+        data_table(readable(listed, lang, codes={"kind": "finance.kind"},
+                            names={c: f"finance_{c}" for c in ("entry_date", "budget_line", "contract_id",
+                                                               "contractor", "amount")}))
 
 st.subheader(t("budget.upload", lang))
 if not allowed(user.role, "upload"):
@@ -134,9 +132,9 @@ if uploaded is not None:
     if report is not None:
         st.write(as_text(report.message))
         if len(report.rejected):
-            st.dataframe(readable(report.rejected, lang), hide_index=True, width="stretch")
+            data_table(readable(report.rejected, lang))
         if len(report.warnings):
-            st.dataframe(readable(report.warnings, lang), hide_index=True, width="stretch")
+            data_table(readable(report.warnings, lang))
         if report.status == "dry_run" and len(report.accepted) and st.button(
                 t("budget.commit", lang, count=len(report.accepted)), type="primary", key="finance_commit"):
             result = import_finance_bytes(data, uploaded.name, catalog(), user, lang=lang)
@@ -147,7 +145,7 @@ if uploaded is not None:
 batches = finance_batches(code)
 if len(batches):
     with st.expander(t("budget.history", lang)):
-        st.dataframe(readable(batches, lang, codes={"status": "batch"}), hide_index=True, width="stretch")
+        data_table(readable(batches, lang, codes={"status": "batch"}))
         committed = batches.loc[batches["status"] == "committed", "id"].tolist()
         if allowed(user.role, "rollback") and committed:
             batch = st.selectbox(t("budget.rollback", lang), committed, key="finance_rollback_batch")
