@@ -2,6 +2,8 @@
 
 import re
 
+from openpyxl import Workbook, load_workbook
+
 from kzlogframe.store import connect
 from tests.browser.conftest import sign_in, wait_for_app
 
@@ -32,20 +34,36 @@ def test_steering_committee_member_reads_the_overview_and_downloads_the_report(t
     page.screenshot(path=str(tmp_path / "sc-report.png"))
 
 
-def test_ta_team_member_fixes_an_upload_a_reviewer_approves_it_and_it_counts(team_server, page, browser, tmp_path):
+def test_ta_team_member_fixes_an_excel_upload_a_reviewer_approves_it_and_it_counts(team_server, page, browser,
+                                                                                  tmp_path):
+    """Issue 16's journey: an .xlsx with bad rows, its rejected rows downloaded as a workbook with the
+    reasons, fixed there and uploaded again, approved by a reviewer in another browser, and counted."""
     sign_in(page, team_server["url"], "ta-team")
     page.get_by_role("link", name="Upload measurements").click()
     page.get_by_text("Upload history").wait_for()
-    broken = tmp_path / "upload.csv"
-    broken.write_text(f"programme;indicator;period;value\nkazlod;{INDICATOR};2015-H1;abc\n"
-                      f"kazlod;{INDICATOR};2015-H9;5\n", encoding="utf-8")
-    page.locator("input[type=file]").set_input_files(str(broken))
+    broken = Workbook()
+    broken.active.append(["programme", "indicator", "period", "value"])
+    broken.active.append(["kazlod", INDICATOR, "2015-H1", "abc"])
+    broken.active.append(["kazlod", INDICATOR, "2015-H9", 5])
+    broken.save(tmp_path / "upload.xlsx")
+    page.locator("input[type=file]").set_input_files(str(tmp_path / "upload.xlsx"))
     page.get_by_text("No row can be committed").wait_for()
     page.screenshot(path=str(tmp_path / "ta-rejected.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the rejected rows with their reasons").click()
+    assert download.value.suggested_filename == "upload-rejected.xlsx"
+    download.value.save_as(tmp_path / "upload-rejected.xlsx")
 
-    fixed = tmp_path / "upload-fixed.csv"
-    fixed.write_text(f"programme;indicator;period;value\nkazlod;{INDICATOR};2015-H1;321\n", encoding="utf-8")
-    page.locator("input[type=file]").set_input_files(str(fixed))
+    rejected = load_workbook(tmp_path / "upload-rejected.xlsx")
+    sheet = rejected.active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("programme", "indicator", "period", "value") and len(rows[0]) == 5  # + the reasons
+    assert [r[:4] for r in rows[1:]] == [("kazlod", INDICATOR, "2015-H1", "abc"), ("kazlod", INDICATOR, "2015-H9", 5)]
+    assert all(r[4] for r in rows[1:])  # every row says why
+    sheet.cell(row=2, column=4, value=321)  # fixed where the TA officer works: in the workbook
+    sheet.delete_rows(3)
+    rejected.save(tmp_path / "upload-fixed.xlsx")
+    page.locator("input[type=file]").set_input_files(str(tmp_path / "upload-fixed.xlsx"))
     page.get_by_role("button", name="Commit 1 accepted row").click()
     page.get_by_text("committed: 1 row.").wait_for()
     page.get_by_text("is waiting for review: its values count once a reviewer approves it.").wait_for()
