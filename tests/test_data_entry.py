@@ -126,3 +126,15 @@ def test_the_page_in_kazakh(page_db):
     assert at.title[0].value == "Деректерді енгізу"
     assert list(at.data_editor[0].value.columns) == ["Көрсеткіш", "Атауы", "Өлшем бірлігі", "Ағымдағы мән", "Мән",
                                                      "Түсініктеме"]
+
+
+def test_where_values_wait_for_review_the_page_says_so_and_keeps_the_approved_value(page_db, monkeypatch):
+    monkeypatch.setenv("KZLOGFRAME_REVIEW", "on")
+    at = open_page("views/data_entry.py")
+    grid = at.data_editor[0]
+    at.session_state[grid.key] = {"edited_rows": {0: {"Value": "7"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="entry_save").click().run()
+    assert [s.value for s in at.success] == [
+        "Batch 1 saved: 1 value. Batch 1 is waiting for review: its values count once a reviewer approves it."]
+    assert at.data_editor[0].value["Current value"].iloc[0] == ""  # not counted before it is approved
