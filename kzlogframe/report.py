@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from .models import Indicator, Logframe, add_months
 from .periods import ReportingPeriod
 from .progress import STATUSES, indicator_progress, level_progress, series_many
 from .schedule import Actual, plan, violations
+
+if TYPE_CHECKING:
+    from .report_committee import CommitteePart
 
 LATE_UPLOAD_DAYS = 45  # data for a period arriving this long after its end is reported as late
 
@@ -190,6 +194,7 @@ class Report:
     kind: str = "eu_programme"  # models.ProgrammeKind: a programme outside the EU budget says so in the report
     financing: str | None = None  # who finances it, the logframe's own words (outside the EU budget)
     related_to: str | None = None  # the programme code it is linked to
+    committee: CommitteePart | None = None  # what people recorded for the committee (report_committee)
 
     @property
     def levels(self) -> list[LevelSection]:
