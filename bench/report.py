@@ -1,7 +1,7 @@
 """Benchmark: one Steering Committee report as a PDF (PSR, 2014-H2, Kazakh by default).
 
 Target: a PDF report < 10 s. Times what a click on "Download PDF" does: load the data and
-build the report model, render its charts as SVG (kaleido, one batch), render the HTML, print it with Chromium.
+build the report model (with the committee's records), render its charts as SVG (kaleido, one batch), render the HTML, print it with Chromium.
 Cold is the first report in a fresh process (kaleido's server and Chromium start); warm is the best
 of ``--runs`` more. Uses the demo database, built in a temporary directory. Prints the PDF's size and
 pages.
@@ -24,14 +24,12 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kzlogframe import chart_export, commentary  # noqa: E402
+from kzlogframe import chart_export  # noqa: E402
 from kzlogframe.catalog import load_catalog  # noqa: E402
-from kzlogframe.measurements import current_measurements  # noqa: E402
-from kzlogframe.report import build_report  # noqa: E402
 from kzlogframe.report_files import report_figures  # noqa: E402
 from kzlogframe.report_html import render_html  # noqa: E402
 from kzlogframe.report_pdf import to_pdf  # noqa: E402
-from kzlogframe.tracking import current_actuals  # noqa: E402
+from kzlogframe.report_state import current_report  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -47,10 +45,7 @@ def one_pdf(db: Path, programme: str, period: str, lang: str) -> tuple[bytes, di
 
     lf = load_catalog()[programme]
     chosen = lf.reporting_period(period)
-    report = build_report(lf, current_measurements(programme, db), chosen, lang,
-                          actuals=current_actuals(programme, db),
-                          narratives=commentary.narratives(programme, chosen.label, lang, db),
-                          assumption_status=commentary.assumption_statuses(programme, chosen.label, db))
+    report = current_report(lf, chosen, lang, db)
     lap("build")
     svgs = {code: svg.decode() for code, svg in chart_export.render_many(report_figures(report), "svg").items()} \
         if chart_export.browser_available() else {}

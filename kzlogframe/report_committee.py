@@ -70,6 +70,7 @@ class CommitteePart:
     decisions_now: list[Decision]
     decisions_earlier: list[Decision]
     criteria: list[Criterion]
+    as_submitted: bool = False  # rebuilt from the store state recorded when it was submitted
 
     def matrix(self) -> dict[tuple[int, int], list[int]]:
         """Open risks by (likelihood, impact): the ids in each cell of the 5 × 5 matrix."""

@@ -10,6 +10,7 @@ differently today.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -112,8 +113,9 @@ def as_submitted(lf: Logframe, period: ReportingPeriod, lang: str, db: Path | st
     report = build_report(lf, _rows(state["measurement_ids"], db), period, lang, actuals=actuals,
                           narratives=state["narratives"].get(lang, {}),
                           assumption_status={a: tuple(v) for a, v in state["assumptions"].items()}, generated=generated)
-    return with_committee(lf, report, committee.records_from_json(state["records"]),
-                          committee.control(lf.programme.code, period.label, db))
+    rebuilt = with_committee(lf, report, committee.records_from_json(state["records"]),
+                             committee.control(lf.programme.code, period.label, db))
+    return dataclasses.replace(rebuilt, committee=dataclasses.replace(rebuilt.committee, as_submitted=True))
 
 
 def changed_since(then: Report, now: Report) -> list[Change]:
