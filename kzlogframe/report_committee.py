@@ -122,10 +122,13 @@ def committee_part(lf: Logframe, report: Report, rec: Records, control: Control)
         return DeviationRow(d.id, d.item_kind, d.item, texts.get(d.item, d.item), state(d.item_kind, d.item), d.cause,
                             d.measure, d.owner, d.due, d.status)
 
+    ends = {p.label: p.end for p in lf.reporting_periods()}
     known = [d for d in rec.deviations if d.opened_end <= period.end]
-    still_open = [row(d) for d in known if d.status == "open"]
+    # closed in a later period: it was open at this one's end, and the report of this period says so
+    still_open = [row(dataclasses.replace(d, status="open")) for d in known
+                  if d.status == "open" or ends.get(d.closed, period.end) > period.end]
     closed = [row(d) for d in known if d.status == "closed" and d.closed == period.label]
-    explained = {(d.item_kind, d.item) for d in known if d.status == "open" or d.closed == period.label}
+    explained = {(d.item_kind, d.item) for d in still_open + closed}
     unexplained = [DeviationRow(None, "indicator", c, i.text, (i.status,), None, None, None, None, "not_recorded")
                    for c, i in indicators.items() if i.status in FLAGGED and ("indicator", c) not in explained]
     unexplained += [DeviationRow(None, "activity", c, texts.get(c, c), state("activity", c), None, None, None, None,
