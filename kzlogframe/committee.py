@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import pandas as pd
+
 from .access import User, authorize
 from .models import Logframe
 from .periods import ReportingPeriod
@@ -331,22 +333,26 @@ def records(lf: Logframe, period: ReportingPeriod, db: Path | str | None = None)
                    sorted((Criterion(*row) for row in criteria), key=lambda c: CRITERIA.index(c.criterion)))
 
 
-def history(programme: str, db: Path | str | None = None) -> list[dict]:
-    """Every version of every committee record of the programme, newest first (kind, key, who, when)."""
+def history(programme: str, db: Path | str | None = None) -> pd.DataFrame:
+    """Every version of every committee record of the programme, newest first, as codes (a page words
+    them): ``subject`` an indicator, activity or assumption code, ``criterion``, ``lang`` and a
+    report's ``status`` and ``version`` where they apply."""
     with connect(db, write=False) as con:
-        return [dict(zip(("kind", "item", "period", "user_name", "recorded_at"), row)) for row in con.execute("""
-            SELECT 'summary', lang, period, user_name, recorded_at FROM executive_summary WHERE programme = $p
-            UNION ALL SELECT 'deviation', CAST(id AS VARCHAR) || ' ' || item, coalesce(closed, opened), user_name,
-                             recorded_at FROM deviation WHERE programme = $p
-            UNION ALL SELECT 'risk', CAST(id AS VARCHAR) || ' ' || assumption, period, user_name, recorded_at
+        return con.execute("""
+            SELECT 'summary' AS kind, NULL AS subject, lang, NULL AS criterion, NULL AS status,
+                   NULL::INTEGER AS version, period, user_name, recorded_at
+            FROM executive_summary WHERE programme = $p
+            UNION ALL SELECT 'deviation', item, NULL, NULL, NULL, NULL, coalesce(closed, opened), user_name, recorded_at
+                      FROM deviation WHERE programme = $p
+            UNION ALL SELECT 'risk', assumption, NULL, NULL, NULL, NULL, period, user_name, recorded_at
                       FROM risk WHERE programme = $p
-            UNION ALL SELECT 'decision', CAST(id AS VARCHAR), period, user_name, recorded_at
+            UNION ALL SELECT 'decision', NULL, NULL, NULL, NULL, NULL, period, user_name, recorded_at
                       FROM committee_decision WHERE programme = $p
-            UNION ALL SELECT 'criterion', criterion, period, user_name, recorded_at
+            UNION ALL SELECT 'criterion', NULL, NULL, criterion, NULL, NULL, period, user_name, recorded_at
                       FROM criterion_assessment WHERE programme = $p
-            UNION ALL SELECT 'control', status || ' v' || CAST(version AS VARCHAR), period, user_name, recorded_at
+            UNION ALL SELECT 'control', NULL, NULL, NULL, status, version, period, user_name, recorded_at
                       FROM report_control WHERE programme = $p
-            ORDER BY recorded_at DESC""", {"p": programme}).fetchall()]
+            ORDER BY recorded_at DESC""", {"p": programme}).df()
 
 
 # ---------------------------------------------------------------- records as JSON (a report's snapshot)

@@ -50,9 +50,11 @@ def control_lines(c: Control, lang: str, as_submitted: bool = False) -> list[tup
     lines += [(t("committee.version", lang), str(c.version)),
              (t("committee.status", lang), t(f"committee.status.{c.status}", lang))]
     if c.submitted:
-        lines.append((t("committee.submitted", lang), f"{c.submitted[0]}, {date(c.submitted[1].date())}"))
+        lines.append((t("committee.submitted", lang), t("committee.by", lang, name=c.submitted[0],
+                                                         when=date(c.submitted[1].date()))))
     if c.approved:
-        lines.append((t("committee.approved", lang), f"{c.approved[0]}, {date(c.approved[1].date())}"))
+        lines.append((t("committee.approved", lang), t("committee.by", lang, name=c.approved[0],
+                                                        when=date(c.approved[1].date()))))
     lines.append((t("committee.author", lang), c.author or t("committee.not_recorded", lang)))
     lines.append((t("committee.distribution", lang), "; ".join(c.distribution) or t("committee.not_recorded", lang)))
     return lines

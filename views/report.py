@@ -250,9 +250,9 @@ else:
     st.caption(t("committee.page.decide_only", lang))
 
 with st.expander(t("committee.page.history", lang)):
-    st.dataframe(readable(pd.DataFrame(committee.history(code), columns=["kind", "item", "period", "user_name",
-                                                                          "recorded_at"]),
-                          lang, codes={"kind": "committee.kind"}), hide_index=True, width="stretch")
+    st.dataframe(readable(committee.history(code), lang, codes={
+        "kind": "committee.kind", "lang": "language", "criterion": "committee.criterion",
+        "status": "committee.status"}), hide_index=True, width="stretch")
 
 with st.expander(t("report.history", lang)):
     st.dataframe(readable(commentary_history(code), lang, codes={"kind": "report", "lang": "language",
