@@ -245,3 +245,12 @@ def test_a_report_without_records_is_unchanged_in_form(db, psr):
     bare = with_committee(lf, report, committee.records(lf, period, db), committee.control("psr", period.label, db))
     assert bare.committee.control.status == "draft" and bare.committee.summary is None
     assert "No executive summary has been written for this period." in render_html(bare)
+
+
+def test_a_changed_logframe_is_not_passed_off_as_the_submitted_report(db, psr):
+    lf, period, _ = psr
+    report_state.submit(lf, period, actor=TA, db=db)
+    changed = lf.model_copy(update={"budget": lf.budget.model_copy(update={"lines": lf.budget.lines[:-1]})})
+    with pytest.raises(ValueError, match="logframe of psr has changed"):
+        report_state.as_submitted(changed, period, "en", db)
+    assert report_state.as_submitted(lf, period, "en", db) is not None

@@ -459,7 +459,7 @@ def test_a_store_made_before_migration_3_migrates_with_its_data(tmp_path, catalo
                        period_end, value, recorded_at) VALUES (1, 1, 2, 'demo', 'DEMO.G.I1', '2012-H1',
                        DATE '2012-01-01', DATE '2012-06-30', 1, now())""")
     with connect(db) as con:
-        assert schema_version(con) == len(MIGRATIONS) == 3
+        assert schema_version(con) == len(MIGRATIONS) >= 3  # later migrations apply too
         assert con.execute("SELECT count(*) FROM measurement_quarantine").fetchone() == (0,)
         assert con.execute("SELECT file_name, value FROM measurement_current").fetchall() == [("old.csv", 1.0)]
 

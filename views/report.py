@@ -51,7 +51,11 @@ for column, (target, label, permission, source) in zip(st.columns(3), moves):
                          status=t(f"committee.status.{control.status}", lang)))
             report = with_committee(logframe, report, committee.records(logframe, period), control)
 if control.status != "draft" and st.toggle(t("committee.page.as_submitted", lang), key="report_as_submitted"):
-    current, report = report, as_submitted(logframe, period, report_lang)
+    current = report
+    try:
+        report = as_submitted(logframe, period, report_lang)
+    except ValueError:  # the logframe has changed since: the numbers as submitted cannot be rebuilt
+        st.warning(t("committee.page.logframe_changed", lang))
     changes = changed_since(report, current)
     with st.expander(t("committee.page.changed_since", lang), expanded=bool(changes)):
         if changes:
