@@ -101,11 +101,13 @@ def test_ta_writes_admin_decides_approves_and_the_files_carry_it(committee_serve
         wait_for_app(chair)
         chair.get_by_text(t("committee.page.status_changed", LANG, version=1,
                             status=t(f"committee.status.{status}", LANG))).wait_for()
+        wait_for_app(chair)  # the run goes on after the message: the files' buttons are drawn again
     chair.get_by_role("button", name=t("report.download", LANG, format="DOCX")).wait_for()
     chair.screenshot(path=str(tmp_path / "2-chair.png"), full_page=True)
 
     files = {}
     for fmt in ("PDF", "DOCX"):
+        wait_for_app(chair)
         with chair.expect_download(timeout=180_000) as download:
             chair.get_by_role("button", name=t("report.download", LANG, format=fmt)).click()
         files[fmt] = tmp_path / f"report.{fmt.lower()}"
