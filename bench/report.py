@@ -1,7 +1,7 @@
 """Benchmark: one Steering Committee report as a PDF (PSR, 2014-H2, Kazakh by default).
 
 Target: a PDF report < 10 s. Times what a click on "Download PDF" does, in process: load the data
-and build the report model, draw its charts and render the HTML, print it with Chromium, which
+and build the report model (with the committee's records), draw its charts and render the HTML, print it with Chromium, which
 draws the charts in the page it prints (plotly.js; no kaleido). Cold is the first report in a fresh
 process; warm is the best of ``--runs`` more. Uses the demo database, built in a temporary
 directory. Prints the PDF's size and pages. The whole process, start-up included, against another
@@ -25,14 +25,11 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kzlogframe import commentary  # noqa: E402
 from kzlogframe.catalog import load_catalog  # noqa: E402
-from kzlogframe.measurements import current_measurements  # noqa: E402
-from kzlogframe.report import build_report  # noqa: E402
 from kzlogframe.report_files import report_figures  # noqa: E402
 from kzlogframe.report_html import render_html  # noqa: E402
 from kzlogframe.report_pdf import to_pdf  # noqa: E402
-from kzlogframe.tracking import current_actuals  # noqa: E402
+from kzlogframe.report_state import current_report  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -48,10 +45,7 @@ def one_pdf(db: Path, programme: str, period: str, lang: str) -> tuple[bytes, di
 
     lf = load_catalog()[programme]
     chosen = lf.reporting_period(period)
-    report = build_report(lf, current_measurements(programme, db), chosen, lang,
-                          actuals=current_actuals(programme, db),
-                          narratives=commentary.narratives(programme, chosen.label, lang, db),
-                          assumption_status=commentary.assumption_statuses(programme, chosen.label, db))
+    report = current_report(lf, chosen, lang, db)
     lap("build")
     figures = report_figures(report)
     html = render_html(report, dict.fromkeys(figures, ""))

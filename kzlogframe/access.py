@@ -36,9 +36,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset(ROLES),
     "download_report": frozenset(ROLES),
     "upload": frozenset({"uploader", "admin"}),
-    "record": frozenset({"uploader", "admin"}),  # activity dates, narratives, assumption statuses
+    "record": frozenset({"uploader", "admin"}),  # activity dates, narratives, assumption statuses, the
+    # report's summary, deviations, risks and criteria, and submitting it to the committee
     "review": frozenset({"uploader", "reviewer", "admin"}),  # the Review page: the queue, one's own batches
     "approve": frozenset({"reviewer", "admin"}),  # approve or return a batch (never one's own: kzlogframe.review)
+    "decide": frozenset({"admin"}),  # the committee's decisions; approving a report or returning it to draft
     "export": frozenset({"exporter", "admin"}),
     "rollback": frozenset({"admin"}),
     "users": frozenset({"admin"}),

@@ -159,27 +159,24 @@ def _report(args: argparse.Namespace) -> int:
 
     # The browser for the charts starts on the other core while this one builds the report.
     with RENDERERS[args.format].ahead():
-        from .commentary import assumption_statuses, narratives
-        from .finance_ingest import current_entries
-        from .measurements import current_measurements
-        from .report import build_report
-        from .review import waiting
-        from .tracking import current_actuals
+        from .report_state import as_submitted, current_report
 
         catalog = load_catalog()
         if args.programme not in catalog:
             raise ValueError(f"unknown programme '{args.programme}' (known: {', '.join(catalog)})")
         lf = catalog[args.programme]
         period = lf.reporting_period(args.period)
-        report = build_report(lf, current_measurements(args.programme, args.db), period, args.lang,
-                              actuals=current_actuals(args.programme, args.db),
-                              narratives=narratives(args.programme, period.label, args.lang, args.db),
-                              assumption_status=assumption_statuses(args.programme, period.label, args.db),
-                              waiting=waiting(args.programme, period.end, args.db),
-                              finance=current_entries(args.programme, args.db))
+        if args.status == "submitted":
+            report = as_submitted(lf, period, args.lang, args.db)
+            if report is None:
+                raise ValueError(f"the report of {args.programme} {period.label} has not been submitted")
+        else:
+            report = current_report(lf, period, args.lang, args.db)
         data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
-    print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, {len(data):,} bytes")
+    control = report.committee.control
+    print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, version {control.version} "
+          f"({control.status}{', as submitted' if args.status == 'submitted' else ''}), {len(data):,} bytes")
     return 0
 
 
@@ -291,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "pdf", "docx", "xlsx"], default="pdf")
     report.add_argument("--lang", choices=["kk", "en", "ru"], default="kk")
     report.add_argument("-o", "--output", required=True, metavar="FILE")
+    report.add_argument("--status", choices=["current", "submitted"], default="current",
+                        help="current: from the store as it is now (the document's version and status are "
+                             "printed in it); submitted: rebuilt from the store state recorded when the report "
+                             "was submitted, so corrections made since do not change its numbers")
     report.set_defaults(run=_report)
 
     users = commands.add_parser("users", help="manage accounts in data/users.yaml (or $KZLOGFRAME_USERS)")

@@ -161,6 +161,18 @@ def current_entries(programme: str | None = None, db: Path | str | None = None) 
                            params).df()
 
 
+def entries_by_id(ids: list[int], db: Path | str | None = None) -> pd.DataFrame:
+    """Financial entries by id, as :func:`current_entries` gives them, whatever happened to their batch
+    since (a report as submitted counts the money it counted then)."""
+    with connect(db, write=False) as con:
+        con.register("wanted", pd.DataFrame({"id": pd.Series(ids, dtype="int64")}))
+        return con.execute(f"""SELECT {", ".join(f"f.{c}" for c in ENTRY_COLUMNS)}, f.batch_id, b.file_name,
+                                      b.user_name AS uploaded_by, f.recorded_at
+                               FROM finance_entry f JOIN upload_batch b ON b.id = f.batch_id
+                               SEMI JOIN wanted w ON w.id = f.id
+                               ORDER BY f.entry_date, f.programme, f.budget_line, f.line""").df()
+
+
 def finance_batches(programme: str | None = None, db: Path | str | None = None) -> pd.DataFrame:
     """The upload batches that brought financial entries, newest first, whatever their status."""
     with connect(db, write=False) as con:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from .periods import ReportingPeriod
 from .progress import STATUSES, indicator_progress, level_progress, series_many
 from .review import Waiting
 from .schedule import Actual, plan, violations
+
+if TYPE_CHECKING:
+    from .report_committee import CommitteePart
 
 LATE_UPLOAD_DAYS = 45  # data for a period arriving this long after its end is reported as late
 
@@ -194,6 +198,7 @@ class Report:
     related_to: str | None = None  # the programme code it is linked to
     waiting: Waiting | None = None  # values of the programme's periods to date still waiting for review (not counted)
     finance: Execution | None = None  # money at the period's end (finance.execution), when entries were given
+    committee: CommitteePart | None = None  # what people recorded for the committee (report_committee)
 
     @property
     def levels(self) -> list[LevelSection]:

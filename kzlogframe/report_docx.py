@@ -17,6 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from . import committee_text as C
 from . import report_text as T
 from .formatting import date, level_label, percent
 from .report import ActivityRow, IndicatorRow, LevelSection, Report
@@ -178,8 +179,10 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
             meta.paragraph_format.space_after = Pt(2)
             meta.add_run(f"{T.label(key, lang)}: ").bold = True
             meta.add_run(value)
+    _front(doc, r, lang)
 
     doc.add_heading(T.label("report.summary", lang), 2)
+    _written_summary(doc, r, lang)
     overall = doc.add_paragraph()
     overall.add_run(T.status(r.overall.status, lang)).bold = True
     overall.add_run(f" — {T.summary(r, lang)}")
@@ -202,6 +205,8 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     else:
         _note(doc, T.label("report.no_changes", lang))
 
+    _deviations(doc, r, lang)
+
     doc.add_heading(T.label("report.activities", lang), 2)
     _activities(doc, "report.new_slippage", r.activities.new_slippage, lang)
     if T.backlog(r, lang):
@@ -218,10 +223,15 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     else:
         _note(doc, T.label("report.workplan.none", lang))
 
+    _criteria(doc, r, lang)
+
     doc.add_heading(T.label("report.assumptions", lang), 2)
     _table(doc, [T.label(k, lang) for k in ("col.code", "report.assumption", "col.status", "report.comment")],
            [[a.id, a.text, T.label(f"assumption.{a.status}", lang), a.comment or ""] for a in r.assumptions],
            widths=(2.6, 7.0, 2.4, 5.8), nowrap=[0])
+
+    _risks(doc, r, lang)
+    _decisions(doc, r, lang)
 
     doc.add_heading(T.label("report.budget", lang), 2)
     _table(doc, T.budget_header(r, lang), T.budget_cells(r, lang), widths=(0.9, 9.9, 2.2, 2.6, 2.2),
@@ -246,3 +256,157 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- the committee's sections (report_committee)
+
+
+def _toc_field(doc: DocxDocument, lang: str) -> None:
+    """A real Word table of contents (a TOC field over the section headings) that Word fills in when
+    the document opens (``updateFields``); until then it shows the section titles."""
+    paragraph = doc.add_paragraph()
+
+    def run(child) -> None:
+        r = OxmlElement("w:r")
+        r.append(child)
+        paragraph._p.append(r)
+
+    def char(kind: str):
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            element.set(qn("w:dirty"), "true")
+        return element
+
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = ' TOC \\o "2-2" \\h \\z \\u '
+    run(char("begin"))
+    run(instruction)
+    run(char("separate"))
+    for n, (_, title) in enumerate(C.toc(lang)):
+        if n:
+            run(OxmlElement("w:br"))
+        text = OxmlElement("w:t")
+        text.text = _clean(title)
+        run(text)
+    run(char("end"))
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
+
+
+def _front(doc: DocxDocument, r: Report, lang: str) -> None:
+    """Document control on the title page; then the contents and the acronyms on a page of their own."""
+    if r.committee is None:
+        return
+    _table(doc, [T.label("committee.control", lang), ""], C.control_lines(r.committee.control, lang, r.committee.as_submitted),
+           widths=(4.5, 13.3))
+    doc.add_page_break()
+    contents = doc.add_paragraph()
+    contents.add_run(T.label("committee.toc", lang)).bold = True
+    _toc_field(doc, lang)
+    doc.add_heading(T.label("committee.acronyms", lang), 2)
+    _table(doc, [T.label("committee.acronyms", lang), ""], C.acronyms(r, lang), widths=(3.0, 14.8), nowrap=[0])
+    doc.add_page_break()
+
+
+def _markdown(doc: DocxDocument, markdown: str) -> None:
+    for block in C.blocks(markdown):
+        paragraph = doc.add_paragraph(style="List Bullet" if block.kind == "li" else None)
+        for text, bold, italic in block.runs:
+            run = paragraph.add_run(_clean(text))
+            run.bold, run.italic = bold or block.kind == "h", italic
+
+
+def _written_summary(doc: DocxDocument, r: Report, lang: str) -> None:
+    if r.committee is None:
+        return
+    doc.add_heading(T.label("committee.written_summary", lang), 3)
+    text = C.summary_text(r.committee)
+    if text:
+        _markdown(doc, text)
+    else:
+        _note(doc, T.label("committee.no_summary", lang))
+    doc.add_heading(T.label("committee.headline", lang), 3)
+
+
+def _listing(doc: DocxDocument, key: str, header: list[str], rows: list[list[str]], lang: str,
+             widths: Sequence[float] | None = None) -> None:
+    doc.add_heading(T.label(key, lang), 3)
+    if rows:
+        _table(doc, header, rows, widths=widths)
+    else:
+        _note(doc, T.label("committee.none", lang))
+
+
+def _deviations(doc: DocxDocument, r: Report, lang: str) -> None:
+    if r.committee is None:
+        return
+    p = r.committee
+    doc.add_heading(T.label("committee.deviations", lang), 2)
+    for key, items in (("committee.deviations.open", p.deviations_open),
+                       ("committee.deviations.closed", p.deviations_closed),
+                       ("committee.deviations.unexplained", p.unexplained)):
+        _listing(doc, key, C.deviation_header(lang), C.rows(C.deviation_cells, items, lang), lang,
+                 widths=(4.6, 2.2, 3.0, 3.0, 2.0, 1.8, 1.4))
+
+
+def _criteria(doc: DocxDocument, r: Report, lang: str) -> None:
+    if r.committee is None:
+        return
+    doc.add_heading(T.label("committee.criteria", lang), 2)
+    if r.committee.criteria:
+        _table(doc, C.criteria_header(lang), C.rows(C.criterion_cells, r.committee.criteria, lang),
+               widths=(3.2, 3.4, 11.2))
+    else:
+        _note(doc, T.label("committee.criteria.none", lang))
+
+
+def _matrix(doc: DocxDocument, r: Report, lang: str) -> None:
+    header, rows = C.matrix_rows(r.committee, lang)
+    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    table.style = doc.styles["Table Grid"]
+    for i, values in enumerate([header, *rows]):
+        for j, (cell, text) in enumerate(zip(table.rows[i].cells, values)):
+            paragraph = cell.paragraphs[0]
+            paragraph.style = doc.styles["Table text"]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            paragraph.add_run(_clean(text)).bold = i == 0 or j == 0
+            cell.width = Cm(5.0 if j == 0 else 2.0)
+            if i and j:
+                _shade(cell, C.matrix_tint(6 - i, j))
+            elif i == 0 or j == 0:
+                _shade(cell, HEADER_FILL)
+    doc.add_paragraph()
+
+
+def _risks(doc: DocxDocument, r: Report, lang: str) -> None:
+    if r.committee is None:
+        return
+    p = r.committee
+    doc.add_heading(T.label("committee.risks", lang), 2)
+    if not p.risks:
+        _note(doc, T.label("committee.risks.none", lang))
+        return
+    _table(doc, C.risk_header(lang), C.rows(C.risk_cells, p.risks, lang),
+           widths=(0.8, 3.4, 3.0, 1.3, 1.1, 0.9, 3.0, 1.9, 1.2, 1.6), nowrap=[0, 3, 4, 5])
+    doc.add_heading(T.label("committee.matrix", lang), 3)
+    _matrix(doc, r, lang)
+    doc.add_heading(T.label("committee.risk_changes", lang), 3)
+    if not r.previous:
+        _note(doc, T.label("report.first_report", lang))
+    for change in p.risk_changes if r.previous else []:
+        doc.add_paragraph(_clean(f"#{change.id} {change.description}: {C.trend(change, lang)}"), style="List Bullet")
+    if r.previous and not p.risk_changes:
+        _note(doc, T.label("committee.none", lang))
+
+
+def _decisions(doc: DocxDocument, r: Report, lang: str) -> None:
+    if r.committee is None:
+        return
+    doc.add_heading(T.label("committee.decisions", lang), 2)
+    for key, items in (("committee.decisions.now", r.committee.decisions_now),
+                       ("committee.decisions.earlier", r.committee.decisions_earlier)):
+        _listing(doc, key, C.decision_header(lang), C.rows(C.decision_cells, items, lang), lang,
+                 widths=(0.8, 2.2, 8.0, 3.0, 2.2, 1.6))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import xlsxwriter
 
+from . import committee_text as C
 from . import report_text as T
 from .exports import neutralise, sheet_names
 from .formatting import level_label
@@ -18,6 +19,8 @@ from .style import STATUS_TINTS
 Cell = str | float | int | dt.date | None
 SHEETS = ("report.summary", "report.annex", "report.activities", "report.workplan.sheet", "report.assumptions",
           "report.budget")
+COMMITTEE_SHEETS = ("committee.control", "committee.deviations", "committee.risks", "committee.decisions",
+                    "committee.criteria")
 
 
 class _Sheet:
@@ -74,7 +77,8 @@ def to_xlsx(report: Report) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
     book.set_properties({"title": f"{r.programme.upper()} — {r.period.label} — {T.label('report.annex', lang)}"})
-    names = dict(zip(SHEETS, sheet_names(T.label(k, lang) for k in SHEETS)))
+    sheets = SHEETS + (COMMITTEE_SHEETS if r.committee else ())
+    names = dict(zip(sheets, sheet_names(T.label(k, lang) for k in sheets)))
 
     summary = _Sheet(book, names["report.summary"], (34, 40, 14, 14, 14, 60))
     summary.line([T.label("report.cover", lang), f"{r.title} ({r.decision})"], bold=True)
@@ -157,5 +161,39 @@ def to_xlsx(report: Report) -> bytes:
                 budget.write(col, value, percent=col in (4, 6))
             budget.row += 1
 
+    if r.committee:
+        _committee(book, r, names)
     book.close()
     return out.getvalue()
+
+
+def _committee(book: xlsxwriter.Workbook, r: Report, names: dict[str, str]) -> None:
+    """The committee's sections, one table a sheet; the summary as written (Markdown)."""
+    p, lang = r.committee, r.lang
+    control = _Sheet(book, names["committee.control"], (30, 90))
+    for label, value in C.control_lines(p.control, lang, p.as_submitted):
+        control.line([label, value])
+    control.row += 1
+    control.line([T.label("committee.written_summary", lang), C.summary_text(p) or T.label("committee.no_summary", lang)])
+
+    deviations = _Sheet(book, names["committee.deviations"], (30, 50, 24, 40, 40, 20, 12, 14))
+    groups = [("committee.deviations.open", p.deviations_open), ("committee.deviations.closed", p.deviations_closed),
+              ("committee.deviations.unexplained", p.unexplained)]
+    deviations.table([T.label("report.activity_group", lang), *C.deviation_header(lang)],
+                     [[T.label(key, lang), *C.deviation_cells(d, lang)[:5], d.due, C.deviation_cells(d, lang)[6]]
+                      for key, group in groups for d in group])
+
+    risks = _Sheet(book, names["committee.risks"], (6, 50, 40, 12, 12, 10, 40, 20, 12, 20))
+    risks.table(C.risk_header(lang), [[k.id, f"{k.assumption}: {k.assumption_text}", k.description, k.likelihood,
+                                       k.impact, k.score, k.mitigation, k.owner,
+                                       T.label(f"committee.risk_status.{k.status}", lang), C.trend(k, lang)]
+                                      for k in p.risks])
+
+    decisions = _Sheet(book, names["committee.decisions"], (30, 6, 14, 60, 24, 14, 14))
+    groups = [("committee.decisions.now", p.decisions_now), ("committee.decisions.earlier", p.decisions_earlier)]
+    decisions.table([T.label("report.activity_group", lang), *C.decision_header(lang)],
+                    [[T.label(key, lang), d.id, d.meeting, d.body, d.owner, d.due,
+                      T.label(f"committee.decision_status.{d.status}", lang)] for key, group in groups for d in group])
+
+    criteria = _Sheet(book, names["committee.criteria"], (24, 24, 90))
+    criteria.table(C.criteria_header(lang), C.rows(C.criterion_cells, p.criteria, lang))

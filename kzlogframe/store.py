@@ -289,6 +289,84 @@ MIGRATIONS: list[Migration] = [
         WHERE b.status = 'committed';
     CREATE VIEW finance_current AS
         SELECT * EXCLUDE (revision) FROM finance_history WHERE revision = 1;
+    # The Steering Committee's records (kzlogframe.committee): every table append-only, a newer row of
+    # the same key superseding an older one by ``recorded_at``. ``report_control`` holds each status of
+    # a report's version (draft, submitted, approved) and, once submitted, the store state it was made
+    # from as JSON (``snapshot``); deviations, risks and decisions keep an id across their versions.
+    """
+    CREATE SEQUENCE committee_seq START 1;
+    CREATE TABLE report_control (
+        programme VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('draft', 'submitted', 'approved')),
+        author VARCHAR,
+        distribution VARCHAR,
+        snapshot VARCHAR,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE executive_summary (
+        programme VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        lang VARCHAR NOT NULL,
+        body VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE deviation (
+        id INTEGER NOT NULL,
+        programme VARCHAR NOT NULL,
+        opened VARCHAR NOT NULL,
+        opened_end DATE NOT NULL,
+        item_kind VARCHAR NOT NULL CHECK (item_kind IN ('indicator', 'activity')),
+        item VARCHAR NOT NULL,
+        cause VARCHAR NOT NULL,
+        measure VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        due DATE,
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'closed')),
+        closed VARCHAR,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE risk (
+        id INTEGER NOT NULL,
+        programme VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        period_end DATE NOT NULL,
+        assumption VARCHAR NOT NULL,
+        description VARCHAR NOT NULL,
+        likelihood INTEGER NOT NULL CHECK (likelihood BETWEEN 1 AND 5),
+        impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 5),
+        mitigation VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'closed')),
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE committee_decision (
+        id INTEGER NOT NULL,
+        programme VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        period_end DATE NOT NULL,
+        meeting DATE NOT NULL,
+        body VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        due DATE,
+        status VARCHAR NOT NULL CHECK (status IN ('required', 'in_progress', 'done', 'cancelled')),
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE criterion_assessment (
+        programme VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        criterion VARCHAR NOT NULL,
+        rating VARCHAR NOT NULL CHECK (rating IN ('a', 'b', 'c', 'd')),
+        justification VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
     """,
 ]
 

@@ -3,12 +3,15 @@ programme: no rendered text is an English catalog message, holds a snake_case ke
 Latin letters that is not a code (tests/pagetext.py has the rules and the short list of what may stay
 in Latin letters: codes, file names, hashes, the demo's stored source)."""
 
+import datetime as dt
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kzlogframe import commentary, review
+from kzlogframe import commentary, committee, report_state, review
+from kzlogframe.measurements import measured_period_ends
+from kzlogframe.periods import latest_finished_with_data
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv, rollback_batch
 from tests.conftest import ADMIN, ROOT
@@ -46,7 +49,24 @@ def store(demo_store, tmp_path_factory):
         for assumption in [a.id for level in lf.levels() for a in level.assumptions][:1]:
             commentary.save_assumption_status(code, assumption, period, "partly_holds", "Ішінара.", actor=ADMIN,
                                               db=db)
+        record_for_the_committee(lf, db)
     return db
+
+
+def record_for_the_committee(lf, db) -> None:
+    """A submitted report of the period the Report page opens on, with every committee record."""
+    shown = latest_finished_with_data(lf.reporting_periods(), measured_period_ends(lf.programme.code, db),
+                                      dt.date.today())
+    code, indicator = lf.programme.code, next(i.code for _, i in lf.indicators())
+    committee.save_control(code, shown.label, "Хатшы", ["Өкілдік"], actor=ADMIN, db=db)
+    committee.save_summary(code, shown.label, "kk", "Кезең **сәтті** өтті.", actor=ADMIN, db=db)
+    committee.save_deviation(lf, shown, "indicator", indicator, "Себеп", "Шара", "Жетекші", shown.end, actor=ADMIN,
+                             db=db)
+    for assumption in [a.id for level in lf.levels() for a in level.assumptions][:1]:
+        committee.save_risk(lf, shown, assumption, "Тәуекел", 4, 3, "Шара", "Жетекші", actor=ADMIN, db=db)
+    committee.save_decision(code, shown, shown.end, "Шешім", "Министрлік", shown.end, actor=ADMIN, db=db)
+    committee.save_criterion(code, shown.label, "relevance", "b", "Негіздеме", actor=ADMIN, db=db)
+    report_state.submit(lf, shown, actor=ADMIN, db=db)
 
 
 def upload(code: str, lang: str) -> bytes:
