@@ -289,6 +289,7 @@ MIGRATIONS: list[Migration] = [
         WHERE b.status = 'committed';
     CREATE VIEW finance_current AS
         SELECT * EXCLUDE (revision) FROM finance_history WHERE revision = 1;
+    """,
     # The Steering Committee's records (kzlogframe.committee): every table append-only, a newer row of
     # the same key superseding an older one by ``recorded_at``. ``report_control`` holds each status of
     # a report's version (draft, submitted, approved) and, once submitted, the store state it was made
