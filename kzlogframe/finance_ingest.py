@@ -32,6 +32,7 @@ REQUIRED = ("programme", "budget_line", "date", "kind", "amount")
 OPTIONAL = ("contract_id", "contract_type", "contractor", "currency", "comment")
 COLUMNS = REQUIRED + OPTIONAL
 COLUMNS_SQL = ", ".join(ENTRY_COLUMNS)
+ENTRY_COLUMNS_SQL = ", ".join(f"f.{c}" for c in ENTRY_COLUMNS)  # the same, of finance_entry f
 MAX_FILE_BYTES = 20 << 20  # ~100,000 entries: far beyond a programme's contracts and payments
 _ALIASES = {
     "programme": ["program"],
@@ -166,7 +167,7 @@ def entries_by_id(ids: list[int], db: Path | str | None = None) -> pd.DataFrame:
     since (a report as submitted counts the money it counted then)."""
     with connect(db, write=False) as con:
         con.register("wanted", pd.DataFrame({"id": pd.Series(ids, dtype="int64")}))
-        return con.execute(f"""SELECT {", ".join(f"f.{c}" for c in ENTRY_COLUMNS)}, f.batch_id, b.file_name,
+        return con.execute(f"""SELECT {ENTRY_COLUMNS_SQL}, f.batch_id, b.file_name,
                                       b.user_name AS uploaded_by, f.recorded_at
                                FROM finance_entry f JOIN upload_batch b ON b.id = f.batch_id
                                SEMI JOIN wanted w ON w.id = f.id

@@ -15,6 +15,7 @@ from kzlogframe import committee, report_state
 from kzlogframe.access import PermissionDenied, User
 from kzlogframe.catalog import load_catalog
 from kzlogframe.cli import main
+from kzlogframe.finance_ingest import finance_batches
 from kzlogframe.ingest import import_csv, rollback_batch
 from kzlogframe.report_committee import with_committee
 from kzlogframe.report_docx import to_docx
@@ -254,3 +255,13 @@ def test_a_changed_logframe_is_not_passed_off_as_the_submitted_report(db, psr):
     with pytest.raises(ValueError, match="logframe of psr has changed"):
         report_state.as_submitted(changed, period, "en", db)
     assert report_state.as_submitted(lf, period, "en", db) is not None
+
+
+def test_a_submitted_report_keeps_the_money_it_counted_after_a_financial_rollback(db, psr):
+    lf, period, _ = psr
+    report_state.submit(lf, period, actor=TA, db=db)
+    before = report_state.current_report(lf, period, "en", db).finance
+    assert before is not None and before.total.disbursed > 0
+    rollback_batch(int(finance_batches("psr", db)["id"].iloc[0]), ADMIN, db=db)  # the demo's PSR entries withdrawn
+    assert report_state.current_report(lf, period, "en", db).finance.total.disbursed == 0
+    assert report_state.as_submitted(lf, period, "en", db).finance == before
