@@ -3,14 +3,13 @@ several sheets read from the chosen one, rejected rows offered as a workbook, ou
 before the commit, which they do not block."""
 
 import datetime as dt
-import io
 
 import pytest
-import xlsxwriter
 
 from kzlogframe.ingest import list_batches
 from kzlogframe.store import connect
 from tests.conftest import open_page
+from tests.test_ingest_xlsx import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -20,22 +19,6 @@ def db(tmp_path, monkeypatch):
     path = tmp_path / "store.duckdb"
     monkeypatch.setenv("KZLOGFRAME_DB", str(path))
     return path
-
-
-def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    dates = book.add_format({"num_format": "dd.mm.yyyy"})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, dt.datetime):
-                    sheet.write_datetime(r, c, value, dates)
-                else:
-                    sheet.write(r, c, value)
-    book.close()
-    return out.getvalue()
 
 
 HEADER = ["бағдарлама", "көрсеткіш", "кезең", "мән", "түсініктеме"]
