@@ -48,6 +48,7 @@ def test_ta_team_member_fixes_an_excel_upload_a_reviewer_approves_it_and_it_coun
     broken.save(tmp_path / "upload.xlsx")
     page.locator("input[type=file]").set_input_files(str(tmp_path / "upload.xlsx"))
     page.get_by_text("No row can be committed").wait_for()
+    wait_for_app(page)
     page.screenshot(path=str(tmp_path / "ta-rejected.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the rejected rows with their reasons").click()
@@ -64,8 +65,10 @@ def test_ta_team_member_fixes_an_excel_upload_a_reviewer_approves_it_and_it_coun
     sheet.delete_rows(3)
     rejected.save(tmp_path / "upload-fixed.xlsx")
     page.locator("input[type=file]").set_input_files(str(tmp_path / "upload-fixed.xlsx"))
+    page.get_by_role("button", name="Commit 1 accepted row").wait_for()
+    wait_for_app(page)  # the check of the new file has finished: a click now is not lost to its rerun
     page.get_by_role("button", name="Commit 1 accepted row").click()
-    page.get_by_text("committed: 1 row.").wait_for()
+    page.get_by_text("committed: 1 row.").wait_for(timeout=60_000)
     page.get_by_text("is waiting for review: its values count once a reviewer approves it.").wait_for()
 
     reviewer = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB").new_page()
