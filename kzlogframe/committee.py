@@ -75,7 +75,12 @@ class Risk:
 
     @property
     def score(self) -> int:
-        return self.likelihood * self.impact
+        return risk_score(self.likelihood, self.impact)
+
+
+def risk_score(likelihood: int, impact: int) -> int:
+    """The one rule for a risk's weight (1–25): the register's order, its trend and the matrix's tint."""
+    return likelihood * impact
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .committee import Control, Criterion, Decision
+from .committee import Control, Criterion, Decision, risk_score
 from .formatting import DASH, date, status_label
 from .i18n import t
 from .report import Report
@@ -183,7 +183,7 @@ def matrix_rows(part: CommitteePart, lang: str) -> tuple[list[str], list[list[st
 
 
 def matrix_tint(likelihood: int, impact: int) -> str:
-    score = likelihood * impact
+    score = risk_score(likelihood, impact)
     return "#F6C9C4" if score >= 15 else "#FBE3B8" if score >= 8 else "#DDEFD9"
 
 

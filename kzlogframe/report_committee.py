@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from .committee import Control, Criterion, Decision, Records, Risk
+from .committee import Control, Criterion, Decision, Records, Risk, risk_score
 from .models import FALLBACK_ORDER, Logframe
 from .report import Report
 
@@ -54,7 +54,7 @@ class RiskRow:
 
     @property
     def score(self) -> int:
-        return self.likelihood * self.impact
+        return risk_score(self.likelihood, self.impact)
 
 
 @dataclass(frozen=True)
