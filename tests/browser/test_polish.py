@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kzlogframe.catalog import load_catalog
 from kzlogframe.i18n import LANGUAGES, t
@@ -42,8 +43,16 @@ def in_sidebar(page: Page, action) -> None:
 
 def choose(page: Page, label: str, option: str) -> None:
     def pick():
-        page.locator("[data-testid=stSelectbox]", has_text=label).click()
-        page.get_by_role("option", name=option).click()
+        # A click that lands while a phone's sidebar is still sliding in can leave the list closed: open it again.
+        listed = page.get_by_role("option", name=option)
+        for _ in range(3):
+            page.locator("[data-testid=stSelectbox]", has_text=label).click()
+            try:
+                listed.wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        listed.click()
     in_sidebar(page, pick)
 
 
