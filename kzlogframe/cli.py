@@ -44,7 +44,6 @@ def _import(args: argparse.Namespace) -> int:
     """Check the file (without the store), then commit it in one short window; while another process
     holds the store, say who every few seconds and wait (``--wait``), then give up with a clear error."""
     from .i18n import t
-    from .review import state_of
 
     def waiting(holder: str) -> None:
         print(t("ingest.cli.waiting", holder=holder), file=sys.stderr, flush=True)
@@ -63,7 +62,7 @@ def _import(args: argparse.Namespace) -> int:
     for row in report.warnings.itertuples():
         print(f"{args.file}:{row.line}: warning: {row.warning}")
     print(report.message)
-    if report.status == "committed" and state_of(report.batch_id, args.db) == "submitted":
+    if report.review == "submitted":
         print(t("review.submitted_note", batch=report.batch_id))
     return 0 if report.status in ("committed", "dry_run", "duplicate") and not (
         args.strict and len(report.rejected)) else 1
@@ -133,14 +132,14 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo import demo_activity_progress, demo_csv, demo_finance_csv
     from .finance_ingest import import_finance_bytes
     from .ingest import import_bytes
-    from .review import approve, state_of
+    from .review import approve
     from .tracking import current_actuals, record_activity
 
     demo = User("demo", "admin")
     for code, lf in load_catalog().items():
         report = import_bytes(demo_csv(lf), f"demo-{code}.csv", {code: lf}, demo, db=args.db)
         print(report.message)
-        if report.status == "committed" and state_of(report.batch_id, args.db) == "submitted":
+        if report.review == "submitted":
             approve(report.batch_id, demo, comment="synthetic demo data", db=args.db)  # the demo shows its data
             print(f"{code}: demo batch {report.batch_id} approved")
         if not current_actuals(code, args.db):

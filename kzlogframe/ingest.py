@@ -116,6 +116,7 @@ class ImportReport:
     delimiter: str = ","
     lang: str = "en"
     sheet: str | None = None  # the sheet read, for a workbook (.xlsx)
+    review: str | None = None  # the committed batch's review state, so callers need not reopen the store
 
     @property
     def accepted_total(self) -> int:
@@ -1185,15 +1186,15 @@ def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name:
             elif not dry_run and accepted_count == 0:
                 report.status = "nothing_to_commit"
             elif not dry_run:
-                report.batch_id = _commit(stage, store, report, actor, accepted_count)
+                report.batch_id, report.review = _commit(stage, store, report, actor, accepted_count)
                 report.status = "committed"
     return report
 
 
 def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, report: ImportReport,
-            actor: User, accepted: int) -> int:
+            actor: User, accepted: int) -> tuple[int, str]:
     """The batch, its rows and its audit entry in one transaction: all of them or, on any failure,
-    none. The rows stream from the private connection in file order by indicator, so the store's
+    none; returns the batch id and its review state. The rows stream from the private connection in file order by indicator, so the store's
     row groups each cover few indicators and a later read of one indicator's history skips the rest."""
     warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
     rows = stage.execute("""
@@ -1223,7 +1224,7 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
                    "rejected": len(report.rejected), "review": state}, os_user=actor.os_user)
     finally:
         store.unregister("incoming")
-    return batch_id
+    return batch_id, state
 
 
 def list_batches(db: Path | str | None = None) -> pd.DataFrame:

@@ -42,6 +42,7 @@ def upload(db, tmp_path, name: str, value: float, actor: User = UPLOADER, period
     path.write_text(f"programme,indicator,period,value\npsr,PSR.R1.I6,{period},{value:g}\n", encoding="utf-8")
     report = import_csv(path, load_catalog(), actor, db=db)
     assert report.status == "committed", report.message
+    assert report.review == state_of(report.batch_id, db)  # the report tells the state without a second read
     return report.batch_id
 
 

@@ -8,7 +8,6 @@ import streamlit as st
 from kzlogframe.data_entry import EDITABLE, GRID_COLUMNS, Cell, entry_grid, save_entry
 from kzlogframe.i18n import t
 from kzlogframe.ingest import DIMENSIONS
-from kzlogframe.review import state_of
 from kzlogframe.ui import as_text, catalog, data_table, require
 
 context = require("upload")
@@ -59,7 +58,7 @@ if st.button(t("entry.save", lang), type="primary", key="entry_save"):
         key = "entry.saved" if result.status == "committed" else "entry.duplicate"
         warnings = result.report.warnings["warning"].tolist() if result.report is not None else []
         saved = t(key, lang, batch=result.batch_id, count=result.changed)
-        if result.status == "committed" and state_of(result.batch_id) == "submitted":  # the grid shows approved values
+        if result.report is not None and result.report.review == "submitted":  # the grid shows approved values
             saved += " " + t("review.submitted_note", lang, batch=result.batch_id)
         st.session_state["_entry_flash"] = (saved, warnings)
         st.rerun()

@@ -9,7 +9,7 @@ from kzlogframe.upload_templates import template_csv, template_xlsx
 from kzlogframe.xlsx_input import WorkbookError, kind_of, sheet_names
 from kzlogframe.access import allowed
 from kzlogframe.formatting import batch_label
-from kzlogframe.review import batches as batches_for_review, state_of
+from kzlogframe.review import batches as batches_for_review
 from kzlogframe.tables import readable
 from kzlogframe.ui import as_text, catalog, data_table, require
 
@@ -75,7 +75,7 @@ if uploaded is not None:
             result = import_bytes(data, uploaded.name, catalog(), user, lang=lang, sheet=sheet)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
-                if state_of(result.batch_id) == "submitted":
+                if result.review == "submitted":
                     st.info(t("review.submitted_note", lang, batch=result.batch_id))
             else:
                 st.info(as_text(result.message))
