@@ -73,8 +73,11 @@ def _points(name: str, key: str, x: list, y: list, indicator: Indicator, lang: s
 def indicator_chart(series: pd.DataFrame, indicator: Indicator, lang: str, as_of: dt.date,
                     expected: float | None) -> go.Figure:
     """Actuals over time against the planned path from the baseline through the dated targets,
-    with the targets, what is expected at ``as_of`` and the ``as_of`` date itself."""
+    with the targets, what is expected at ``as_of`` and the ``as_of`` date itself. Values of periods
+    ending after ``as_of`` are left out: a chart judged at a date shows what the report of that date
+    counts, whichever page, zip or file draws it."""
     shape = "hv" if indicator.type is IndicatorType.milestone else "linear"  # not done until the day it is done
+    series = series[(series["kind"] != "actual") | (pd.to_datetime(series["date"]) <= pd.Timestamp(as_of))]
     planned = series[series["kind"] == "planned"].sort_values("date")
     actual = series[series["kind"] == "actual"].sort_values("date")
     traces = []

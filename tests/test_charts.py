@@ -312,6 +312,21 @@ def test_html_export_ticks_are_ours_and_fit_a_page_column(page):
 # ---------------------------------------------------------------- the style
 
 
+def test_a_chart_judged_at_a_date_leaves_out_values_of_later_periods():
+    indicator, series, expected = quantitative("fraction")  # actuals at the ends of 2011-H2 … 2013-H1
+    full = indicator_chart(series, indicator, "en", dt.date(2013, 6, 30), expected)
+    earlier = indicator_chart(series, indicator, "en", dt.date(2012, 6, 30), expected)
+
+    def actual_dates(fig: go.Figure) -> list[str]:
+        trace = next(tr for tr in fig.data if tr.name == t("ind.actual", "en"))
+        return [str(pd.Timestamp(x).date()) for x in trace.x]
+
+    assert actual_dates(full) == ["2011-12-31", "2012-06-30", "2012-12-31", "2013-06-30"]
+    assert actual_dates(earlier) == ["2011-12-31", "2012-06-30"]
+    targets = [tr for tr in earlier.data if tr.name == t("ind.target", "en")]
+    assert len(targets) == len(indicator.targets)  # the plan is drawn whole: targets are not measurements
+
+
 def test_one_palette_with_a_tint_for_every_status():
     assert set(style.STATUS_TINTS) == set(style.STATUS_COLOURS)
     assert all(re.fullmatch(r"#[0-9A-F]{6}", tint) for tint in style.STATUS_TINTS.values())
