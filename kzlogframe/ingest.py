@@ -1228,11 +1228,15 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
 
 
 def list_batches(db: Path | str | None = None) -> pd.DataFrame:
+    """Every upload, newest first; ``kind`` tells indicator values from financial entries, which share
+    the batch numbering, the review states and the rollback."""
     with connect(db, write=False) as store:
         return store.execute("""
-            SELECT id, file_name, user_name, uploaded_at, rows_total, rows_accepted, rows_rejected, status,
+            SELECT b.id, CASE WHEN EXISTS (SELECT 1 FROM finance_entry f WHERE f.batch_id = b.id)
+                              THEN 'finance' ELSE 'measurements' END AS kind,
+                   file_name, user_name, uploaded_at, rows_total, rows_accepted, rows_rejected, status,
                    status_changed_at, status_changed_by, s.state AS review, sha256
-            FROM upload_batch JOIN batch_state s ON s.batch_id = id ORDER BY id DESC""").df()
+            FROM upload_batch b JOIN batch_state s ON s.batch_id = b.id ORDER BY b.id DESC""").df()
 
 
 def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) -> str:

@@ -16,7 +16,7 @@ from kzlogframe.finance import (
     RawRow, against_results, burn, check_rows, execution, parse_amount, parse_date, parse_kind, yearly_budget)
 from kzlogframe.finance_ingest import (
     FinanceUploadError, current_entries, finance_batches, import_finance, import_finance_bytes, template_csv)
-from kzlogframe.ingest import rollback_batch
+from kzlogframe.ingest import import_bytes, list_batches, rollback_batch
 from kzlogframe.store import connect
 
 from tests.conftest import ADMIN
@@ -162,12 +162,16 @@ def test_utf8_bom_kazakh_import_duplicate_and_rollback(tmp_path):
                                  db=db, today=TODAY)
     assert current_entries("kazlod", db)["amount"].tolist() == [3_900_000.0, 1_200_000.0]
     assert list(finance_batches("kazlod", db)["id"]) == [newer.batch_id, first.batch_id]
+    values = import_bytes(b"programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,10\n", "v.csv", CATALOG, ADMIN,
+                          db=db)
+    assert list_batches(db)[["id", "kind"]].values.tolist() == [  # the upload history tells them apart
+        [values.batch_id, "measurements"], [newer.batch_id, "finance"], [first.batch_id, "finance"]]
     rollback_batch(newer.batch_id, ADMIN, db=db)
     assert current_entries("kazlod", db)["amount"].tolist() == [3_900_000.0, 1_000_000.5]
     with connect(db, write=False) as con:
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
         history = con.execute("SELECT count(*) FROM finance_entry").fetchone()[0]
-    assert actions == ["finance_upload", "finance_upload", "rollback"] and history == 4
+    assert actions == ["finance_upload", "finance_upload", "upload", "rollback"] and history == 4
 
 
 def test_nothing_is_written_when_no_row_passes_or_the_header_is_wrong_or_the_user_may_not(tmp_path):

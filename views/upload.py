@@ -90,7 +90,7 @@ batches = list_batches()
 if batches.empty:
     st.info(t("upload.history_empty", lang))
 else:
-    data_table(readable(batches, lang, codes={"status": "batch", "review": "review.state"}))
+    data_table(readable(batches, lang, codes={"kind": "batch_kind", "status": "batch", "review": "review.state"}))
     committed = batches[batches["status"] == "committed"]
     labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
               for row in committed.itertuples()}
