@@ -27,7 +27,8 @@ st.title(t("page.overview", lang))
 st.caption(t("overview.period", lang, period=str(period)))
 if (waiting := waiting_for_review()).batches:  # approved values only count: say how much is not in yet
     st.info(waiting_text(waiting.batches, waiting.values, lang))
-indicators, levels = progress_frames(context.as_of)  # every programme, computed in the store
+indicators, levels = progress_frames(context.as_of, programmes=context.programmes)  # every programme the reader
+# may view, computed in the store
 
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
