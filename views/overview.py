@@ -35,7 +35,7 @@ with st.expander(t("progress.legend", lang)):
 
 st.subheader(t("overview.portfolio", lang))
 st.caption(t("overview.portfolio_intro", lang))
-labels = {c: programme_label(programme, lang) for c, programme in catalog().items()}
+labels = {c: programme_label(programme, lang) for c, programme in catalog().items() if c in context.programmes}
 # Narrow number columns (their full header in the tooltip) leave the statements room to wrap on screen.
 columns = {t("col.level", lang): st.column_config.TextColumn(width=130),
            t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("trend.help", lang)),
