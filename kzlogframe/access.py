@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import yaml
 
+from . import sessions
 from .i18n import t
 from .store import audit, connect, writing
 from .yaml_source import Problem, SourceMap, parse_yaml
@@ -386,6 +387,19 @@ def _seconds(until: dt.datetime) -> int:
     return max(1, math.ceil((until - dt.datetime.now()).total_seconds()))
 
 
+def _wait_if_limited(who: str, where: str, db: Path | str | None) -> None:
+    """Refuse (LoginRefused) while the (name, client) pair must wait after its failures, and while
+    failures everywhere are over the ceiling, the clients that have just failed; slow down the rest."""
+    failures = _failures(who, where, db)
+    wait = _backoff(failures.pair)
+    if wait and failures.pair_last + dt.timedelta(seconds=wait) > dt.datetime.now():
+        raise LoginRefused("login.wait", seconds=_seconds(failures.pair_last + dt.timedelta(seconds=wait)))
+    if failures.everyone >= GLOBAL_CEILING:
+        if failures.client_last is not None:
+            raise LoginRefused("login.busy", seconds=_seconds(failures.client_last + GLOBAL_WINDOW))
+        time.sleep(GLOBAL_DELAY)
+
+
 def login(name: str, password: str, users: dict[str, Account], *, client: str | None = None,
           db: Path | str | None = None) -> User:
     """The user, or LoginRefused (a ValueError) with a message safe to show.
@@ -395,14 +409,7 @@ def login(name: str, password: str, users: dict[str, Account], *, client: str | 
     cannot all pass the check before the first failure is counted."""
     who, where = _logged(name), _logged(client or UNKNOWN_CLIENT)
     with _pair_lock(who, where):
-        failures = _failures(who, where, db)
-        wait = _backoff(failures.pair)
-        if wait and failures.pair_last + dt.timedelta(seconds=wait) > dt.datetime.now():
-            raise LoginRefused("login.wait", seconds=_seconds(failures.pair_last + dt.timedelta(seconds=wait)))
-        if failures.everyone >= GLOBAL_CEILING:
-            if failures.client_last is not None:
-                raise LoginRefused("login.busy", seconds=_seconds(failures.client_last + GLOBAL_WINDOW))
-            time.sleep(GLOBAL_DELAY)
+        _wait_if_limited(who, where, db)
         entry = users.get(name)
         stored = entry[1] if entry else _dummy_hash(**_SCRYPT)
         ok = verify_password(password, stored) and entry is not None
@@ -414,3 +421,65 @@ def login(name: str, password: str, users: dict[str, Account], *, client: str | 
     if not ok:
         raise LoginRefused("login.failed")
     return user_of(name, entry)
+
+
+def _fingerprint(name: str, account: Account) -> str:
+    return sessions.fingerprint(name, account.role, account.roles, account.password_hash)
+
+
+def session_token(name: str, account: Account, *, now: dt.datetime | None = None) -> str:
+    """A signed token that signs ``name`` in again after a reload, until it expires, the user's
+    entry changes or the user signs out of it (:mod:`kzlogframe.sessions`)."""
+    key = sessions.secret(users_path())
+    return sessions.issue(name, _fingerprint(name, account), key, now or dt.datetime.now())
+
+
+def resume(token: str, users: dict[str, Account], *, client: str | None = None, db: Path | str | None = None,
+           now: dt.datetime | None = None) -> tuple[User, str]:
+    """The user a session cookie signs in, and the token's id; or LoginRefused.
+
+    The login limits apply as to a password: a pair that must wait is refused before the token is
+    read, and a refused token (malformed, tampered, expired, revoked, signed out) is a failed
+    login of the name it claims from this client, audited with the reason. A token that signs
+    someone in is audited too (``session_resumed``), and does not reset the pair's failures."""
+    now = now or dt.datetime.now()
+    key = sessions.secret(users_path())
+    try:
+        claimed: str | None = sessions.read(token, key, now).name
+    except sessions.TokenRefused as exc:
+        claimed = exc.name
+    who, where = _logged(claimed or "?"), _logged(client or UNKNOWN_CLIENT)
+    with _pair_lock(who, where):
+        _wait_if_limited(who, where, db)
+        try:
+            read = sessions.read(token, key, now)
+            account = users.get(read.name)
+            if account is None or not hmac.compare_digest(read.fingerprint, _fingerprint(read.name, account)):
+                raise sessions.TokenRefused("revoked", read.name)
+            if _signed_out(read.name, read.id, db):
+                raise sessions.TokenRefused("signed_out", read.name)
+        except sessions.TokenRefused as exc:
+            with writing(db) as con:
+                audit(con, who, "login_failed", who, {"client": where, "session": exc.reason})
+            raise LoginRefused("access20.session_refused") from None
+        with writing(db) as con:
+            audit(con, who, "session_resumed", who, {"client": where, "session": read.id})
+    return user_of(read.name, account), read.id
+
+
+def _signed_out(name: str, token_id: str, db: Path | str | None) -> bool:
+    with connect(db, write=False) as con:
+        return con.execute("""SELECT count(*) FROM audit_log WHERE action = 'logout' AND target = ?
+                              AND json_extract_string(detail, '$.session') = ?""", [name, token_id]).fetchone()[0] > 0
+
+
+def token_id(token: str) -> str | None:
+    """The id of a token this app issued (its fourth part), to sign out of it."""
+    parts = token.split(".")
+    return parts[3] if len(parts) == 5 else None
+
+
+def logout(user: User, session: str | None, *, client: str | None = None, db: Path | str | None = None) -> None:
+    """Sign out: audited, and the session's token (its id) no longer signs anyone in, even if a copy was kept."""
+    with writing(db) as con:
+        audit(con, user.name, "logout", user.name, {"client": _logged(client or UNKNOWN_CLIENT), "session": session})

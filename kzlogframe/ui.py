@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .access import (
-    LOCAL_USER, Account, LoginRefused, User, UsersFileError, allowed, load_users, login, programmes_allowed, user_of)
+    LOCAL_USER, Account, LoginRefused, User, UsersFileError, allowed, load_users, login, logout, programmes_allowed,
+    resume, session_token, token_id, user_of)
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .exports import export_table
@@ -37,6 +38,7 @@ from .progress import disaggregated_progress, indicator_progress, level_progress
 from .report import Report, build_report
 from .review import Waiting, waiting
 from .schedule import Actual
+from .sessions import COOKIE, LIFETIME
 from .store import StoreLocked, db_path
 from .trend import TrendBands, history
 from .validation import LogframeError
@@ -109,7 +111,11 @@ def current_user(lang: str) -> User:
     """The signed-in user; otherwise draws the login form and stops the run.
 
     Without a users file: local single-user mode, the one user administers (with a banner). A user
-    whose entry in the users file changed (role, scope, password) signs in again."""
+    whose entry in the users file changed (role, scope, password) signs in again. With a users file,
+    a new browser session (a reload) signs in with the session cookie set at the last sign-in, if
+    :func:`access.resume` accepts it."""
+    if (cookie := st.session_state.pop("_cookie", None)) is not None:
+        _write_cookie(cookie)
     users = _users(lang)
     if _oidc_configured():
         user = _oidc_user(users or {}, lang)
@@ -119,15 +125,45 @@ def current_user(lang: str) -> User:
         user = st.session_state.get("_user")
         if user is None or user.name not in users or user_of(user.name, users[user.name]) != user:
             st.session_state.pop("_user", None)
-            _login_form(users, lang)
+            user = _resumed(users)
+            if user is None:
+                _login_form(users, lang)
     if user.name == LOCAL_USER:
         st.sidebar.caption(t("access.local_mode", lang))
     else:
         st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=role_text(user, lang)))
         if st.sidebar.button(t("access.logout", lang), key="logout"):
+            if users is not None:
+                logout(user, st.session_state.pop("_session", None), client=_client_address())
+                st.session_state["_cookie"] = ""  # cleared in the browser on the next run
             st.session_state.pop("_user", None)
             st.rerun()
     return user
+
+
+def _resumed(users: dict[str, Account]) -> User | None:
+    """The user the browser's session cookie signs in, tried once per browser session (the cookies
+    Streamlit reads are those sent when the session opened: after a sign-out they are stale)."""
+    token = st.context.cookies.get(COOKIE)
+    if not token or st.session_state.get("_cookie_tried"):
+        return None
+    st.session_state["_cookie_tried"] = True
+    try:
+        user, session = resume(token, users, client=_client_address())
+    except LoginRefused as exc:
+        st.session_state["_login_notice"] = (exc.key, exc.values)
+        _write_cookie("")  # a refused cookie is removed from the browser
+        return None
+    st.session_state["_user"], st.session_state["_session"] = user, session
+    return user
+
+
+def _write_cookie(token: str) -> None:
+    """Set the session cookie in the browser (an empty token removes it). Streamlit reads cookies
+    but cannot set them, so a script does; it cannot be HttpOnly (see docs/security.md)."""
+    age = int(LIFETIME.total_seconds()) if token else 0
+    st.sidebar.html(f"<script>document.cookie = '{COOKIE}={token}; Path=/; Max-Age={age}; SameSite=Strict'"
+                    " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
 
 
 def _users(lang: str) -> dict[str, Account] | None:
@@ -153,12 +189,17 @@ def role_text(user: User, lang: str) -> str:
 
 def _login_form(users: dict[str, Account], lang: str) -> None:
     st.title(t("login.title", lang))
+    if notice := st.session_state.pop("_login_notice", None):
+        st.warning(t(notice[0], lang, **notice[1]))
     with st.form("login"):
         name = st.text_input(t("login.name", lang), key="login_name")
         password = st.text_input(t("login.password", lang), type="password", key="login_password")
         if st.form_submit_button(t("login.submit", lang), type="primary"):
             try:
-                st.session_state["_user"] = login(name.strip(), password, users, client=_client_address())
+                user = login(name.strip(), password, users, client=_client_address())
+                stored = load_users() or users  # again: a login may have upgraded the password's hash
+                token = session_token(user.name, stored[user.name])
+                st.session_state.update(_user=user, _cookie=token, _session=token_id(token))
                 st.rerun()
             except LoginRefused as exc:
                 st.error(t(exc.key, lang, **exc.values))
