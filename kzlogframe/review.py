@@ -184,12 +184,17 @@ def batch_warnings(batch_id: int, db: Path | str | None = None) -> pd.DataFrame:
     return pd.DataFrame(json.loads(row[0])) if row and row[0] else pd.DataFrame(columns=["line", "warning"])
 
 
-def review_history(batch_id: int | None = None, db: Path | str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Review steps, newest first: of one batch, or of all."""
+def review_history(batch_id: int | None = None, db: Path | str | None = None, limit: int = 200, *,
+                   within: Collection[str] | None = None) -> pd.DataFrame:
+    """Review steps, newest first: of one batch, or of all (``within``: of batches holding values of
+    these programmes alone, as :func:`batches`)."""
     with connect(db, write=False) as con:
-        return con.execute("""SELECT batch_id, state, comment, user_name, recorded_at FROM batch_review
-                              WHERE $batch IS NULL OR batch_id = $batch ORDER BY id DESC LIMIT $limit""",
-                           {"batch": batch_id, "limit": limit}).df()
+        return con.execute("""SELECT batch_id, state, comment, user_name, recorded_at FROM batch_review r
+                              WHERE ($batch IS NULL OR batch_id = $batch)
+                                AND ($within IS NULL OR NOT EXISTS (SELECT 1 FROM measurement m
+                                     WHERE m.batch_id = r.batch_id AND NOT list_contains($within, m.programme)))
+                              ORDER BY id DESC LIMIT $limit""",
+                           {"batch": batch_id, "limit": limit, "within": None if within is None else list(within)}).df()
 
 
 def state_of(batch_id: int, db: Path | str | None = None) -> str | None:

@@ -19,7 +19,7 @@ from kzlogframe.committee import save_summary
 from kzlogframe.demo import demo_finance_csv
 from kzlogframe.finance_ingest import import_finance_bytes
 from kzlogframe.ingest import import_bytes, list_batches, rollback_batch
-from kzlogframe.review import approve, batches
+from kzlogframe.review import approve, batches, review_history
 from kzlogframe.store import audit_entries, connect
 from kzlogframe.tracking import record_activity
 from kzlogframe.ui import PageContext
@@ -150,6 +150,7 @@ def test_rollback_and_review_respect_the_scope(env, monkeypatch):
     with pytest.raises(PermissionDenied, match="the role 'viewer' may not approve in kazlod"):
         approve(kazlod, PSR_REVIEWER, db=db)
     approve(psr, PSR_REVIEWER, db=db)
+    assert set(review_history(db=db, within=["psr"])["batch_id"]) == {psr}
     with pytest.raises(PermissionDenied, match="may not rollback in kazlod"):
         rollback_batch(kazlod, PSR_ADMIN, db=db)
     assert rollback_batch(psr, PSR_ADMIN, db=db) == f"batch {psr} rolled back"

@@ -14,7 +14,8 @@ from kzlogframe.ui import as_text, catalog, data_table, require, waiting_for_rev
 
 context = require("review")
 lang, user = context.lang, context.user
-scope = programmes_allowed(user, "approve", context.programmes)  # the batches this reviewer may decide on
+# the batches a reviewer with roles in some programmes may decide on (None: every batch)
+scope = programmes_allowed(user, "approve", context.programmes) if user.roles else None
 STATES = {"state": "review.state"}
 declared = {code: lf.programme.disaggregation_values for code, lf in catalog().items()}
 
@@ -94,4 +95,4 @@ if context.may("upload"):
 
 if context.may("approve"):
     with st.expander(t("review.history", lang)):
-        table(review_history(), codes=STATES)
+        table(review_history(within=scope), codes=STATES)
