@@ -269,3 +269,18 @@ def test_users_cli_gives_a_role_in_one_programme(tmp_path):
     assert [{k: d.get(k) for k in ("role", "roles", "password")} for d in details] == [  # newest first
         {"role": "viewer", "roles": {"psr": "uploader", "kazlod": "none"}, "password": None},
         {"role": "viewer", "roles": {"psr": "uploader"}, "password": "changed"}]
+
+
+def test_the_review_page_queues_the_reviewers_programmes_only(env, monkeypatch):
+    db, _ = env
+    monkeypatch.setenv("KZLOGFRAME_REVIEW", "on")
+    catalog = load_catalog()
+    psr = import_bytes(PSR_ROWS.encode(), "psr.csv", catalog, PSR_UPLOADER, db=db).batch_id
+    import_bytes(KAZLOD_ROWS.encode(), "kazlod.csv", catalog, ADMIN, db=db)
+    at = choose(app_as(PSR_REVIEWER), "psr")
+    at.switch_page("views/review.py").run()
+    assert not at.exception
+    assert at.selectbox(key="review_batch").options[0].startswith(f"Batch {psr}: psr.csv")
+    assert len(at.selectbox(key="review_batch").options) == 1
+    choose(at, "kazlod")  # a viewer there: no Review page
+    assert at.title[0].value == "Overview"
