@@ -34,5 +34,6 @@ with ui.friendly_errors(lang):
     navigation = st.navigation(list(pages))
     assesses = next(flag for page, flag in pages.items() if page.title == navigation.title)
     period, previous = ui.period_picker(logframe, lang) if assesses else (None, None)
-    ui.enter(ui.PageContext(user, lang, logframe, period, previous, tuple(programmes_allowed(user, "view", ui.catalog()))))
+    viewable = tuple(programmes_allowed(user, "view", ui.catalog()))
+    ui.enter(ui.PageContext(user, lang, logframe, period, previous, viewable))
     navigation.run()
