@@ -127,14 +127,18 @@ class Waiting:
     values: int
 
 
-def waiting(programme: str | None = None, until: dt.date | None = None, db: Path | str | None = None) -> Waiting:
-    """What waits for review: of one programme (of periods ending by ``until``) or of the whole store."""
+def waiting(programme: str | None = None, until: dt.date | None = None, db: Path | str | None = None, *,
+            within: Collection[str] | None = None) -> Waiting:
+    """What waits for review: of one programme (of periods ending by ``until``), of the programmes
+    ``within``, or of the whole store."""
     with connect(db, write=False) as con:
         row = con.execute("""
             SELECT count(DISTINCT m.batch_id), count(*) FROM measurement m
             JOIN batch_state s ON s.batch_id = m.batch_id
             WHERE s.state = 'submitted' AND ($programme IS NULL OR m.programme = $programme)
-              AND m.period_end <= $until""", {"programme": programme, "until": until or dt.date.max}).fetchone()
+              AND ($within IS NULL OR list_contains($within, m.programme))
+              AND m.period_end <= $until""", {"programme": programme, "until": until or dt.date.max,
+                                              "within": None if within is None else list(within)}).fetchone()
     return Waiting(*row)
 
 

@@ -375,13 +375,15 @@ def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _waiting(programme: str | None, until: dt.date | None, stamp: tuple) -> Waiting:
-    return waiting(programme, until, stamp[0])
+def _waiting(programme: str | None, until: dt.date | None, within: tuple[str, ...] | None, stamp: tuple) -> Waiting:
+    return waiting(programme, until, stamp[0], within=within)
 
 
-def waiting_for_review(programme: str | None = None, until: dt.date | None = None) -> Waiting:
-    """Batches and values waiting for review (:func:`review.waiting`), read again only when the store changes."""
-    return _waiting(programme, until, _stamp())
+def waiting_for_review(programme: str | None = None, until: dt.date | None = None, *,
+                       within: tuple[str, ...] | None = None) -> Waiting:
+    """Batches and values waiting for review (:func:`review.waiting`) of one programme, of the
+    programmes ``within`` or of all, read again only when the store changes."""
+    return _waiting(programme, until, within, _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

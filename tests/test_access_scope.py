@@ -282,5 +282,6 @@ def test_the_review_page_queues_the_reviewers_programmes_only(env, monkeypatch):
     assert not at.exception
     assert at.selectbox(key="review_batch").options[0].startswith(f"Batch {psr}: psr.csv")
     assert len(at.selectbox(key="review_batch").options) == 1
+    assert "1 batch, 1 value waiting for review" in " ".join(c.value for c in at.caption)  # KAZLOD's not counted
     choose(at, "kazlod")  # a viewer there: no Review page
     assert at.title[0].value == "Overview"

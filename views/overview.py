@@ -25,7 +25,8 @@ code = lf.programme.code
 
 st.title(t("page.overview", lang))
 st.caption(t("overview.period", lang, period=str(period)))
-if (waiting := waiting_for_review()).batches:  # approved values only count: say how much is not in yet
+# approved values only count: say how much is not in yet (of the programmes the reader may view)
+if (waiting := waiting_for_review(within=context.programmes or None)).batches:
     st.info(waiting_text(waiting.batches, waiting.values, lang))
 indicators, levels = progress_frames(context.as_of, programmes=context.programmes)  # every programme the reader
 # may view, computed in the store

@@ -46,7 +46,7 @@ if context.may("approve"):
     if queue.empty:
         st.info(t("review.queue_empty", lang))
     else:
-        waiting = waiting_for_review()
+        waiting = waiting_for_review(within=None if scope is None else tuple(scope))
         st.caption(waiting_text(waiting.batches, waiting.values, lang))
         labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
                   for row in queue.itertuples()}
