@@ -5,7 +5,7 @@ page then starts with ``ui.require(permission)``."""
 import streamlit as st
 
 from kzlogframe import ui
-from kzlogframe.access import allowed
+from kzlogframe.access import allowed, programmes_allowed
 from kzlogframe.i18n import t
 
 PAGES = [  # (script, title key, icon, url path, permission, assesses a reporting period)
@@ -27,11 +27,13 @@ st.set_page_config(page_title="kzlogframe", page_icon="📊", layout="wide")
 lang = ui.language_picker()
 with ui.friendly_errors(lang):
     user = ui.current_user(lang)
-    logframe = ui.programme_picker(lang)
+    logframe = ui.programme_picker(lang, user)
+    code = logframe.programme.code
     pages = {st.Page(script, title=t(title, lang), icon=icon, url_path=path, default=path == "overview"): assesses
-             for script, title, icon, path, permission, assesses in PAGES if allowed(user.role, permission)}
+             for script, title, icon, path, permission, assesses in PAGES if allowed(user, permission, code)}
     navigation = st.navigation(list(pages))
     assesses = next(flag for page, flag in pages.items() if page.title == navigation.title)
     period, previous = ui.period_picker(logframe, lang) if assesses else (None, None)
-    ui.enter(ui.PageContext(user, lang, logframe, period, previous))
+    viewable = tuple(programmes_allowed(user, "view", ui.catalog()))
+    ui.enter(ui.PageContext(user, lang, logframe, period, previous, viewable))
     navigation.run()

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .access import ROLES, User
+from .access import SCOPE_ROLES, User
 from .catalog import load_catalog
 from .ingest import UploadError, import_csv, list_batches, rollback_batch
 from .store import StoreLocked
@@ -182,18 +182,28 @@ def _report(args: argparse.Namespace) -> int:
 def _users(args: argparse.Namespace) -> int:
     from .access import add_user, load_users, users_path
 
+    codes = set(load_catalog())
+    users = load_users(programmes=codes)
     if args.action == "list":
-        users = load_users() or {}
-        for name, (role, _) in sorted(users.items()):
-            print(f"{name}\t{role}")
-        if not users:
+        for name, account in sorted((users or {}).items()):
+            scoped = ", ".join(f"{code}: {role}" for code, role in account.roles)
+            print(f"{name}\t{account.role}" + (f"\t{scoped}" if scoped else ""))
+        if users is None:
             print(f"no users file at {users_path()}: local single-user mode")
         return 0
-    if not args.name or not args.role:
-        raise ValueError("users add needs NAME and --role")
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.name}: ")
-    add_user(args.name, args.role, password, actor=_actor(args), db=args.db)
-    print(f"{args.name}: {args.role} (stored in {users_path()}, password hashed)")
+    if not args.name or not (args.role or args.default_role):
+        raise ValueError("users add needs NAME and --role (or --default-role)")
+    if args.programme and not args.role:
+        raise ValueError("--programme needs the --role the user has there")
+    keeps_password = args.name in (users or {}) and (args.programme or args.default_role) and not args.password_stdin
+    password = None if keeps_password else sys.stdin.readline().rstrip("\n") if args.password_stdin \
+        else getpass.getpass(f"password for {args.name}: ")
+    add_user(args.name, args.role, password, actor=_actor(args), db=args.db, programmes=args.programme or (),
+             default_role=args.default_role, known=codes)
+    account = load_users(programmes=codes)[args.name]
+    scoped = "".join(f", {role} in {code}" for code, role in account.roles)
+    print(f"{args.name}: {account.role}{scoped} (stored in {users_path()}, password "
+          f"{'kept' if password is None else 'hashed'})")
     return 0
 
 
@@ -296,7 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", help="manage accounts in data/users.yaml (or $KZLOGFRAME_USERS)")
     users.add_argument("action", choices=["add", "list"])
     users.add_argument("name", nargs="?", metavar="NAME")
-    users.add_argument("--role", choices=list(ROLES))
+    users.add_argument("--role", choices=list(SCOPE_ROLES),
+                       help="the user's role (in the --programme given, else the default role everywhere)")
+    users.add_argument("--programme", action="append", metavar="CODE",
+                       help="give --role in this programme only (repeatable); 'none' hides the programme")
+    users.add_argument("--default-role", choices=list(SCOPE_ROLES),
+                       help="the role in every programme without one of its own (a new user: viewer)")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.set_defaults(run=_users)
 

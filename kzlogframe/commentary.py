@@ -22,7 +22,7 @@ def _write(sql: str, params: list, actor: User, action: str, target: str, db: Pa
 
 def save_narrative(programme: str, level_code: str, period: str, lang: str, body: str, *, actor: User,
                    db: Path | str | None = None) -> None:
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     if len(body) > MAX_NARRATIVE:
         raise ValueError(f"the narrative is {len(body):,} characters; the limit is {MAX_NARRATIVE:,}")
     _write("INSERT INTO narrative VALUES (?, ?, ?, ?, ?, ?, now())",
@@ -39,7 +39,7 @@ def narratives(programme: str, period: str, lang: str, db: Path | str | None = N
 
 def save_assumption_status(programme: str, assumption: str, period: str, status: str, comment: str | None, *,
                            actor: User, db: Path | str | None = None) -> None:
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     if status not in ASSUMPTION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ASSUMPTION_STATUSES)}, not '{status}'")
     _write("INSERT INTO assumption_status VALUES (?, ?, ?, ?, ?, ?, now())",

@@ -164,7 +164,7 @@ def control(programme: str, period: str, db: Path | str | None = None) -> Contro
 def save_control(programme: str, period: str, author: str, distribution: list[str], *, actor: User,
                  db: Path | str | None = None) -> None:
     """Author and distribution list of a draft (a submitted report is changed only by returning it)."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     now = control(programme, period, db)
     if now.status != "draft":
         raise ValueError(f"version {now.version} of the report is {now.status}; return it to draft to change it")
@@ -182,7 +182,7 @@ def change_status(programme: str, period: str, status: str, *, actor: User, snap
     moves = {("draft", "submitted"): "record", ("submitted", "approved"): "decide", ("submitted", "draft"): "decide"}
     if (now.status, status) not in moves:
         raise ValueError(f"version {now.version} of the report is {now.status}; it cannot become {status}")
-    authorize(actor.role, moves[now.status, status])
+    authorize(actor, moves[now.status, status], programme)
     if status == "submitted" and not snapshot:
         raise ValueError("a submitted report records the store state it was made from")
     version = now.version + 1 if status == "draft" else now.version
@@ -208,7 +208,7 @@ def stored_snapshot(programme: str, period: str, db: Path | str | None = None) -
 def save_summary(programme: str, period: str, lang: str, body: str, *, actor: User,
                  db: Path | str | None = None) -> None:
     """The executive summary of a period in one language (Markdown)."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     _one_of("lang", lang, ("kk", "en", "ru"))
     _append("INSERT INTO executive_summary VALUES (?, ?, ?, ?, ?, now())",
             [programme, period, lang, _text("summary", body, MAX_TEXT), actor.name],
@@ -220,7 +220,7 @@ def save_deviation(lf: Logframe, period: ReportingPeriod, item_kind: str, item: 
                    actor: User, db: Path | str | None = None) -> int:
     """A deviation of an indicator or an activity with its cause and corrective measure; a new one
     when ``deviation_id`` is None, else a new version of that one (closing it records the period)."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", lf.programme.code)
     _one_of("item_kind", item_kind, ("indicator", "activity"))
     _one_of("status", status, DEVIATION_STATUSES)
     known = [i.code for _, i in lf.indicators()] if item_kind == "indicator" else \
@@ -245,7 +245,7 @@ def save_risk(lf: Logframe, period: ReportingPeriod, assumption: str, descriptio
               actor: User, db: Path | str | None = None) -> int:
     """A risk on one of the logframe's assumptions as it stands in ``period``: assessing it again in a
     later period adds that period's version, so the trend since the previous period is known."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", lf.programme.code)
     _one_of("status", status, RISK_STATUSES)
     if assumption not in {a.id for level in lf.levels() for a in level.assumptions}:
         raise ValueError(f"{lf.programme.code} has no assumption '{assumption}'")
@@ -261,7 +261,7 @@ def save_risk(lf: Logframe, period: ReportingPeriod, assumption: str, descriptio
 def save_criterion(programme: str, period: str, criterion: str, rating: str, justification: str, *, actor: User,
                    db: Path | str | None = None) -> None:
     """A rating (A–D, as a ROM review gives) and its justification for one OECD-DAC criterion."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     _one_of("criterion", criterion, CRITERIA)
     _one_of("rating", rating, RATINGS)
     _append("INSERT INTO criterion_assessment VALUES (?, ?, ?, ?, ?, ?, now())",
@@ -277,7 +277,7 @@ def save_decision(programme: str, period: ReportingPeriod, meeting: dt.date, bod
                   db: Path | str | None = None) -> int:
     """A decision of the meeting that discusses the report of ``period``; a later version (its
     follow-up) keeps the period it was taken in."""
-    authorize(actor.role, "decide")
+    authorize(actor, "decide", programme)
     _one_of("status", status, DECISION_STATUSES)
     label, end = period.label, period.end
     if decision_id is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import ingest
-from .access import User, authorize
+from .access import User, allowed, allowed_somewhere, authorize_somewhere
 from .finance import ENTRY_COLUMNS, KINDS, Checked, RawRow, check_rows, contracting_deadline, indicative
 from .i18n import LANGUAGES, t
 from .models import Logframe
@@ -69,7 +69,7 @@ class FinanceUploadError(ingest.UploadError):
 class FinanceReport:
     file_name: str
     sha256: str
-    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit"
+    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit" | "refused_scope"
     rows_total: int
     checked: Checked
     batch_id: int | None = None
@@ -77,6 +77,7 @@ class FinanceReport:
     encoding: str = "utf-8"
     delimiter: str = ","
     lang: str = "en"
+    out_of_scope: tuple[str, ...] = ()  # programmes with rows the actor may not upload to ("refused_scope")
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -93,8 +94,10 @@ class FinanceReport:
     @property
     def message(self) -> str:
         key = {"duplicate": "finance.status.duplicate", "committed": "finance.status.committed",
-               "nothing_to_commit": "finance.status.nothing"}.get(self.status, "finance.status.dry_run")
+               "nothing_to_commit": "finance.status.nothing", "refused_scope": "access20.status.scope_refused"
+               }.get(self.status, "finance.status.dry_run")
         return t(key, self.lang, file=self.file_name, batch=self.batch_id or self.duplicate_of,
+                 programmes=", ".join(code.upper() for code in self.out_of_scope),
                  accepted=len(self.accepted), rejected=len(self.rejected), warnings=len(self.warnings))
 
 
@@ -191,9 +194,10 @@ def import_finance(path: Path | str, catalog: Mapping[str, Logframe], actor: Use
     """Check every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s
     name (the upload permission), all or nothing. The checks that compare with what is stored
     (ceilings, commitments) read the store in the same window as the write. Re-importing bytes
-    already committed changes nothing."""
+    already committed changes nothing. A row of a programme where ``actor`` may not upload refuses
+    the whole file, as :func:`ingest.import_csv` does."""
     if not dry_run:
-        authorize(actor.role, "upload")
+        authorize_somewhere(actor, "upload")
     path = Path(path)
     file_name = file_name or path.name
     rows, encoding, delimiter, sha256 = read_rows(path, file_name, lang)
@@ -202,13 +206,16 @@ def import_finance(path: Path | str, catalog: Mapping[str, Logframe], actor: Use
         marks_sql = ", ".join("?" * len(programmes)) or "NULL"
         current = store.execute(f"SELECT {COLUMNS_SQL} FROM finance_current WHERE programme IN ({marks_sql})",
                                 programmes).df()
-        checked = check_rows(rows, catalog, current, today or dt.date.today(), lang)
+        checked = _scoped(check_rows(rows, catalog, current, today or dt.date.today(), lang), actor, lang)
         report = FinanceReport(file_name, sha256, "dry_run", len(rows), checked, encoding=encoding,
-                               delimiter=delimiter, lang=lang)
+                               delimiter=delimiter, lang=lang, out_of_scope=tuple(
+                                   sorted(set(checked.accepted["programme"]) - set(_uploadable(actor, checked)))))
         previous = store.execute("""SELECT id FROM upload_batch WHERE sha256 = ? AND status = 'committed'
                                     AND id IN (SELECT batch_id FROM finance_entry) ORDER BY id LIMIT 1""",
                                  [sha256]).fetchone()
-        if previous:
+        if report.out_of_scope:
+            report.status = "refused_scope"
+        elif previous:
             report.status, report.duplicate_of = "duplicate", previous[0]
         elif not dry_run and checked.accepted.empty:
             report.status = "nothing_to_commit"
@@ -216,6 +223,28 @@ def import_finance(path: Path | str, catalog: Mapping[str, Logframe], actor: Use
             report.batch_id = _commit(store, report, actor)
             report.status = "committed"
     return report
+
+
+def _uploadable(actor: User, checked: Checked) -> list[str]:
+    """The programmes of the accepted rows where ``actor`` may upload (all of them when ``actor`` may
+    upload nowhere: a dry run, which commits nothing)."""
+    codes = sorted(set(checked.accepted["programme"]))
+    if not allowed_somewhere(actor, "upload"):
+        return codes
+    return [code for code in codes if allowed(actor, "upload", code)]
+
+
+def _scoped(checked: Checked, actor: User, lang: str) -> Checked:
+    """``checked`` with a rejected row, naming its programme, for each accepted row of a programme
+    where ``actor`` may not upload (the rows stay accepted: the file is refused whole)."""
+    denied = checked.accepted[~checked.accepted["programme"].isin(_uploadable(actor, checked))]
+    if denied.empty:
+        return checked
+    reasons = pd.DataFrame({"line": denied["line"], "reason": [
+        t("access20.reason.scope", lang, programme=code.upper(), user=actor.name,
+          role=t(f"role.{actor.role_in(code)}", lang)) for code in denied["programme"]]})
+    rejected = pd.concat([checked.rejected, reasons], ignore_index=True).sort_values("line", ignore_index=True)
+    return Checked(checked.accepted, rejected, checked.warnings)
 
 
 def _commit(store, report: FinanceReport, actor: User) -> int:

@@ -31,7 +31,7 @@ import mmap
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,7 +42,7 @@ import pandas as pd
 from babel.numbers import get_decimal_symbol
 
 from . import review
-from .access import User, authorize
+from .access import User, allowed, allowed_somewhere, authorize_all, authorize_somewhere
 from .dimensions import accepted, spelling_sql, spellings
 from .i18n import LOCALE_OF, t
 from .models import IndicatorType, Logframe
@@ -105,7 +105,7 @@ class UploadError(ValueError):
 class ImportReport:
     file_name: str
     sha256: str
-    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit" | "refused_strict"
+    status: str  # "dry_run" | "committed" | "duplicate" | "nothing_to_commit" | "refused_strict" | "refused_scope"
     rows_total: int
     accepted: pd.DataFrame
     rejected: pd.DataFrame
@@ -117,6 +117,7 @@ class ImportReport:
     lang: str = "en"
     sheet: str | None = None  # the sheet read, for a workbook (.xlsx)
     review: str | None = None  # the committed batch's review state, so callers need not reopen the store
+    out_of_scope: tuple[str, ...] = ()  # programmes with rows the actor may not upload to ("refused_scope")
 
     @property
     def accepted_total(self) -> int:
@@ -132,8 +133,10 @@ class ImportReport:
     def message(self) -> str:
         """What happened, in the language the import was asked in."""
         key = {"duplicate": "ingest.status.duplicate", "committed": "ingest.status.committed",
-               "nothing_to_commit": "ingest.status.nothing", "refused_strict": "ingest.status.strict_refused"}
+               "nothing_to_commit": "ingest.status.nothing", "refused_strict": "ingest.status.strict_refused",
+               "refused_scope": "access20.status.scope_refused"}
         return t(key.get(self.status, "ingest.status.dry_run"), self.lang, file=self.file_name,
+                 programmes=", ".join(code.upper() for code in self.out_of_scope),
                  batch=self.batch_id if self.status == "committed" else self.duplicate_of,
                  accepted=self.accepted_total, rejected=len(self.rejected), warnings=self.warnings_total)
 
@@ -1133,7 +1136,10 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
     workbook's sha256 (the re-upload check) is that of the rows read, so another sheet of the same
     workbook is another upload and the same rows saved again are not.
 
-    Committing needs the upload permission (a dry run does not). ``strict`` commits nothing when any
+    Committing needs the upload permission in every programme the file's accepted rows are for: a
+    row of a programme where ``actor`` may not upload refuses the whole file ("refused_scope", each
+    such row among the rejected ones, naming its programme), in a dry run too when ``actor`` may
+    upload somewhere (a dry run needs no permission). ``strict`` commits nothing when any
     row is rejected (all rows or none). Periods starting after ``today`` (default: today) are refused.
     New reasons and warnings are worded in ``lang``. The file is read and checked in a private
     DuckDB; the store is then opened for one short window (waiting up to ``lock_wait`` seconds for
@@ -1143,7 +1149,7 @@ def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *
     read as a table at all.
     """
     if not dry_run:
-        authorize(actor.role, "upload")
+        authorize_somewhere(actor, "upload")
     path = Path(path)
     file_name = file_name or path.name
     table, sheet = _table_file(path, file_name, sheet, lang)
@@ -1164,13 +1170,17 @@ def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name:
             "fields": parsed.columns, "delimiter": parsed.delimiter.replace("\t", "TAB"),
             "last_line": facts.lines}).df()
         accepted_count = _accepted_count(stage)
+        refused = _out_of_scope(stage, actor, lang)
+        if len(refused):
+            rejected = pd.concat([rejected, refused], ignore_index=True).sort_values("line", ignore_index=True)
         # The first 1000 accepted rows lie within the first 1000 + (not accepted) records.
         preview = stage.execute(
             "SELECT * EXCLUDE (line_ord) FROM accepted WHERE line_ord <= ? ORDER BY line LIMIT 1000",
             [1000 + parsed.records - accepted_count]).df()
         decimals = _decimal_warnings(stage, lang)
         report = ImportReport(file_name, facts.sha256, "dry_run", parsed.rows_total, preview, rejected,
-                              encoding=parsed.encoding, delimiter=parsed.delimiter, lang=lang, sheet=sheet)
+                              encoding=parsed.encoding, delimiter=parsed.delimiter, lang=lang, sheet=sheet,
+                              out_of_scope=tuple(refused["programme"].unique()))
         report.accepted.attrs["total"] = accepted_count
         with connect(db, write=not dry_run, wait=lock_wait, on_wait=on_wait) as store:
             previous = store.execute(
@@ -1179,7 +1189,9 @@ def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name:
                 [facts.sha256]).fetchone()
             report.warnings = _capped([_lost_letter_warnings(facts, lang), decimals,
                                        _outliers(stage, store, lang) if accepted_count else decimals.head(0)])
-            if previous:
+            if report.out_of_scope:
+                report.status = "refused_scope"
+            elif previous:
                 report.status, report.duplicate_of = "duplicate", previous[0]
             elif strict and len(rejected) and not dry_run:
                 report.status = "refused_strict"
@@ -1189,6 +1201,24 @@ def _import(path: Path, catalog: Mapping[str, Logframe], actor: User, file_name:
                 report.batch_id, report.review = _commit(stage, store, report, actor, accepted_count)
                 report.status = "committed"
     return report
+
+
+def _out_of_scope(stage: duckdb.DuckDBPyConnection, actor: User, lang: str) -> pd.DataFrame:
+    """Accepted rows of programmes where ``actor`` may not upload, as rejected rows naming the
+    programme; none when ``actor`` may upload nowhere (a dry run: nothing would be committed) or
+    has one role everywhere (then the permission was checked once, for the whole file)."""
+    columns = ["line", "reason", "programme", "indicator", "period", "value"]
+    if not actor.roles or not allowed_somewhere(actor, "upload"):
+        return pd.DataFrame(columns=columns)
+    codes = [row[0] for row in stage.execute("SELECT DISTINCT programme FROM accepted ORDER BY 1").fetchall()]
+    denied = [code for code in codes if not allowed(actor, "upload", code)]
+    if not denied:
+        return pd.DataFrame(columns=columns)
+    rows = stage.execute("""SELECT line, programme, indicator, period_label AS period, value_text AS value
+                            FROM accepted WHERE list_contains(?, programme) ORDER BY line""", [denied]).df()
+    rows.insert(1, "reason", [t("access20.reason.scope", lang, programme=code.upper(), user=actor.name,
+                                role=t(f"role.{actor.role_in(code)}", lang)) for code in rows["programme"]])
+    return rows[columns]
 
 
 def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, report: ImportReport,
@@ -1227,25 +1257,33 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     return batch_id, state
 
 
-def list_batches(db: Path | str | None = None) -> pd.DataFrame:
-    """Every upload, newest first; ``kind`` tells indicator values from financial entries, which share
-    the batch numbering, the review states and the rollback."""
+def list_batches(db: Path | str | None = None, *, within: Collection[str] | None = None) -> pd.DataFrame:
+    """Every upload batch, newest first; ``kind`` tells indicator values from financial entries, which
+    share the batch numbering, the review states and the rollback. ``within``: only batches holding
+    values or entries of these programmes alone (what a user with roles in some programmes may see)."""
     with connect(db, write=False) as store:
         return store.execute("""
             SELECT b.id, CASE WHEN EXISTS (SELECT 1 FROM finance_entry f WHERE f.batch_id = b.id)
                               THEN 'finance' ELSE 'measurements' END AS kind,
                    file_name, user_name, uploaded_at, rows_total, rows_accepted, rows_rejected, status,
                    status_changed_at, status_changed_by, s.state AS review, sha256
-            FROM upload_batch b JOIN batch_state s ON s.batch_id = b.id ORDER BY b.id DESC""").df()
+            FROM upload_batch b JOIN batch_state s ON s.batch_id = b.id
+            WHERE $within IS NULL OR NOT EXISTS (
+                SELECT 1 FROM (SELECT batch_id, programme FROM measurement
+                               UNION ALL SELECT batch_id, programme FROM finance_entry) p
+                WHERE p.batch_id = b.id AND NOT list_contains($within, p.programme))
+            ORDER BY b.id DESC""", {"within": None if within is None else list(within)}).df()
 
 
 def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) -> str:
-    """Withdraw a committed batch: its rows stay in history, the previous values become current again."""
-    authorize(actor.role, "rollback")
+    """Withdraw a committed batch: its rows stay in history, the previous values become current again.
+    Needs the rollback permission in every programme the batch holds values of."""
+    authorize_somewhere(actor, "rollback")
     with writing(db) as store:
         row = store.execute("SELECT status FROM upload_batch WHERE id = ?", [batch_id]).fetchone()
         if row is None:
             raise ValueError(f"no upload batch {batch_id}")
+        authorize_all(actor, "rollback", review.batch_programmes(store, batch_id))
         if row[0] == "rolled_back":
             return f"batch {batch_id} was already rolled back; nothing changed"
         store.execute("""UPDATE upload_batch SET status = 'rolled_back', status_changed_at = now(),

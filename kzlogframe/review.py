@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .access import User, authorize, users_path
+from .access import User, authorize_all, authorize_somewhere, users_path
 from .i18n import t
 from .store import audit, connect, writing
 
@@ -78,8 +79,15 @@ def _step(con: duckdb.DuckDBPyConnection, batch_id: int, state: str, comment: st
                 [batch_id, state, comment, actor.name, dt.datetime.now()])
 
 
+def batch_programmes(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[str]:
+    """The programmes a batch holds values or financial entries of: where a step on it must be allowed."""
+    return [row[0] for row in con.execute("""SELECT programme FROM measurement WHERE batch_id = $id UNION
+                                             SELECT programme FROM finance_entry WHERE batch_id = $id ORDER BY 1""",
+                                          {"id": batch_id}).fetchall()]
+
+
 def _decide(batch_id: int, actor: User, state: str, comment: str | None, db: Path | str | None) -> str:
-    authorize(actor.role, "approve")
+    authorize_somewhere(actor, "approve")
     allowed_from = {"approved": ("submitted", "returned"), "returned": ("submitted",)}[state]
     with writing(db) as con:
         row = con.execute("""SELECT s.state, b.user_name, b.file_name FROM batch_state s
@@ -87,9 +95,11 @@ def _decide(batch_id: int, actor: User, state: str, comment: str | None, db: Pat
         if row is None:
             raise ReviewRefused("review.refused.no_batch", batch=batch_id)
         current, uploader, file_name = row
+        programmes = batch_programmes(con, batch_id)
+        authorize_all(actor, "approve", programmes)
         if current not in allowed_from:
             raise ReviewRefused(f"review.refused.{state}_from_{current}", batch=batch_id)
-        if state == "approved" and uploader == actor.name and actor.role != "admin":
+        if state == "approved" and uploader == actor.name and any(actor.role_in(code) != "admin" for code in programmes):
             raise ReviewRefused("review.refused.own_batch", batch=batch_id)
         _step(con, batch_id, state, comment, actor)
         audit(con, actor.name, "approve" if state == "approved" else "return", f"batch {batch_id}",
@@ -117,21 +127,26 @@ class Waiting:
     values: int
 
 
-def waiting(programme: str | None = None, until: dt.date | None = None, db: Path | str | None = None) -> Waiting:
-    """What waits for review: of one programme (of periods ending by ``until``) or of the whole store."""
+def waiting(programme: str | None = None, until: dt.date | None = None, db: Path | str | None = None, *,
+            within: Collection[str] | None = None) -> Waiting:
+    """What waits for review: of one programme (of periods ending by ``until``), of the programmes
+    ``within``, or of the whole store."""
     with connect(db, write=False) as con:
         row = con.execute("""
             SELECT count(DISTINCT m.batch_id), count(*) FROM measurement m
             JOIN batch_state s ON s.batch_id = m.batch_id
             WHERE s.state = 'submitted' AND ($programme IS NULL OR m.programme = $programme)
-              AND m.period_end <= $until""", {"programme": programme, "until": until or dt.date.max}).fetchone()
+              AND ($within IS NULL OR list_contains($within, m.programme))
+              AND m.period_end <= $until""", {"programme": programme, "until": until or dt.date.max,
+                                              "within": None if within is None else list(within)}).fetchone()
     return Waiting(*row)
 
 
 def batches(db: Path | str | None = None, *, states: tuple[str, ...] = STATES, uploaded_by: str | None = None,
-            limit: int = 200) -> pd.DataFrame:
+            within: Collection[str] | None = None, limit: int = 200) -> pd.DataFrame:
     """Upload batches with their review state, newest first: the reviewer's queue (``states=('submitted',)``)
-    or an uploader's own batches (``uploaded_by``). ``programmes`` lists the programmes a batch holds;
+    or an uploader's own batches (``uploaded_by``); ``within``: only batches holding values of these
+    programmes alone (a reviewer's scope). ``programmes`` lists the programmes a batch holds;
     ``warnings`` counts the warnings stored with it."""
     with connect(db, write=False) as con:
         return con.execute("""
@@ -142,8 +157,11 @@ def batches(db: Path | str | None = None, *, states: tuple[str, ...] = STATES, u
                    s.state, s.review_comment, s.reviewed_by, s.reviewed_at
             FROM upload_batch b JOIN batch_state s ON s.batch_id = b.id
             WHERE list_contains($states, s.state) AND ($by IS NULL OR b.user_name = $by)
+              AND ($within IS NULL OR NOT EXISTS (SELECT 1 FROM measurement m WHERE m.batch_id = b.id
+                                                  AND NOT list_contains($within, m.programme)))
             ORDER BY b.id DESC LIMIT $limit""",
-                           {"states": list(states), "by": uploaded_by, "limit": limit}).df()
+                           {"states": list(states), "by": uploaded_by, "limit": limit,
+                            "within": None if within is None else list(within)}).df()
 
 
 def batch_rows(batch_id: int, db: Path | str | None = None, limit: int = SHOWN_ROWS) -> pd.DataFrame:
@@ -170,12 +188,17 @@ def batch_warnings(batch_id: int, db: Path | str | None = None) -> pd.DataFrame:
     return pd.DataFrame(json.loads(row[0])) if row and row[0] else pd.DataFrame(columns=["line", "warning"])
 
 
-def review_history(batch_id: int | None = None, db: Path | str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Review steps, newest first: of one batch, or of all."""
+def review_history(batch_id: int | None = None, db: Path | str | None = None, limit: int = 200, *,
+                   within: Collection[str] | None = None) -> pd.DataFrame:
+    """Review steps, newest first: of one batch, or of all (``within``: of batches holding values of
+    these programmes alone, as :func:`batches`)."""
     with connect(db, write=False) as con:
-        return con.execute("""SELECT batch_id, state, comment, user_name, recorded_at FROM batch_review
-                              WHERE $batch IS NULL OR batch_id = $batch ORDER BY id DESC LIMIT $limit""",
-                           {"batch": batch_id, "limit": limit}).df()
+        return con.execute("""SELECT batch_id, state, comment, user_name, recorded_at FROM batch_review r
+                              WHERE ($batch IS NULL OR batch_id = $batch)
+                                AND ($within IS NULL OR NOT EXISTS (SELECT 1 FROM measurement m
+                                     WHERE m.batch_id = r.batch_id AND NOT list_contains($within, m.programme)))
+                              ORDER BY id DESC LIMIT $limit""",
+                           {"batch": batch_id, "limit": limit, "within": None if within is None else list(within)}).df()
 
 
 def state_of(batch_id: int, db: Path | str | None = None) -> str | None:

@@ -65,7 +65,7 @@ def update_activity(programme: str, activity: str, changes: Mapping[str, object]
     applied, so a field left out keeps its recorded value (a status change never blanks the dates;
     ``None`` given on purpose clears one). Read and written in one transaction; earlier states stay
     as history. Raises :class:`RecordRefused` for a state that cannot be (an end before the start)."""
-    authorize(actor.role, "record")
+    authorize(actor, "record", programme)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"not an activity field: {', '.join(sorted(unknown))}")

@@ -21,7 +21,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .access import LOCAL_USER, LoginRefused, User, allowed, load_users, login
+from .access import (
+    LOCAL_USER, Account, LoginRefused, User, UsersFileError, allowed, load_users, login, logout, programmes_allowed,
+    resume, session_token, token_id, user_of)
 from .catalog import load_catalog, logframes_dir
 from .chart_export import export_formats
 from .exports import export_table
@@ -36,6 +38,7 @@ from .progress import disaggregated_progress, indicator_progress, level_progress
 from .report import Report, build_report
 from .review import Waiting, waiting
 from .schedule import Actual
+from .sessions import COOKIE, LIFETIME
 from .store import StoreLocked, db_path
 from .trend import TrendBands, history
 from .validation import LogframeError
@@ -49,13 +52,19 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 @dataclass(frozen=True)
 class PageContext:
     """What the shell settled before the page runs: who, in which language, which programme and,
-    on pages that assess progress, which reporting period (``as_of`` its last day, or today)."""
+    on pages that assess progress, which reporting period (``as_of`` its last day, or today);
+    ``programmes``: the codes the user may view (pages about every programme show these only)."""
 
     user: User
     lang: str
     logframe: Logframe
     period: ReportingPeriod | None = None
     previous: ReportingPeriod | None = None
+    programmes: tuple[str, ...] = ()
+
+    def may(self, permission: str) -> bool:
+        """Whether the user may ``permission`` in the chosen programme."""
+        return allowed(self.user, permission, self.logframe.programme.code)
 
     @property
     def as_of(self) -> dt.date:
@@ -101,35 +110,96 @@ def language_picker() -> str:
 def current_user(lang: str) -> User:
     """The signed-in user; otherwise draws the login form and stops the run.
 
-    Without a users file: local single-user mode, the one user administers (with a banner)."""
-    users = load_users()
+    Without a users file: local single-user mode, the one user administers (with a banner). A user
+    whose entry in the users file changed (role, scope, password) signs in again. With a users file,
+    a new browser session (a reload) signs in with the session cookie set at the last sign-in, if
+    :func:`access.resume` accepts it."""
+    if (cookie := st.session_state.pop("_cookie", None)) is not None:
+        _write_cookie(cookie)
+    users = _users(lang)
     if _oidc_configured():
         user = _oidc_user(users or {}, lang)
     elif users is None:
         user = User(LOCAL_USER, "admin")
     else:
         user = st.session_state.get("_user")
-        if user is None or user.name not in users or users[user.name][0] != user.role:
+        if user is None or user.name not in users or user_of(user.name, users[user.name]) != user:
             st.session_state.pop("_user", None)
-            _login_form(users, lang)
+            user = _resumed(users)
+            if user is None:
+                _login_form(users, lang)
     if user.name == LOCAL_USER:
         st.sidebar.caption(t("access.local_mode", lang))
     else:
-        st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=t(f"role.{user.role}", lang)))
+        st.sidebar.caption(t("access.signed_in", lang, name=user.name, role=role_text(user, lang)))
         if st.sidebar.button(t("access.logout", lang), key="logout"):
+            if users is not None:
+                logout(user, st.session_state.pop("_session", None), client=_client_address())
+                st.session_state["_cookie"] = ""  # cleared in the browser on the next run
             st.session_state.pop("_user", None)
             st.rerun()
     return user
 
 
-def _login_form(users: dict[str, tuple[str, str]], lang: str) -> None:
+def _resumed(users: dict[str, Account]) -> User | None:
+    """The user the browser's session cookie signs in, tried once per browser session (the cookies
+    Streamlit reads are those sent when the session opened: after a sign-out they are stale)."""
+    token = st.context.cookies.get(COOKIE)
+    if not token or st.session_state.get("_cookie_tried"):
+        return None
+    st.session_state["_cookie_tried"] = True
+    try:
+        user, session = resume(token, users, client=_client_address())
+    except LoginRefused as exc:
+        st.session_state["_login_notice"] = (exc.key, exc.values)
+        _write_cookie("")  # a refused cookie is removed from the browser
+        return None
+    st.session_state["_user"], st.session_state["_session"] = user, session
+    return user
+
+
+def _write_cookie(token: str) -> None:
+    """Set the session cookie in the browser (an empty token removes it). Streamlit reads cookies
+    but cannot set them, so a script does; it cannot be HttpOnly (see docs/security.md)."""
+    age = int(LIFETIME.total_seconds()) if token else 0
+    st.sidebar.html(f"<script>document.cookie = '{COOKIE}={token}; Path=/; Max-Age={age}; SameSite=Strict'"
+                    " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def _users(lang: str) -> dict[str, Account] | None:
+    """The users file, its programme codes checked against the catalog; a file that cannot be used
+    stops the app with its problems (file:line: field: message)."""
+    try:
+        codes = set(catalog())
+    except LogframeError:
+        codes = None  # the programme picker says what is wrong with the logframes
+    try:
+        return load_users(programmes=codes)
+    except UsersFileError as exc:
+        st.error(t("access20.users_file", lang))
+        st.code(str(exc), language=None)
+        st.stop()
+
+
+def role_text(user: User, lang: str) -> str:
+    """The user's default role and, after it, the programmes where the role differs."""
+    scoped = "; ".join(f"{code.upper()}: {t(f'role.{role}', lang)}" for code, role in user.roles)
+    return t(f"role.{user.role}", lang) + (f"; {scoped}" if scoped else "")
+
+
+def _login_form(users: dict[str, Account], lang: str) -> None:
     st.title(t("login.title", lang))
+    if notice := st.session_state.pop("_login_notice", None):
+        st.warning(t(notice[0], lang, **notice[1]))
     with st.form("login"):
         name = st.text_input(t("login.name", lang), key="login_name")
         password = st.text_input(t("login.password", lang), type="password", key="login_password")
         if st.form_submit_button(t("login.submit", lang), type="primary"):
             try:
-                st.session_state["_user"] = login(name.strip(), password, users, client=_client_address())
+                user = login(name.strip(), password, users, client=_client_address())
+                stored = load_users() or users  # again: a login may have upgraded the password's hash
+                token = session_token(user.name, stored[user.name])
+                st.session_state.update(_user=user, _cookie=token, _session=token_id(token))
                 st.rerun()
             except LoginRefused as exc:
                 st.error(t(exc.key, lang, **exc.values))
@@ -150,23 +220,28 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _oidc_user(users: dict[str, tuple[str, str]], lang: str) -> User:
-    """The identity provider says who; the users file (by e-mail) says which role, else viewer."""
+def _oidc_user(users: dict[str, Account], lang: str) -> User:
+    """The identity provider says who; the users file (by e-mail) says which roles, else viewer."""
     if not st.user.get("is_logged_in", False):
         st.title(t("login.title", lang))
         st.button(t("login.sso", lang), on_click=st.login, type="primary")
         st.stop()
     name = str(st.user.get("email") or st.user.get("name"))
-    return User(name, users[name][0] if name in users else "viewer")
+    return user_of(name, users[name]) if name in users else User(name, "viewer")
 
 
-def programme_picker(lang: str) -> Logframe:
-    """The programme selectbox over the bundled logframes; stops with the problems when a file is broken."""
+def programme_picker(lang: str, user: User) -> Logframe:
+    """The programme selectbox over the bundled logframes ``user`` may view; stops with the problems
+    when a file is broken, or with a word when the user may view none."""
     try:
-        programmes = catalog()
+        everything = catalog()
     except LogframeError as exc:
         st.error(t("error.logframes", lang))
         st.code("\n".join(str(p) for p in exc.problems), language=None)
+        st.stop()
+    programmes = {code: everything[code] for code in programmes_allowed(user, "view", everything)}
+    if not programmes:
+        st.error(t("access20.no_programme", lang))
         st.stop()
     if st.session_state.get("_programme_lang") != lang and st.session_state.get("programme") in programmes:
         # The browser keeps the chosen option as it was worded; set it again so it is worded in the new
@@ -202,14 +277,15 @@ def enter(context: PageContext) -> None:
 
 
 def require(permission: str) -> PageContext:
-    """Every page's first call: the shell's choices, if the user's role allows ``permission``;
-    otherwise say so and stop the page."""
+    """Every page's first call: the shell's choices, if the user's role in the chosen programme
+    allows ``permission``; otherwise say so and stop the page."""
     context = st.session_state.get(_CONTEXT)
     if context is None:  # a page script run on its own: nobody signed in, nothing chosen
         st.error(t("access.no_shell", st.session_state.get("lang", DEFAULT_LANGUAGE)))
         st.stop()
-    if not allowed(context.user.role, permission):
-        st.error(t("access.denied", context.lang, role=t(f"role.{context.user.role}", context.lang)))
+    if not context.may(permission):
+        role = context.user.role_in(context.logframe.programme.code)
+        st.error(t("access.denied", context.lang, role=t(f"role.{role}", context.lang)))
         st.stop()
     return context
 
@@ -299,13 +375,15 @@ def report_model(programme: str, period: ReportingPeriod, lang: str, *, actuals:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _waiting(programme: str | None, until: dt.date | None, stamp: tuple) -> Waiting:
-    return waiting(programme, until, stamp[0])
+def _waiting(programme: str | None, until: dt.date | None, within: tuple[str, ...] | None, stamp: tuple) -> Waiting:
+    return waiting(programme, until, stamp[0], within=within)
 
 
-def waiting_for_review(programme: str | None = None, until: dt.date | None = None) -> Waiting:
-    """Batches and values waiting for review (:func:`review.waiting`), read again only when the store changes."""
-    return _waiting(programme, until, _stamp())
+def waiting_for_review(programme: str | None = None, until: dt.date | None = None, *,
+                       within: tuple[str, ...] | None = None) -> Waiting:
+    """Batches and values waiting for review (:func:`review.waiting`) of one programme, of the
+    programmes ``within`` or of all, read again only when the store changes."""
+    return _waiting(programme, until, within, _stamp())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -327,10 +405,12 @@ def _progress(codes: tuple[str, ...], as_of: dt.date, stamp: tuple) -> tuple[pd.
     return indicators, level_progress(indicators, programmes)
 
 
-def progress_frames(as_of: dt.date, programme: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicator progress, level progress) at ``as_of`` for one programme or all, computed inside
-    the store (only the per-indicator result reaches the app); cached per store state."""
-    codes = (programme,) if programme else tuple(catalog())
+def progress_frames(as_of: dt.date, programme: str | None = None, *,
+                    programmes: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicator progress, level progress) at ``as_of`` for one programme, or for ``programmes``
+    (default: all), computed inside the store (only the per-indicator result reaches the app);
+    cached per store state."""
+    codes = (programme,) if programme else programmes or tuple(catalog())
     return _progress(codes, as_of, _stamp())
 
 

@@ -131,7 +131,7 @@ def test_the_os_account_is_recorded_beside_the_given_name(tmp_path, monkeypatch)
     entries = audit_entries(db)
     assert list(entries.columns) == ["id", "logged_at", "user_name", "action", "target", "detail"]
     assert [json.loads(d) if d else None for d in entries["detail"]] == [
-        None, {"note": "x", "os_user": "kz-ops"}, {"role": "viewer", "os_user": "kz-ops"}]
+        None, {"note": "x", "os_user": "kz-ops"}, {"role": "viewer", "password": "changed", "os_user": "kz-ops"}]
     assert set(entries["user_name"]) == {"aigerim", "app-user"}
     assert verify_audit_chain(db).ok
 

@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kzlogframe.access import allowed
 from kzlogframe.finance import against_results, burn, execution, line_number, money_without_progress
 from kzlogframe.finance_charts import burn_chart, shares_chart
 from kzlogframe.finance_ingest import (
@@ -115,7 +114,7 @@ with st.expander(t("budget.entries", lang)):
                                                                "contractor", "amount")}))
 
 st.subheader(t("budget.upload", lang))
-if not allowed(user.role, "upload"):
+if not context.may("upload"):
     st.caption(t("budget.uploader_only", lang))
     st.stop()
 st.download_button(t("budget.template", lang, programme=code.upper()), template_csv(logframe, lang),
@@ -147,7 +146,7 @@ if len(batches):
     with st.expander(t("budget.history", lang)):
         data_table(readable(batches, lang, codes={"status": "batch"}))
         committed = batches.loc[batches["status"] == "committed", "id"].tolist()
-        if allowed(user.role, "rollback") and committed:
+        if context.may("rollback") and committed:
             batch = st.selectbox(t("budget.rollback", lang), committed, key="finance_rollback_batch")
             if st.button(t("budget.rollback_button", lang, batch=batch), key="finance_rollback"):
                 rollback_batch(int(batch), user)

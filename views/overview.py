@@ -25,16 +25,18 @@ code = lf.programme.code
 
 st.title(t("page.overview", lang))
 st.caption(t("overview.period", lang, period=str(period)))
-if (waiting := waiting_for_review()).batches:  # approved values only count: say how much is not in yet
+# approved values only count: say how much is not in yet (of the programmes the reader may view)
+if (waiting := waiting_for_review(within=context.programmes or None)).batches:
     st.info(waiting_text(waiting.batches, waiting.values, lang))
-indicators, levels = progress_frames(context.as_of)  # every programme, computed in the store
+indicators, levels = progress_frames(context.as_of, programmes=context.programmes)  # every programme the reader
+# may view, computed in the store
 
 with st.expander(t("progress.legend", lang)):
     st.markdown("\n\n".join(legend_lines(lang)))
 
 st.subheader(t("overview.portfolio", lang))
 st.caption(t("overview.portfolio_intro", lang))
-labels = {c: programme_label(programme, lang) for c, programme in catalog().items()}
+labels = {c: programme_label(programme, lang) for c, programme in catalog().items() if c in context.programmes}
 # Narrow number columns (their full header in the tooltip) leave the statements room to wrap on screen.
 columns = {t("col.level", lang): st.column_config.TextColumn(width=130),
            t("col.trend", lang): st.column_config.TextColumn(width=55, help=t("trend.help", lang)),

@@ -16,7 +16,6 @@ from kzlogframe.report_files import RENDERERS, export_report
 from kzlogframe.report_html import render_html
 from kzlogframe.tables import readable
 from kzlogframe.tracking import current_actuals
-from kzlogframe.access import allowed
 from kzlogframe import committee
 from kzlogframe.report_committee import with_committee
 from kzlogframe.report_state import as_submitted, changed_since, submit
@@ -41,7 +40,7 @@ st.markdown(f"**{t('committee.page.state', lang, version=control.version, status
 moves = [("submitted", "committee.page.submit", "record", "draft"), ("approved", "committee.page.approve", "decide",
          "submitted"), ("draft", "committee.page.return", "decide", "submitted")]
 for column, (target, label, permission, source) in zip(st.columns(3), moves):
-    if control.status == source and allowed(user.role, permission):
+    if control.status == source and context.may(permission):
         if column.button(t(label, lang), key=f"report_{target}"):
             if target == "submitted":
                 control = submit(logframe, period, actor=user)
@@ -212,7 +211,7 @@ def record_decisions() -> None:
                                                   decision_id=which, actor=user))
 
 
-if allowed(user.role, "record"):
+if context.may("record"):
     st.subheader(t("report.narratives_title", lang))
     for section in report.levels:
         name = level_label(section.kind, section.code, lang)
@@ -247,7 +246,7 @@ if allowed(user.role, "record"):
     record_committee_parts()
 else:
     st.caption(t("report.uploader_only", lang))
-if allowed(user.role, "decide"):
+if context.may("decide"):
     record_decisions()
 else:
     st.caption(t("committee.page.decide_only", lang))

@@ -4,7 +4,7 @@ batches returned and why, and each uploader's own batches with what the review s
 
 import streamlit as st
 
-from kzlogframe.access import allowed
+from kzlogframe.access import programmes_allowed
 from kzlogframe.formatting import batch_label, waiting_text
 from kzlogframe.i18n import t
 from kzlogframe.review import (
@@ -14,6 +14,8 @@ from kzlogframe.ui import as_text, catalog, data_table, require, waiting_for_rev
 
 context = require("review")
 lang, user = context.lang, context.user
+# the batches a reviewer with roles in some programmes may decide on (None: every batch)
+scope = programmes_allowed(user, "approve", context.programmes) if user.roles else None
 STATES = {"state": "review.state"}
 declared = {code: lf.programme.disaggregation_values for code, lf in catalog().items()}
 
@@ -38,13 +40,13 @@ def decide(step, batch: int, done_key: str, **options) -> None:
     st.rerun()
 
 
-if allowed(user.role, "approve"):
+if context.may("approve"):
     st.subheader(t("review.queue", lang))
-    queue = batches(states=("submitted",))
+    queue = batches(states=("submitted",), within=scope)
     if queue.empty:
         st.info(t("review.queue_empty", lang))
     else:
-        waiting = waiting_for_review()
+        waiting = waiting_for_review(within=None if scope is None else tuple(scope))
         st.caption(waiting_text(waiting.batches, waiting.values, lang))
         labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
                   for row in queue.itertuples()}
@@ -60,7 +62,9 @@ if allowed(user.role, "approve"):
             st.caption(t("review.no_warnings", lang))
         else:
             table(warnings)
-        own = queue.set_index("id").loc[batch, "user_name"] == user.name and user.role != "admin"
+        chosen = queue.set_index("id").loc[batch]
+        own = chosen["user_name"] == user.name and any(
+            user.role_in(code) != "admin" for code in (chosen["programmes"] or "").split(", "))
         if own:
             st.caption(t("review.own_batch", lang))
         comment = st.text_area(t("review.comment", lang), key=f"review_comment_{batch}", max_chars=2000)
@@ -72,7 +76,8 @@ if allowed(user.role, "approve"):
 
 st.subheader(t("review.returned_title", lang))
 st.caption(t("review.returned_help", lang))
-returned = batches(states=("returned",), uploaded_by=None if allowed(user.role, "approve") else user.name)
+returned = batches(states=("returned",), uploaded_by=None if context.may("approve") else user.name,
+                   within=scope if context.may("approve") else None)
 if returned.empty:
     st.info(t("review.returned_empty", lang))
 else:
@@ -80,7 +85,7 @@ else:
         label = batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
         st.markdown(f"**{as_text(label)}**  \n{as_text(row.reviewed_by)}: {as_text(row.review_comment or '')}")
 
-if allowed(user.role, "upload"):
+if context.may("upload"):
     st.subheader(t("review.mine", lang))
     mine = batches(uploaded_by=user.name)
     if mine.empty:
@@ -88,6 +93,6 @@ if allowed(user.role, "upload"):
     else:
         table(mine.drop(columns=["user_name"]), codes=STATES)
 
-if allowed(user.role, "approve"):
+if context.may("approve"):
     with st.expander(t("review.history", lang)):
-        table(review_history(), codes=STATES)
+        table(review_history(within=scope), codes=STATES)

@@ -13,7 +13,6 @@ from kzlogframe.i18n import t
 from kzlogframe.schedule import ACTIVITY_STATUSES, plan, violations, watch_list
 from kzlogframe.tables import readable
 from kzlogframe.tracking import RecordRefused, activity_history, activity_state, current_actuals, update_activity
-from kzlogframe.access import allowed
 from kzlogframe.provenance import describe, document_label, source_path, statement_key, statement_sources
 from kzlogframe.ui import as_text, chart, data_table, latest_data_day, require
 
@@ -101,7 +100,7 @@ with st.expander(t("calendar.provisions", lang)):
         st.markdown("  \n".join(lines))
 
 st.subheader(t("seq.record", lang))
-if not allowed(user.role, "record"):
+if not context.may("record"):
     st.caption(t("seq.uploader_only", lang))
 else:
     texts = {a.code: a.text.get(lang) for r in logframe.results for a in r.activities}

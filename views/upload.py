@@ -7,7 +7,7 @@ from kzlogframe.ingest import UploadError, import_bytes, list_batches, rollback_
 from kzlogframe.rejects import rejected_file
 from kzlogframe.upload_templates import template_csv, template_xlsx
 from kzlogframe.xlsx_input import WorkbookError, kind_of, sheet_names
-from kzlogframe.access import allowed
+from kzlogframe.access import programmes_allowed
 from kzlogframe.formatting import batch_label
 from kzlogframe.review import batches as batches_for_review
 from kzlogframe.tables import readable
@@ -53,6 +53,8 @@ if uploaded is not None:
 
     if report.status == "duplicate":
         st.info(t("upload.duplicate", lang, batch=report.duplicate_of))
+    if report.status == "refused_scope":
+        st.error(as_text(report.message))  # it quotes the file name
     if len(report.rejected):
         st.subheader(t("upload.rejected_title", lang))
         data_table(readable(report.rejected, lang))
@@ -86,7 +88,7 @@ if flash := st.session_state.pop("_upload_flash", None):
 if returned := len(batches_for_review(states=("returned",), uploaded_by=user.name)):
     st.warning(t("review.returned_note", lang, count=returned))
     st.page_link("views/review.py", label=t("page.review", lang), icon=":material/rule:")
-batches = list_batches()
+batches = list_batches(within=programmes_allowed(user, "view", context.programmes) if user.roles else None)
 if batches.empty:
     st.info(t("upload.history_empty", lang))
 else:
@@ -94,7 +96,7 @@ else:
     committed = batches[batches["status"] == "committed"]
     labels = {row.id: batch_label(row.id, row.file_name, row.user_name, row.uploaded_at, row.rows_accepted, lang)
               for row in committed.itertuples()}
-    if not allowed(user.role, "rollback"):
+    if not context.may("rollback"):
         st.caption(t("upload.admin_only", lang))
     elif labels:
         with st.expander(t("upload.rollback", lang)):

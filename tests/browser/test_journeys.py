@@ -1,6 +1,7 @@
 """One browser journey per kind of user, signed in against a users file."""
 
 import re
+import time
 
 from openpyxl import Workbook, load_workbook
 
@@ -119,3 +120,40 @@ def test_m_and_e_consultant_exports_a_chart_and_the_data(team_server, page, tmp_
     text = data.read_bytes()
     assert text.startswith(b"\xef\xbb\xbf") and "KAZLOD." in text.decode("utf-8-sig")
     page.screenshot(path=str(tmp_path / "me-export.png"), full_page=True)
+
+
+def test_a_reload_keeps_the_sign_in_until_signing_out(team_server, page, tmp_path):
+    """Issue 20: the session cookie set at sign-in signs the reloaded page in; signing out removes
+    it (and ends it on the server); a forged cookie is refused and the sign-in form says so."""
+    url = team_server["url"]
+    sign_in(page, url, "sc-member")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "kzlogframe_session")
+    assert cookie["sameSite"] == "Strict" and 0 < cookie["expires"] - time.time() <= 8 * 3600
+    page.reload()
+    page.get_by_text("Signed in as sc-member").wait_for()
+    wait_for_app(page)
+    assert page.get_by_role("textbox", name="Password").count() == 0
+    page.screenshot(path=str(tmp_path / "reloaded-signed-in.png"))
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("textbox", name="Password").wait_for()
+    wait_for_app(page)
+    assert not [c for c in page.context.cookies() if c["name"] == "kzlogframe_session"]
+    page.reload()
+    page.get_by_role("textbox", name="Password").wait_for()
+    wait_for_app(page)
+    assert page.get_by_text("Signed in as").count() == 0
+    page.screenshot(path=str(tmp_path / "reloaded-signed-out.png"))
+
+    forged = {**cookie, "value": cookie["value"].replace(cookie["value"].split(".")[0], "Ym9zcw")}  # "boss"
+    page.context.add_cookies([forged])
+    page.reload()
+    page.get_by_text("Your saved sign-in is no longer valid: sign in again.").wait_for()
+    wait_for_app(page)
+    page.screenshot(path=str(tmp_path / "forged-cookie.png"))
+    assert not [c for c in page.context.cookies() if c["name"] == "kzlogframe_session"]
+    with connect(team_server["db"], write=False) as con:
+        steps = con.execute("""SELECT action, json_extract_string(detail, '$.session') FROM audit_log
+                               WHERE target IN ('sc-member', 'boss') AND action <> 'user_change' ORDER BY id""").fetchall()
+    session = cookie["value"].split(".")[3]
+    assert steps[-4:] == [("login", None), ("session_resumed", session), ("logout", session),
+                          ("login_failed", "tampered")]
