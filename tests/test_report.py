@@ -223,19 +223,21 @@ def test_activities_show_what_changed_in_the_period_and_the_backlog_in_one_line(
     R1.A2 follows it for 6 months from 2012-12-23 and never started. What was recorded after a
     period's end is not known at that end."""
     s1, s2, s3 = (make_report(tiny, label) for label in ("S1", "S2", "S3"))
-    assert s1.activities.new_slippage == [] and [a.code for a in s1.activities.upcoming] == ["R1.A1"]
+    assert s1.activities.new_slippage == [] and [a.code for a in s1.activities.workplan] == ["R1.A1"]
     # S2 (2011-12-23 – 2012-06-22): R1.A1 started late, inside the period: new, and started.
     assert [(a.code, a.problems) for a in s2.activities.new_slippage] == [("R1.A1", ("late_start",))]
     assert [a.code for a in s2.activities.started] == ["R1.A1"]
     # S3: the same late start is old news: the backlog line, not the table; R1.A2 is coming.
     assert s3.activities.new_slippage == [] and s3.activities.backlog == ["R1.A1"]
     assert T.backlog(s3, "en") == "Also late since earlier periods (1): R1.A1"
-    assert [a.code for a in s3.activities.upcoming] == ["R1.A2"]
+    # The next period's workplan: R1.A1 still under way, R1.A2 planned to start on 2012-12-23.
+    assert [a.code for a in s3.activities.workplan] == ["R1.A1", "R1.A2"]
     # S4: R1.A1 finished in the period; R1.A2 should have started: new slippage.
     assert s4.activities.finished == [ActivityRow("R1.A1", "Training", dt.date(2011, 12, 23), dt.date(2012, 12, 23),
                                                   dt.date(2012, 2, 1), dt.date(2013, 2, 15), ("late_start",))]
     assert [(a.code, a.problems) for a in s4.activities.new_slippage] == [("R1.A2", ("late_start",))]
-    assert s4.activities.backlog == ["R1.A1"] and s4.activities.upcoming == []
+    # The workplan keeps what is late and not done (R1.A2), never what is finished (R1.A1).
+    assert s4.activities.backlog == ["R1.A1"] and [a.code for a in s4.activities.workplan] == ["R1.A2"]
     assert T.activity_cells(s4.activities.finished[0], "en") == [
         "R1.A1", "Training", "2011-12-23 – 2012-12-23", "2012-02-01 – 2013-02-15", "late start"]
 
