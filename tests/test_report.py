@@ -51,7 +51,7 @@ KAZAKH = "әғқңөұүһі"
 NARRATIVE = f"- Өңірлік ұйымдар мен шаһар әкімдіктері оқытуды ұйымдастырды. {HOSTILE}\nЕкінші жол: {KAZAKH}"
 COMMENT = f'=HYPERLINK("http://evil.example","ашу") {HOSTILE} {KAZAKH}'
 SECTION_IDS = ["cover", "summary", "progress", "changes", "activities", "workplan", "assumptions", "budget",
-               "data-quality", "annex"]
+               "data-quality", "annex", "annex-logframe", "annex-contracts"]
 SCHEDULES = """        contract: service
         schedule: {after: [fa], lag_months: 6, duration_months: 12}
       - code: R1.A2
@@ -59,6 +59,12 @@ SCHEDULES = """        contract: service
         contract: service
         schedule: {after: [R1.A1], duration_months: 6}
 """
+
+
+def section_ids(page) -> list[str]:
+    """The ids of the HTML's sections in order; the logframe annex's rows keep the Logframe page's
+    anchors (lf-<code>), which are no sections."""
+    return [e.get("id") for e in page.xpath("//*[@id]") if not e.get("id").startswith("lf-")]
 
 
 def tiny_png() -> bytes:
@@ -343,7 +349,7 @@ def test_the_same_figures_in_every_language(tiny):
 def test_html_has_every_section_in_order_and_escapes_user_text(s4_kk):
     html = render_html(s4_kk)
     page = lxml.html.fromstring(html)
-    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert section_ids(page) == SECTION_IDS
     assert page.xpath("//script") == [] and HOSTILE not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     text = page.text_content()
@@ -495,16 +501,20 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
         ("Heading 2", L("report.changes")),
         ("Heading 2", L("report.activities")),
         ("Heading 3", L("report.new_slippage")), ("Heading 3", L("report.started")),
-        ("Heading 3", L("report.finished")), ("Heading 3", L("report.next")),
-        ("Heading 2", L("report.workplan")),
+        ("Heading 3", L("report.finished")),
+        ("Heading 2", L("report18.workplan")), ("Heading 3", L("report.workplan")),
+        ("Heading 3", L("report18.workplan.activities")),
         ("Heading 2", L("report.assumptions")), ("Heading 2", L("report.budget")),
-        ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex"))]
+        ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex")),
+        ("Heading 2", L("report18.annex.logframe")), ("Heading 2", L("report18.annex.contracts")),
+        ("Heading 3", L("report18.contracts.foreseen")), ("Heading 3", L("report18.contracts.signed"))]
     # Levels; indicators of G and R1 (P1 has none); changes; activities new (R1.A2) and finished
-    # (R1.A1); calendar; assumptions; budget; annex.
-    assert len(document.tables) == 10
+    # (R1.A1); calendar; the workplan's activities (R1.A2, late); assumptions; budget; annex; the
+    # logframe; the contracts foreseen (no financial entries: no register).
+    assert len(document.tables) == 13
     assert {t.style.name for t in document.tables} == {"Table Grid"}
     assert len(document.inline_shapes) == 1  # R1's chart; G has no data, so no chart
-    annex = document.tables[-1]
+    annex = document.tables[-3]  # then the logframe and the contracts foreseen
     assert [c.text for c in annex.rows[2].cells] == ["DEMO.R1.I1", "Оқытылған қызметшілер (адам)", "0",
                                                      "400 (2016-06-23)", "76", "S4", "77%", "Тәуекел бар", "↑"]
     assert annex.rows[2].cells[0]._tc.tcPr.find(qn("w:noWrap")) is not None
@@ -513,7 +523,7 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
     assert paragraphs[r1_narrative:r1_narrative + 2] == NARRATIVE.splitlines()  # literal text, one paragraph a line
     assert [[c.text for c in row.cells] for row in document.tables[6].rows[1:]] == [
         T.calendar_cells(e, "kk") for e in s4_kk.calendar]
-    assumptions = document.tables[7]
+    assumptions = document.tables[8]  # after the workplan's activities
     assert assumptions.rows[1].cells[3].text == COMMENT  # literal text, not a field or markup
     assert any(p.text == T.backlog(s4_kk, "kk") for p in document.paragraphs)
 
@@ -541,7 +551,7 @@ def xlsx_of(report):
 def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
     book = xlsx_of(s4_kk)
     assert book.sheetnames == ["Қорытынды", "Қосымша барлық көрсеткіштер", "Іс-шаралар", "Күнтізбе",
-                               "Болжамдар мен тәуекелдер", "Бюджет"]
+                               "Болжамдар мен тәуекелдер", "Бюджет", "Қисынды шеңбер", "Келісімшарттар"]
     assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
     indicators = book.worksheets[1]
     assert indicators.auto_filter.ref == "A1:L3"
@@ -576,11 +586,12 @@ def test_empty_period_in_every_format(empty_s1):
     no_data = "No data"
     html = render_html(empty_s1)
     page = lxml.html.fromstring(html)
-    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert section_ids(page) == SECTION_IDS
     assert no_data in page.xpath("//h2[@id='summary']/following-sibling::p[1]")[0].text_content()
     pdf = PdfReader(io.BytesIO(to_pdf(html)))
     assert squeezed(no_data) in squeezed(pdf.pages[0].extract_text())
-    assert "Annex: all indicators" in pdf.pages[-1].extract_text()
+    assert "Annex: all indicators" in "".join(p.extract_text() for p in pdf.pages[-3:])
+    assert "Annex: list of contracts" in pdf.pages[-1].extract_text()  # with none listed: no financial entries
     document = docx_of(empty_s1)
     assert [text for _, text in docx_headings(document)][1] == "Summary"
     assert any(p.text.startswith(no_data) for p in document.paragraphs)
@@ -613,14 +624,14 @@ def test_demo_programme_in_docx_and_xlsx(psr):
     charts = {s.chart_indicator: tiny_png() for s in levels if s.chart_indicator}
     document = docx_of(psr, charts)
     headings = docx_headings(document)
-    assert [name for name, _ in headings].count("Heading 3") == len(levels) + 4
+    assert [name for name, _ in headings].count("Heading 3") == len(levels) + 3 + 2 + 2  # activities; workplan; contracts
     assert len(document.inline_shapes) == len(charts) == len(psr.charts)
     indicator_tables = sum(1 for s in levels if s.indicators)
     a = psr.activities
-    activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.upcoming) if group)
+    activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.workplan) if group)
     assert len(document.tables) == (1 + indicator_tables + bool(psr.changes) + activity_tables + bool(psr.calendar)
-                                    + 3)
-    assert len(document.tables[-1].rows) == 1 + len(psr.annex)
+                                    + 3 + 2)  # the logframe and the contracts foreseen (no financial entries)
+    assert len(document.tables[-3].rows) == 1 + len(psr.annex)
     book = xlsx_of(psr)
     sheet = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in sheet] == [row.code for row in psr.annex]
@@ -628,8 +639,8 @@ def test_demo_programme_in_docx_and_xlsx(psr):
         assert (row[3], row[5], row[7], row[9]) == (model.baseline, model.target, model.actual, model.vs_expected)
     activities = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
     assert len([r for r in activities if r[1]]) == sum(len(g) for g in (a.new_slippage, a.started, a.finished,
-                                                                        a.upcoming))
-    assert [e.get("id") for e in lxml.html.fromstring(render_html(psr)).xpath("//*[@id]")] == SECTION_IDS
+                                                                        a.workplan))
+    assert section_ids(lxml.html.fromstring(render_html(psr))) == SECTION_IDS
 
 
 # ---------------------------------------------------------------- programmes outside the EU budget (demo data)
