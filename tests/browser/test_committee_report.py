@@ -118,8 +118,11 @@ def test_ta_writes_admin_decides_approves_and_the_files_carry_it(committee_serve
     document = docx.Document(files["DOCX"])
     words = squash("\n".join([p.text for p in document.paragraphs] +
                              [c.text for tb in document.tables for row in tb.rows for c in row.cells]))
-    for text in [*WRITTEN.values(), t("committee.status.approved", LANG), t("committee.risks", LANG)]:
+    for text in [*WRITTEN.values(), t("committee.status.approved", LANG), t("committee.risks", LANG),
+                 t("report18.workplan", LANG), t("report18.annex.logframe", LANG), t("report18.annex.contracts", LANG)]:
         assert squash(text) in pdf, text
         assert squash(text) in words, text
+    contents = PdfReader(files["PDF"]).pages[1].extract_text()  # the contents give each section's page
+    assert re.search(re.escape(t("report18.annex.contracts", LANG)) + r"\s*\d+", contents), contents
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(files["PDF"]), str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page-*.png"))) == len(PdfReader(files["PDF"]).pages)
