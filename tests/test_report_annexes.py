@@ -26,6 +26,9 @@ from kzlogframe.report_html import render_html
 from kzlogframe.report_pdf import destination_pages, to_pdf
 from kzlogframe.report_state import current_report
 from kzlogframe.report_xlsx import to_xlsx
+from kzlogframe.schedule import rom_last_month
+from kzlogframe.validation import check_text
+from tests.conftest import ROOT
 from tests.test_fallback_language import MARKED, no_russian  # noqa: F401 (a fixture)
 
 CATALOG = load_catalog()
@@ -196,3 +199,15 @@ def test_the_pdf_contents_give_the_page_of_each_section():
     contents = reader.pages[0].extract_text()
     assert "Alpha 2" in contents and "Beta 3" in contents and "Gamma 5" in contents
     assert "Gamma" in reader.pages[4].extract_text()
+
+
+def test_validate_holds_rom_to_six_months_before_the_operational_phase_ends():
+    """The seed: ROM starts around month 6 and ends no later than six months before the end of the
+    operational phase; a shorter phase that the ROM provision overruns is reported at its line."""
+    text = (ROOT / "logframes" / "psr.yaml").read_text(encoding="utf-8")
+    assert rom_last_month(PSR) == 54 and not [p for p in check_text(text, "psr.yaml").problems if "ROM" in str(p)]
+    shorter = check_text(text.replace("operational_months: 60", "operational_months: 56", 1), "psr.yaml")
+    line = text[:text.index("end_months: 54")].count("\n") + 1
+    assert [str(p) for p in shorter.problems if "ROM" in str(p)] == [
+        f"psr.yaml:{line}: monitoring[1].end_months: external ROM runs to month 54, but it ends six months before "
+        "the end of the operational phase at the latest (month 50)"]
