@@ -20,9 +20,10 @@ from .report_committee import ACRONYMS, CommitteePart, DeviationRow, RiskRow
 # The report's sections in order: anchor in the HTML, catalog key of the title. The renderers follow it.
 SECTIONS = (("summary", "report.summary"), ("progress", "report.progress"), ("changes", "report.changes"),
             ("deviations", "committee.deviations"), ("activities", "report.activities"),
-            ("workplan", "report.workplan"), ("criteria", "committee.criteria"),
+            ("workplan", "report18.workplan"), ("criteria", "committee.criteria"),
             ("assumptions", "report.assumptions"), ("risks", "committee.risks"), ("decisions", "committee.decisions"),
-            ("budget", "report.budget"), ("data-quality", "report.data_quality"), ("annex", "report.annex"))
+            ("budget", "report.budget"), ("data-quality", "report.data_quality"), ("annex", "report.annex"),
+            ("annex-logframe", "report18.annex.logframe"), ("annex-contracts", "report18.annex.contracts"))
 TREND = {"new": "★", "up": "↑", "down": "↓", "flat": "→", "closed": "✓"}
 _INLINE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
 

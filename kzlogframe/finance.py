@@ -384,6 +384,47 @@ def execution(lf: Logframe, entries: pd.DataFrame, as_of: dt.date) -> Execution:
                      if deadline else ())
 
 
+@dataclass(frozen=True)
+class ContractFigures:
+    """One contract of the financial entries at a day: ``contract_id`` as the entries give it (None
+    gathers money recorded without a contract), ``foreseen`` the logframe contract it falls under
+    (its type: ``contract_type``, else its budget line's contract; "" when neither says), the
+    contractor, the budget lines (codes), the first commitment's date and the amounts."""
+
+    contract_id: str | None
+    foreseen: str
+    contractor: str | None
+    budget_lines: tuple[str, ...]
+    signed: dt.date | None
+    committed: float
+    disbursed: float
+    spent: float
+
+
+def contract_register(lf: Logframe, entries: pd.DataFrame, as_of: dt.date) -> list[ContractFigures]:
+    """Every contract with money recorded by ``as_of``, in the order of signature; the amounts are the
+    same entries :func:`execution` adds up per line, so the register's totals are its totals."""
+    mine = _until(entries, lf.programme.code, as_of)
+    if not len(mine):
+        return []
+    mine = mine.assign(contract_key=mine["contract_id"].where(mine["contract_id"].fillna("") != "", None))
+    rows = []
+    for key, group in mine.groupby("contract_key", dropna=False, sort=False):
+        contract_id = None if pd.isna(key) else str(key)
+        sums = group.groupby("kind")["amount"].sum()
+        commitments = group[group["kind"] == "commitment"]
+        kinds = [str(t) for t in group["contract_type"].fillna("") if t]
+        lines = tuple(dict.fromkeys(group["budget_line"]))
+        named = [str(c) for c in group["contractor"].dropna() if c]
+        rows.append(ContractFigures(
+            contract_id, kinds[0] if kinds else _line_contract(lf, lines[0], "") if contract_id else "",
+            named[0] if named else None, lines,
+            pd.Timestamp(commitments["entry_date"].min()).date() if len(commitments) else None,
+            float(sums.get("commitment", 0.0)), float(sums.get("disbursement", 0.0)),
+            float(sums.get("expenditure", 0.0))))
+    return sorted(rows, key=lambda c: (c.contract_id is None, c.signed or dt.date.max, c.contract_id or ""))
+
+
 def burn(lf: Logframe, entries: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Cumulative disbursement, planned and actual: ``kind`` planned (a straight line from nothing at
     FA signature to the indicative total at the end of the operational phase) or actual (the running

@@ -149,9 +149,14 @@ def origin_notes(lf: Logframe, lang: str, path: Path) -> dict[str, Origin]:
 
 
 def render_matrix_html(lf: Logframe, lang: str, origins: Mapping[str, Origin] | None = None) -> str:
+    return rows_html(matrix_rows(lf, lang, origins), lang)
+
+
+def rows_html(rows: list[MatrixRow], lang: str) -> str:
+    """The matrix's rows as the Logframe page shows them (the report's annex shows them alike)."""
     columns = {k: t(f"logframe.col.{k}", lang) for k in ("logic", "indicators", "sources", "assumptions", "means")}
     html = environment().get_template("matrix.html.j2").render(
-        rows=matrix_rows(lf, lang, origins), columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
+        rows=rows, columns=columns, to_be_set=t("indicator.target_to_be_set", lang))
     # One line: Markdown passes an HTML block through untouched only up to the first blank line.
     return re.sub(r">\s+<", "><", html).replace("\n", " ")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .finance import Execution, execution
+from .finance import ContractFigures, Execution, contract_register, contracting_deadline, execution, operational_end
 from .models import Indicator, Logframe, add_months
 from .periods import ReportingPeriod
 from .progress import STATUSES, indicator_progress, level_progress, series_many
@@ -107,13 +107,15 @@ class ActivityRow:
 
 @dataclass(frozen=True)
 class Activities:
-    """What changed this period, and the older backlog in one line (its codes)."""
+    """What changed this period, the older backlog in one line (its codes), and the workplan of the
+    next period: every activity not finished nor cancelled at the period's end that is planned to
+    start by the end of the next six months (late ones included: they are still to be done)."""
 
     started: list[ActivityRow]
     finished: list[ActivityRow]
     new_slippage: list[ActivityRow]
     backlog: list[str]
-    upcoming: list[ActivityRow]
+    workplan: list[ActivityRow]
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ class CalendarEntry:
     """An entry of the programme calendar (``schedule.calendar``) due in the six months after the
     period: ``key`` says what it is; ``contract`` is the title of the contract a signature concerns,
     ``mission`` the kind of mission a notice announces; ``assumed``: the financing decision does not
-    give this timing; ``possible``: it may not take place."""
+    give this timing; ``possible``: it may not take place; ``passed``: a deadline already past at the
+    period's end (the contracting deadline stays in the workplan until the operational phase ends)."""
 
     key: str
     date: dt.date
@@ -130,6 +133,7 @@ class CalendarEntry:
     mission: str | None
     assumed: bool
     possible: bool
+    passed: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,12 +197,14 @@ class Report:
     data_quality: list[DataQualityNote]
     annex: list[IndicatorRow]
     charts: dict[str, ChartData] = field(default_factory=dict)
+    logframe: Logframe | None = None  # the logframe as it stands, for the annex that shows it
     kind: str = "eu_programme"  # models.ProgrammeKind: a programme outside the EU budget says so in the report
     financing: str | None = None  # who finances it, the logframe's own words (outside the EU budget)
     related_to: str | None = None  # the programme code it is linked to
     waiting: Waiting | None = None  # values of the programme's periods to date still waiting for review (not counted)
     finance: Execution | None = None  # money at the period's end (finance.execution), when entries were given
     committee: CommitteePart | None = None  # what people recorded for the committee (report_committee)
+    contracts: list[ContractFigures] | None = None  # finance.contract_register at the period's end, with ``finance``
 
     @property
     def levels(self) -> list[LevelSection]:
@@ -251,9 +257,9 @@ def _known_on(actuals: Mapping[str, Actual], day: dt.date) -> dict[str, Actual]:
 
 
 def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPeriod,
-                previous: ReportingPeriod | None, lang: str) -> Activities:
+                previous: ReportingPeriod | None, until: dt.date, lang: str) -> Activities:
     """Started and finished in the period, problems that are new since the previous period's end,
-    the older ones as a backlog, and what is planned to start in the next six months."""
+    the older ones as a backlog, and the workplan up to ``until``."""
     scheduled = plan(lf)
     texts = {a.code: a.text.get(lang) for r in lf.results for a in r.activities}
     problems: dict[str, list[str]] = {}
@@ -261,9 +267,8 @@ def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPe
         problems.setdefault(v.activity, []).append(v.kind)
     earlier = {(v.activity, v.kind) for v in violations(lf, scheduled, _known_on(actuals, previous.end), previous.end)} \
         if previous else set()
-    started, finished, slipped, upcoming = [], [], [], []
+    started, finished, slipped, workplan = [], [], [], []
     backlog = []
-    horizon = add_months(period.end, 6)
     known = _known_on(actuals, period.end)
     for code, p in scheduled.activities.items():
         actual = known.get(code)
@@ -279,21 +284,29 @@ def _activities(lf: Logframe, actuals: Mapping[str, Actual], period: ReportingPe
             slipped.append(row)
         elif row.problems:
             backlog.append(code)
-        if period.end < row.planned_start <= horizon:
-            upcoming.append(row)
-    return Activities(started, finished, slipped, backlog, upcoming)
+        # the dates known at the period's end; a cancelled activity is never planned (as in violations)
+        done = actual is not None and (actual.end is not None or actual.status == "cancelled")
+        if not done and row.planned_start <= until:
+            workplan.append(row)
+    return Activities(started, finished, slipped, backlog, sorted(workplan, key=lambda a: (a.planned_start, a.code)))
 
 
 def _calendar(lf: Logframe, period: ReportingPeriod, until: dt.date, lang: str) -> list[CalendarEntry]:
     """What falls due after the period's end up to ``until``: M&E missions and notices, committee
-    meetings, contract signatures and deadlines; a span under way then (benchmarking) counts too.
-    Outside the EU budget there is no contracting deadline, and a budget year no inception phase."""
+    meetings, contract signatures; a span under way then (benchmarking) counts too. The contracting
+    deadline (``finance.contracting_deadline``; none outside the EU budget) when it falls by
+    ``until``, marked passed once it has, while the operational phase lasts; a budget year has no
+    inception phase."""
     scheduled = plan(lf)
     contracts = {c.id: c.title.get(lang) for c in lf.contracts}
     impl = lf.programme.implementation
-    skipped = {"contracting_deadline"} if not lf.programme.is_eu else set()
-    skipped |= {"inception_end"} if not impl.inception_months else set()
+    skipped = {"contracting_deadline"} | ({"inception_end"} if not impl.inception_months else set())
+    deadline = contracting_deadline(lf)
+    last_day = deadline - dt.timedelta(days=1) if deadline else None  # as the budget section says it
     entries = []
+    if last_day is not None and last_day <= until and period.end < operational_end(lf):
+        entries.append(CalendarEntry("contracting_deadline", last_day, None, None, None, False, False,
+                                     passed=last_day < period.end))
     for event in (e for e in scheduled.events if e.key not in skipped):
         start = scheduled.date(event.month)
         end = scheduled.date(event.end_month) if event.end_month is not None else None
@@ -301,7 +314,7 @@ def _calendar(lf: Logframe, period: ReportingPeriod, until: dt.date, lang: str) 
             entries.append(CalendarEntry(
                 event.key, start, end, contracts.get(event.label) if event.key == "contract_signature" else None,
                 event.label if event.key == "mission_notice" else None, event.assumed, event.possible))
-    return entries
+    return sorted(entries, key=lambda e: e.date)
 
 
 def _data_quality(now: pd.DataFrame, measured: pd.DataFrame, period: ReportingPeriod) -> list[DataQualityNote]:
@@ -373,7 +386,7 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
         programme=code, title=lf.programme.title.get(lang), decision=lf.programme.decision, lang=lang,
         period=period, previous=previous, generated=generated or dt.date.today(), overall=overall,
         top_levels=top, results=results, changes=changes,
-        activities=_activities(lf, actuals or {}, period, previous, lang),
+        activities=_activities(lf, actuals or {}, period, previous, next_six_months, lang),
         calendar=_calendar(lf, period, next_six_months, lang), calendar_until=next_six_months,
         assumptions=assumptions,
         budget_unit=lf.budget.unit.value, budget=budget,
@@ -384,4 +397,5 @@ def build_report(lf: Logframe, measured: pd.DataFrame, period: ReportingPeriod, 
                 for c, points in series_many(until, charted, lf).items()},
         kind=lf.programme.kind.value, financing=lf.programme.financing.get(lang) if lf.programme.financing else None,
         related_to=lf.programme.related_to, waiting=waiting,
-        finance=execution(lf, finance, period.end) if finance is not None else None)
+        finance=execution(lf, finance, period.end) if finance is not None else None,
+        contracts=contract_register(lf, finance, period.end) if finance is not None else None, logframe=lf)

@@ -17,6 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from . import annex_text as A
 from . import committee_text as C
 from . import report_text as T
 from .formatting import date, level_label, percent
@@ -211,17 +212,22 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     _activities(doc, "report.new_slippage", r.activities.new_slippage, lang)
     if T.backlog(r, lang):
         _note(doc, T.backlog(r, lang))
-    for key, rows in [("report.started", r.activities.started), ("report.finished", r.activities.finished),
-                      ("report.next", r.activities.upcoming)]:
+    for key, rows in [("report.started", r.activities.started), ("report.finished", r.activities.finished)]:
         _activities(doc, key, rows, lang)
 
-    doc.add_heading(T.label("report.workplan", lang), 2)
+    doc.add_heading(T.label("report18.workplan", lang), 2)
     _note(doc, T.calendar_window(r, lang))
+    doc.add_heading(T.label("report.workplan", lang), 3)
     if r.calendar:
         _table(doc, T.calendar_header(lang), [T.calendar_cells(e, lang) for e in r.calendar], widths=(4.2, 9.0, 4.6),
                nowrap=[0])
     else:
         _note(doc, T.label("report.workplan.none", lang))
+    if r.activities.workplan:
+        _activities(doc, "report18.workplan.activities", r.activities.workplan, lang)
+    else:
+        doc.add_heading(T.label("report18.workplan.activities", lang), 3)
+        _note(doc, T.label("report18.workplan.no_activities", lang))
 
     _criteria(doc, r, lang)
 
@@ -252,6 +258,7 @@ def to_docx(report: Report, charts_png: Mapping[str, bytes] | None = None) -> by
     annex.orientation, annex.page_width, annex.page_height = WD_ORIENT.LANDSCAPE, Cm(29.7), Cm(21)
     doc.add_heading(T.label("report.annex", lang), 2)
     _indicator_table(doc, r.annex, lang, annex=True)
+    _annexes(doc, r, lang)
 
     out = io.BytesIO()
     doc.save(out)
@@ -410,3 +417,28 @@ def _decisions(doc: DocxDocument, r: Report, lang: str) -> None:
                        ("committee.decisions.earlier", r.committee.decisions_earlier)):
         _listing(doc, key, C.decision_header(lang), C.rows(C.decision_cells, items, lang), lang,
                  widths=(0.8, 2.2, 8.0, 3.0, 2.2, 1.6))
+
+
+# ---------------------------------------------------------------- the logframe and the contracts (annex_text)
+
+
+def _annexes(doc: DocxDocument, r: Report, lang: str) -> None:
+    """The logframe as it stands and the list of contracts, in the landscape section of the annex."""
+    if r.logframe is None:
+        return
+    doc.add_heading(T.label("report18.annex.logframe", lang), 2)
+    _note(doc, A.logframe_note(r, lang))
+    _table(doc, A.logframe_header(lang), [A.logframe_cells(row, lang) for row in A.logframe_rows(r, lang)],
+           widths=(6.2, 10.3, 4.8, 5.2))
+    doc.add_heading(T.label("report18.annex.contracts", lang), 2)
+    doc.add_heading(T.label("report18.contracts.foreseen", lang), 3)
+    if r.logframe.contracts:
+        _table(doc, A.foreseen_header(r, lang), A.cells(A.foreseen_values(r, lang), lang),
+               widths=(10.5, 3.5, 4.5, 4.0, 4.0), nowrap=[1, 2, 3, 4])
+    else:
+        _note(doc, T.label("committee.none", lang))
+    doc.add_heading(T.label("report18.contracts.signed", lang), 3)
+    if signed := A.cells(A.contract_values(r, lang), lang):
+        _table(doc, A.contract_header(r, lang), signed, widths=(3.6, 4.4, 6.0, 2.4, 2.6, 3.8, 3.7),
+               nowrap=[0, 4, 5, 6], bold_last=True)
+    _note(doc, A.contracts_note(r, lang))

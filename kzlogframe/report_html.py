@@ -7,9 +7,10 @@ from collections.abc import Mapping
 
 from markupsafe import Markup
 
-from . import committee_text, report_text
+from . import annex_text, committee_text, report_text
 from .dashboard import coverage_text
 from .formatting import level_label
+from .matrix import rows_html
 from .report import IndicatorRow, Report
 from .style import STATUS_TINTS
 from .templating import environment
@@ -25,5 +26,7 @@ def render_html(report: Report, charts_svg: Mapping[str, str] | None = None) -> 
         return Markup(env.get_template("indicators.html.j2").render(rows=rows, annex=annex, lang=lang, T=report_text))
 
     return env.get_template("report.html.j2").render(
-        r=report, lang=lang, T=report_text, C=committee_text, charts=charts_svg or {}, tints=STATUS_TINTS, level_label=level_label,
-        indicator_table=indicator_table, coverage_note=coverage_text(lang, coverage=report.overall.coverage))
+        r=report, lang=lang, T=report_text, C=committee_text, A=annex_text, charts=charts_svg or {}, tints=STATUS_TINTS,
+        level_label=level_label, indicator_table=indicator_table,
+        coverage_note=coverage_text(lang, coverage=report.overall.coverage),
+        logframe_matrix=Markup(rows_html(annex_text.logframe_rows(report, lang), lang)) if report.logframe else "")

@@ -1,5 +1,6 @@
 """The report as an A4 PDF: its HTML printed by headless Chromium, which embeds the Noto Sans subsets
-it used, so Kazakh reads the same on any machine; "n / N" page numbers in the footer.
+it used, so Kazakh reads the same on any machine; "n / N" page numbers in the footer, and in the
+table of contents (printed twice: see ``FILL_PAGES``).
 
 The charts are drawn in the page that prints (``chart_page``), so a PDF starts one browser, not a
 second one for kaleido. Starting Chromium and loading plotly.js take about 2 s; a caller that
@@ -8,6 +9,7 @@ its own on the other core while the caller builds the report."""
 
 from __future__ import annotations
 
+import io
 import queue
 import tempfile
 import threading
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from . import chart_page
 
@@ -28,6 +31,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PDF_MARGIN = {"top": "15mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 PDF_FOOTER = ('<div style="width:100%;text-align:center;font-family:\'Noto Sans\',sans-serif;font-size:8pt;'
               'color:#5a6a7a"><span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+# Chromium has no CSS target-counter(): the printed PDF says where each linked element landed, and
+# each ``data-page-of="anchor"`` element gets that page before the second, final print. The contents
+# has pages of its own (breaks before it and after it), so its numbers move nothing else.
+FILL_PAGES = """pages => document.querySelectorAll('[data-page-of]').forEach(
+    e => { e.textContent = pages[e.dataset.pageOf] ?? ''; })"""
 BLANK = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body></body></html>'
 
 Job = tuple[str, Mapping[str, go.Figure]]
@@ -78,10 +86,26 @@ class _Printer:
                 html, charts = job
                 page.set_content(html, wait_until="load")
                 chart_page.draw(page, charts)
-                return page.pdf(format="A4", print_background=True, margin=PDF_MARGIN, display_header_footer=True,
-                                header_template="<div></div>", footer_template=PDF_FOOTER)
+                pdf = _print(page)
+                if page.locator("[data-page-of]").count():  # a table of contents: its page numbers, then again
+                    page.evaluate(FILL_PAGES, destination_pages(pdf))
+                    pdf = _print(page)
+                return pdf
             finally:
                 browser.close()
+
+
+def _print(page) -> bytes:
+    return page.pdf(format="A4", print_background=True, margin=PDF_MARGIN, display_header_footer=True,
+                    header_template="<div></div>", footer_template=PDF_FOOTER)
+
+
+def destination_pages(pdf: bytes) -> dict[str, int]:
+    """The page (1-based) each named destination of ``pdf`` lands on: Chromium names one for every
+    element an internal link points to, so a contents list of links gives its own page numbers."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+            for name, dest in reader.named_destinations.items()}
 
 
 _ahead: ContextVar[_Printer | None] = ContextVar("kzlogframe_printer_ahead", default=None)

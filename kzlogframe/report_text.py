@@ -91,10 +91,12 @@ def calendar_header(lang: str) -> list[str]:
 
 
 def calendar_cells(entry: CalendarEntry, lang: str) -> list[str]:
-    """Date (or span), what is due, and whether the financing decision gives that timing."""
+    """Date (or span), what is due (or, for a deadline, that it has passed), and whether the financing
+    decision gives that timing."""
     when = f"{date(entry.date)} – {date(entry.end_date)}" if entry.end_date else date(entry.date)
-    return [when, event_name(entry.key, lang, contract=entry.contract, mission=entry.mission),
-            timing(entry.assumed, entry.possible, lang)]
+    what = t("report18.deadline_passed", lang) if entry.passed else \
+        event_name(entry.key, lang, contract=entry.contract, mission=entry.mission)
+    return [when, what, timing(entry.assumed, entry.possible, lang)]
 
 
 def calendar_window(report: Report, lang: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import xlsxwriter
 
+from . import annex_text as A
 from . import committee_text as C
 from . import report_text as T
 from .exports import neutralise, sheet_names
@@ -21,6 +22,7 @@ SHEETS = ("report.summary", "report.annex", "report.activities", "report.workpla
           "report.budget")
 COMMITTEE_SHEETS = ("committee.control", "committee.deviations", "committee.risks", "committee.decisions",
                     "committee.criteria")
+ANNEX_SHEETS = ("report18.annex.logframe.sheet", "report18.annex.contracts.sheet")
 
 
 class _Sheet:
@@ -77,7 +79,7 @@ def to_xlsx(report: Report) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
     book.set_properties({"title": f"{r.programme.upper()} — {r.period.label} — {T.label('report.annex', lang)}"})
-    sheets = SHEETS + (COMMITTEE_SHEETS if r.committee else ())
+    sheets = SHEETS + (COMMITTEE_SHEETS if r.committee else ()) + (ANNEX_SHEETS if r.logframe else ())
     names = dict(zip(sheets, sheet_names(T.label(k, lang) for k in sheets)))
 
     summary = _Sheet(book, names["report.summary"], (34, 40, 14, 14, 14, 60))
@@ -118,7 +120,7 @@ def to_xlsx(report: Report) -> bytes:
 
     activities = _Sheet(book, names["report.activities"], (30, 10, 60, 14, 14, 14, 14, 36))
     groups = [("report.new_slippage", r.activities.new_slippage), ("report.started", r.activities.started),
-              ("report.finished", r.activities.finished), ("report.next", r.activities.upcoming)]
+              ("report.finished", r.activities.finished), ("report18.workplan.activities", r.activities.workplan)]
     activities.table([T.label(k, lang) for k in ("report.activity_group", "col.code", "level.activity",
                                                  "report.planned_start", "report.planned_end",
                                                  "report.actual_start", "report.actual_end", "report.note")],
@@ -163,6 +165,8 @@ def to_xlsx(report: Report) -> bytes:
 
     if r.committee:
         _committee(book, r, names)
+    if r.logframe:
+        _annexes(book, r, names)
     book.close()
     return out.getvalue()
 
@@ -197,3 +201,38 @@ def _committee(book: xlsxwriter.Workbook, r: Report, names: dict[str, str]) -> N
 
     criteria = _Sheet(book, names["committee.criteria"], (24, 24, 90))
     criteria.table(C.criteria_header(lang), C.rows(C.criterion_cells, p.criteria, lang))
+
+
+def _annexes(book: xlsxwriter.Workbook, r: Report, names: dict[str, str]) -> None:
+    """The logframe one indicator a row (a level without any, one row), so it filters by level or
+    code; the contracts with amounts as numbers, the register's total last."""
+    lang = r.lang
+    logframe = _Sheet(book, names["report18.annex.logframe.sheet"], (22, 12, 60, 14, 60, 40, 50, 50))
+    rows: list[list[Cell]] = []
+    for row in A.logframe_rows(r, lang):
+        first = [row.label, row.code, row.text]
+        cells = A.logframe_cells(row, lang)
+        if row.kind == "activity" or not row.indicators:
+            rows.append(first + [None, cells[1] or None, None, cells[2] or None, cells[3] or None])
+        for ind in row.indicators:
+            lines = A.indicator_lines(ind, lang)
+            rows.append(first + [ind.code, lines[0].removeprefix(f"{ind.code} "), "\n".join(lines[1:]),
+                                 cells[2] or None, cells[3] or None])
+    logframe.table([T.label("col.level", lang), T.label("col.code", lang), T.label("logframe.col.logic", lang),
+                    T.label("col.code", lang), T.label("logframe.col.indicators", lang), T.label("col.baseline", lang)
+                    + " / " + T.label("col.target", lang), T.label("logframe.col.sources", lang),
+                    T.label("logframe.col.assumptions", lang)], rows)
+    logframe.row += 1
+    logframe.line([A.logframe_note(r, lang)])
+
+    contracts = _Sheet(book, names["report18.annex.contracts.sheet"], (40, 24, 30, 14, 14, 18, 18))
+    contracts.line([T.label("report18.contracts.foreseen", lang)], bold=True)
+    contracts.table(A.foreseen_header(r, lang), A.foreseen_values(r, lang))
+    contracts.row += 1
+    contracts.line([T.label("report18.contracts.signed", lang)], bold=True)
+    signed = A.contract_values(r, lang)
+    contracts.line(A.contract_header(r, lang), bold=True, bg_color="#EEF3F9", border=1)
+    for i, values in enumerate(signed):  # one autofilter a sheet: the foreseen contracts'
+        contracts.line([None if v == "" else v for v in values], bold=i == len(signed) - 1)
+    contracts.row += 1
+    contracts.line([A.contracts_note(r, lang)])

@@ -18,6 +18,8 @@ from .models import Activity, Logframe, MonitoringKind, MonitoringProvision, add
 EXTERNAL_MISSIONS = (MonitoringKind.rom, MonitoringKind.midterm_evaluation, MonitoringKind.final_evaluation,
                      MonitoringKind.ex_post_evaluation)  # what a mission notice announces
 
+ROM_END_BEFORE_MONTHS = 6  # EU external ROM "ends no later than six months before the end of the operational phase"
+
 ANCHOR_FA = "fa"
 ANCHOR_INCEPTION = "inception_end"
 CONTRACT_PREFIX = "contract:"
@@ -208,6 +210,12 @@ def calendar(lf: Logframe) -> list[Event]:
     events += [Event("steering_committee", m, assumed=True)
                for m in range(every, impl.operational_months + impl.closure_months + 1, every)]
     return sorted(events, key=lambda e: (e.month, e.key, e.label))
+
+
+def rom_last_month(lf: Logframe) -> int:
+    """The last month an external ROM mission may take place: six months before the operational phase
+    ends (both seeds' M&E paragraph); ``validate`` holds every ROM provision to it."""
+    return lf.programme.implementation.operational_months - ROM_END_BEFORE_MONTHS
 
 
 def _occurrences(provision: MonitoringProvision) -> list[Event]:

@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .dimensions import spellings
-from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit, Text
-from .schedule import ScheduleError, dependency_graph, plan
+from .models import Currency, IndicatorType, Level, Logframe, MoneyUnit, MonitoringKind, Text
+from .schedule import ScheduleError, dependency_graph, plan, rom_last_month
 from .yaml_source import FileTooLarge, ParsedYaml, PathKey, Problem, SourceMap, parse_yaml, read_text
 
 BUDGET_TOLERANCE = 0.5  # half a unit of the budget table: the seeds round to 50 000 EUR
@@ -275,6 +275,14 @@ def _schedule_rules(lf: Logframe, source: SourceMap) -> Iterator[Problem]:
             yield source.problem(("contracts", i, "signature_months"),
                                  f"signed in month {contract.signature_months}, after the contracting deadline "
                                  f"(month {impl.contracting_deadline_months})")
+    last_rom = rom_last_month(lf)
+    for i, provision in enumerate(lf.monitoring):
+        ends = provision.end_months if provision.end_months is not None else provision.start_months
+        if provision.kind is MonitoringKind.rom and ends is not None and ends > last_rom:
+            field = "end_months" if provision.end_months is not None else "start_months"
+            yield source.problem(("monitoring", i, field),
+                                 f"external ROM runs to month {ends}, but it ends six months before the end of the "
+                                 f"operational phase at the latest (month {last_rom})")
     paths = {a.code: ("results", i, "activities", k)
              for i, r in enumerate(lf.results) for k, a in enumerate(r.activities)}
     try:

@@ -51,7 +51,7 @@ KAZAKH = "әғқңөұүһі"
 NARRATIVE = f"- Өңірлік ұйымдар мен шаһар әкімдіктері оқытуды ұйымдастырды. {HOSTILE}\nЕкінші жол: {KAZAKH}"
 COMMENT = f'=HYPERLINK("http://evil.example","ашу") {HOSTILE} {KAZAKH}'
 SECTION_IDS = ["cover", "summary", "progress", "changes", "activities", "workplan", "assumptions", "budget",
-               "data-quality", "annex"]
+               "data-quality", "annex", "annex-logframe", "annex-contracts"]
 SCHEDULES = """        contract: service
         schedule: {after: [fa], lag_months: 6, duration_months: 12}
       - code: R1.A2
@@ -59,6 +59,12 @@ SCHEDULES = """        contract: service
         contract: service
         schedule: {after: [R1.A1], duration_months: 6}
 """
+
+
+def section_ids(page) -> list[str]:
+    """The ids of the HTML's sections in order; the logframe annex's rows keep the Logframe page's
+    anchors (lf-<code>), which are no sections."""
+    return [e.get("id") for e in page.xpath("//*[@id]") if not e.get("id").startswith("lf-")]
 
 
 def tiny_png() -> bytes:
@@ -223,19 +229,21 @@ def test_activities_show_what_changed_in_the_period_and_the_backlog_in_one_line(
     R1.A2 follows it for 6 months from 2012-12-23 and never started. What was recorded after a
     period's end is not known at that end."""
     s1, s2, s3 = (make_report(tiny, label) for label in ("S1", "S2", "S3"))
-    assert s1.activities.new_slippage == [] and [a.code for a in s1.activities.upcoming] == ["R1.A1"]
+    assert s1.activities.new_slippage == [] and [a.code for a in s1.activities.workplan] == ["R1.A1"]
     # S2 (2011-12-23 – 2012-06-22): R1.A1 started late, inside the period: new, and started.
     assert [(a.code, a.problems) for a in s2.activities.new_slippage] == [("R1.A1", ("late_start",))]
     assert [a.code for a in s2.activities.started] == ["R1.A1"]
     # S3: the same late start is old news: the backlog line, not the table; R1.A2 is coming.
     assert s3.activities.new_slippage == [] and s3.activities.backlog == ["R1.A1"]
     assert T.backlog(s3, "en") == "Also late since earlier periods (1): R1.A1"
-    assert [a.code for a in s3.activities.upcoming] == ["R1.A2"]
+    # The next period's workplan: R1.A1 still under way, R1.A2 planned to start on 2012-12-23.
+    assert [a.code for a in s3.activities.workplan] == ["R1.A1", "R1.A2"]
     # S4: R1.A1 finished in the period; R1.A2 should have started: new slippage.
     assert s4.activities.finished == [ActivityRow("R1.A1", "Training", dt.date(2011, 12, 23), dt.date(2012, 12, 23),
                                                   dt.date(2012, 2, 1), dt.date(2013, 2, 15), ("late_start",))]
     assert [(a.code, a.problems) for a in s4.activities.new_slippage] == [("R1.A2", ("late_start",))]
-    assert s4.activities.backlog == ["R1.A1"] and s4.activities.upcoming == []
+    # The workplan keeps what is late and not done (R1.A2), never what is finished (R1.A1).
+    assert s4.activities.backlog == ["R1.A1"] and [a.code for a in s4.activities.workplan] == ["R1.A2"]
     assert T.activity_cells(s4.activities.finished[0], "en") == [
         "R1.A1", "Training", "2011-12-23 – 2012-12-23", "2012-02-01 – 2013-02-15", "late start"]
 
@@ -341,7 +349,7 @@ def test_the_same_figures_in_every_language(tiny):
 def test_html_has_every_section_in_order_and_escapes_user_text(s4_kk):
     html = render_html(s4_kk)
     page = lxml.html.fromstring(html)
-    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert section_ids(page) == SECTION_IDS
     assert page.xpath("//script") == [] and HOSTILE not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     text = page.text_content()
@@ -493,16 +501,20 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
         ("Heading 2", L("report.changes")),
         ("Heading 2", L("report.activities")),
         ("Heading 3", L("report.new_slippage")), ("Heading 3", L("report.started")),
-        ("Heading 3", L("report.finished")), ("Heading 3", L("report.next")),
-        ("Heading 2", L("report.workplan")),
+        ("Heading 3", L("report.finished")),
+        ("Heading 2", L("report18.workplan")), ("Heading 3", L("report.workplan")),
+        ("Heading 3", L("report18.workplan.activities")),
         ("Heading 2", L("report.assumptions")), ("Heading 2", L("report.budget")),
-        ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex"))]
+        ("Heading 2", L("report.data_quality")), ("Heading 2", L("report.annex")),
+        ("Heading 2", L("report18.annex.logframe")), ("Heading 2", L("report18.annex.contracts")),
+        ("Heading 3", L("report18.contracts.foreseen")), ("Heading 3", L("report18.contracts.signed"))]
     # Levels; indicators of G and R1 (P1 has none); changes; activities new (R1.A2) and finished
-    # (R1.A1); calendar; assumptions; budget; annex.
-    assert len(document.tables) == 10
+    # (R1.A1); calendar; the workplan's activities (R1.A2, late); assumptions; budget; annex; the
+    # logframe; the contracts foreseen (no financial entries: no register).
+    assert len(document.tables) == 13
     assert {t.style.name for t in document.tables} == {"Table Grid"}
     assert len(document.inline_shapes) == 1  # R1's chart; G has no data, so no chart
-    annex = document.tables[-1]
+    annex = document.tables[-3]  # then the logframe and the contracts foreseen
     assert [c.text for c in annex.rows[2].cells] == ["DEMO.R1.I1", "Оқытылған қызметшілер (адам)", "0",
                                                      "400 (2016-06-23)", "76", "S4", "77%", "Тәуекел бар", "↑"]
     assert annex.rows[2].cells[0]._tc.tcPr.find(qn("w:noWrap")) is not None
@@ -511,7 +523,7 @@ def test_docx_is_an_editable_document_with_the_html_structure(s4_kk):
     assert paragraphs[r1_narrative:r1_narrative + 2] == NARRATIVE.splitlines()  # literal text, one paragraph a line
     assert [[c.text for c in row.cells] for row in document.tables[6].rows[1:]] == [
         T.calendar_cells(e, "kk") for e in s4_kk.calendar]
-    assumptions = document.tables[7]
+    assumptions = document.tables[8]  # after the workplan's activities
     assert assumptions.rows[1].cells[3].text == COMMENT  # literal text, not a field or markup
     assert any(p.text == T.backlog(s4_kk, "kk") for p in document.paragraphs)
 
@@ -539,7 +551,7 @@ def xlsx_of(report):
 def test_xlsx_sheets_typed_numbers_and_frozen_headers(s4_kk):
     book = xlsx_of(s4_kk)
     assert book.sheetnames == ["Қорытынды", "Қосымша барлық көрсеткіштер", "Іс-шаралар", "Күнтізбе",
-                               "Болжамдар мен тәуекелдер", "Бюджет"]
+                               "Болжамдар мен тәуекелдер", "Бюджет", "Қисынды шеңбер", "Келісімшарттар"]
     assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
     indicators = book.worksheets[1]
     assert indicators.auto_filter.ref == "A1:L3"
@@ -574,11 +586,12 @@ def test_empty_period_in_every_format(empty_s1):
     no_data = "No data"
     html = render_html(empty_s1)
     page = lxml.html.fromstring(html)
-    assert [e.get("id") for e in page.xpath("//*[@id]")] == SECTION_IDS
+    assert section_ids(page) == SECTION_IDS
     assert no_data in page.xpath("//h2[@id='summary']/following-sibling::p[1]")[0].text_content()
     pdf = PdfReader(io.BytesIO(to_pdf(html)))
     assert squeezed(no_data) in squeezed(pdf.pages[0].extract_text())
-    assert "Annex: all indicators" in pdf.pages[-1].extract_text()
+    assert "Annex: all indicators" in "".join(p.extract_text() for p in pdf.pages[-3:])
+    assert "Annex: list of contracts" in pdf.pages[-1].extract_text()  # with none listed: no financial entries
     document = docx_of(empty_s1)
     assert [text for _, text in docx_headings(document)][1] == "Summary"
     assert any(p.text.startswith(no_data) for p in document.paragraphs)
@@ -611,14 +624,14 @@ def test_demo_programme_in_docx_and_xlsx(psr):
     charts = {s.chart_indicator: tiny_png() for s in levels if s.chart_indicator}
     document = docx_of(psr, charts)
     headings = docx_headings(document)
-    assert [name for name, _ in headings].count("Heading 3") == len(levels) + 4
+    assert [name for name, _ in headings].count("Heading 3") == len(levels) + 3 + 2 + 2  # activities; workplan; contracts
     assert len(document.inline_shapes) == len(charts) == len(psr.charts)
     indicator_tables = sum(1 for s in levels if s.indicators)
     a = psr.activities
-    activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.upcoming) if group)
+    activity_tables = sum(1 for group in (a.new_slippage, a.started, a.finished, a.workplan) if group)
     assert len(document.tables) == (1 + indicator_tables + bool(psr.changes) + activity_tables + bool(psr.calendar)
-                                    + 3)
-    assert len(document.tables[-1].rows) == 1 + len(psr.annex)
+                                    + 3 + 2)  # the logframe and the contracts foreseen (no financial entries)
+    assert len(document.tables[-3].rows) == 1 + len(psr.annex)
     book = xlsx_of(psr)
     sheet = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in sheet] == [row.code for row in psr.annex]
@@ -626,8 +639,8 @@ def test_demo_programme_in_docx_and_xlsx(psr):
         assert (row[3], row[5], row[7], row[9]) == (model.baseline, model.target, model.actual, model.vs_expected)
     activities = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
     assert len([r for r in activities if r[1]]) == sum(len(g) for g in (a.new_slippage, a.started, a.finished,
-                                                                        a.upcoming))
-    assert [e.get("id") for e in lxml.html.fromstring(render_html(psr)).xpath("//*[@id]")] == SECTION_IDS
+                                                                        a.workplan))
+    assert section_ids(lxml.html.fromstring(render_html(psr))) == SECTION_IDS
 
 
 # ---------------------------------------------------------------- programmes outside the EU budget (demo data)

@@ -11,6 +11,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
+from kzlogframe.committee_text import toc
 from kzlogframe.i18n import LANGUAGES, t
 from kzlogframe.store import connect
 from tests.browser.conftest import _serve, sign_in, wait_for_app
@@ -118,8 +119,13 @@ def test_ta_writes_admin_decides_approves_and_the_files_carry_it(committee_serve
     document = docx.Document(files["DOCX"])
     words = squash("\n".join([p.text for p in document.paragraphs] +
                              [c.text for tb in document.tables for row in tb.rows for c in row.cells]))
-    for text in [*WRITTEN.values(), t("committee.status.approved", LANG), t("committee.risks", LANG)]:
+    for text in [*WRITTEN.values(), t("committee.status.approved", LANG), t("committee.risks", LANG),
+                 t("report18.workplan", LANG), t("report18.annex.logframe", LANG), t("report18.annex.contracts", LANG)]:
         assert squash(text) in pdf, text
         assert squash(text) in words, text
+    pages = PdfReader(files["PDF"]).pages  # the contents give each section's page, the list of contracts' last
+    numbers = [int(n) for n in re.findall(r"^\d+$", pages[1].extract_text(), re.M)]
+    assert len(numbers) == len(toc(LANG)) and numbers == sorted(numbers), numbers
+    assert squash(t("report18.annex.contracts", LANG)) in squash(pages[numbers[-1] - 1].extract_text())
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(files["PDF"]), str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page-*.png"))) == len(PdfReader(files["PDF"]).pages)
