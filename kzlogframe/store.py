@@ -36,6 +36,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from . import lake, store_sql
+from .store_sql import next_id
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
 LOCK_WAIT_SECONDS = 10.0
 _process_write_lock = threading.RLock()
@@ -53,8 +56,10 @@ class StoreLocked(RuntimeError):
     """Another process holds the database file."""
 
 
-def db_path(path: Path | str | None = None) -> Path:
-    return Path(path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB)
+def db_path(path: Path | str | None = None) -> Path | str:
+    """The store in use: a DuckDB file's path, or a DuckLake store's ``postgresql://`` URL (kzlogframe.lake)."""
+    location = path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB
+    return str(location) if lake.is_lake_url(location) else Path(location)
 
 
 # The audit log is a hash chain: each entry's hash covers its content and the previous entry's hash,
@@ -101,7 +106,7 @@ def _review_batches(con: duckdb.DuckDBPyConnection) -> None:
     ``submitted``: nothing counts by accident. The batches already stored counted before, so each
     gets an 'approved' step (audited once, when there are any); the measurement views then count
     approved batches only."""
-    con.execute("""
+    store_sql.execute(con, """
         CREATE SEQUENCE review_seq START 1;
         CREATE TABLE batch_review (
             id BIGINT PRIMARY KEY,
@@ -386,10 +391,14 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
     who holds the store when the wait begins and every few seconds after (the CLI prints it).
     """
     target = db_path(path)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     guard = _process_write_lock if write else _NoLock()
     deadline = time.monotonic() + wait
     notify = _Notifier(on_wait)
+    if isinstance(target, str):
+        with guard, _lake_connection(target, write, deadline, notify) as con:
+            yield con
+        return
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with guard, _owner_only_files, _turnstile(target, write, deadline, notify):
         with _handle_lock:
             con = _open_with_retry(target, deadline, notify)
@@ -406,12 +415,30 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
                 con.close()
 
 
+@contextmanager
+def _lake_connection(url: str, write: bool, deadline: float,
+                     notify: _Notifier) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans,
+    holds the store's lock (after this process's, as every writer takes them)."""
+    with lake.connect(url) as con:
+        stale = schema_version(con) < len(MIGRATIONS)
+        if write or stale or _first_open(url):
+            with _process_write_lock, lake.write_lock(url, deadline, notify, busy=StoreLocked):
+                if stale:
+                    migrate(con)
+                quarantine_orphans(con)
+                if write:
+                    yield con
+                    return
+        yield con
+
+
 _opened: set[str] = set()
 
 
-def _first_open(target: Path) -> bool:
+def _first_open(target: Path | str) -> bool:
     """True the first time this process opens ``target`` (readers check for orphans once per process)."""
-    key = os.path.realpath(target)
+    key = target if isinstance(target, str) else os.path.realpath(target)
     with _handle_lock:
         if key in _opened:
             return False
@@ -600,13 +627,15 @@ def writing(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnectio
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    if store_sql.is_lake(con):
+        con.execute(store_sql.SEQUENCE_TABLE)
     version = schema_version(con)
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         with transaction(con):
             if callable(step):
                 step(con)
             else:
-                con.execute(step)
+                store_sql.execute(con, step)
             con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
         version = number
     return version
@@ -622,7 +651,7 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
         detail = {**(detail or {}), "os_user": os_user}
     text = json.dumps(detail, ensure_ascii=False) if detail else None
     prev = con.execute("SELECT hash FROM audit_head").fetchone()[0]
-    entry_id = con.execute("SELECT nextval('audit_seq')").fetchone()[0]
+    entry_id = store_sql.next_id(con, "audit_seq")
     logged_at = dt.datetime.now()
     digest = entry_hash(entry_id, logged_at, user, action, target, text, prev)
     con.execute("""INSERT INTO audit_log (id, logged_at, user_name, action, target, detail, prev_hash, hash)

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from kzlogframe.access import User
 from kzlogframe.models import Logframe
 from kzlogframe.validation import check_file
+from tests.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,6 +30,41 @@ def browser() -> Iterator[Browser]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield instance
         instance.close()
+
+
+BACKENDS = ("duckdb", "ducklake")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory) -> Iterator[Cluster]:
+    """A real PostgreSQL server for the DuckLake backend, for the whole run; its data files (Parquet)
+    go under a temporary folder."""
+    cluster = Cluster.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KZLOGFRAME_DATA_PATH", str(tmp_path_factory.mktemp("ducklake-data")))
+        yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The store backend a test of the store contract runs on: each such test runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def new_store(backend, tmp_path, request) -> Callable[[], Path | str]:
+    """Makes an empty store on the test's backend: a DuckDB file, or a DuckLake catalog database."""
+    files = iter(tmp_path / f"store-{n}.duckdb" for n in range(1, 1000))
+    if backend == "duckdb":
+        return lambda: next(files)
+    return request.getfixturevalue("postgres").new_database
+
+
+@pytest.fixture
+def store_db(new_store) -> Path | str:
+    """An empty store on the test's backend (``--db``/``KZLOGFRAME_DB``'s value)."""
+    return new_store()
 
 
 @pytest.fixture

@@ -1,0 +1,78 @@
+"""The SQL that only one store backend accepts, written once per backend (here and nowhere else).
+
+The migrations and the library speak DuckDB's SQL. A DuckLake catalog (``kzlogframe.lake``) takes
+the same tables, views and queries, but has no sequences, no PRIMARY KEY/UNIQUE and no CHECK
+constraints: :func:`execute` runs a migration's SQL as it is on a DuckDB file, and on DuckLake
+rewrites those three things first. A sequence there is a row of ``sequence_value``; the constraints
+are dropped, since the library checks every value before it writes it (the DuckDB file keeps them
+as a second guard).
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+LAKE = "lake"  # the name a DuckLake store is attached under (kzlogframe.lake)
+
+SEQUENCE_TABLE = "CREATE TABLE IF NOT EXISTS sequence_value (name VARCHAR NOT NULL, value BIGINT NOT NULL)"
+_CREATE_SEQUENCE = re.compile(r"CREATE SEQUENCE (\w+) START (\d+)", re.IGNORECASE)
+_NEXTVAL = re.compile(r"nextval\('(\w+)'\)", re.IGNORECASE)
+_PRIMARY_KEY = re.compile(r"\s+PRIMARY KEY\b", re.IGNORECASE)
+_CHECK = re.compile(r"\s+CHECK\s*\(", re.IGNORECASE)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """True on a connection to a DuckLake store (its catalog is the one in use)."""
+    return con.execute("SELECT current_database()").fetchone()[0] == LAKE
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run DuckDB SQL (one or more statements) on either backend."""
+    if not is_lake(con):
+        con.execute(sql)
+        return
+    for statement in _statements(sql):
+        sequences = _NEXTVAL.findall(statement)
+        statement = _CREATE_SEQUENCE.sub(r"INSERT INTO sequence_value VALUES ('\1', \2 - 1)", statement)
+        statement = _NEXTVAL.sub(r"((SELECT value FROM sequence_value WHERE name = '\1') + row_number() OVER ())",
+                                 statement)
+        rows = con.execute(_drop_checks(_PRIMARY_KEY.sub("", statement))).fetchone()
+        for name in sequences:  # the rows just numbered used that many values
+            con.execute("UPDATE sequence_value SET value = value + ? WHERE name = ?", [rows[0] if rows else 0, name])
+
+
+def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
+    """The next value of a sequence made by a migration (``CREATE SEQUENCE``)."""
+    if not is_lake(con):
+        return con.execute(f"SELECT nextval('{sequence}')").fetchone()[0]
+    # Writers to a DuckLake store hold its write lock (kzlogframe.lake.write_lock): no two take the same value.
+    con.execute("UPDATE sequence_value SET value = value + 1 WHERE name = ?", [sequence])
+    return con.execute("SELECT value FROM sequence_value WHERE name = ?", [sequence]).fetchone()[0]
+
+
+def _statements(sql: str) -> list[str]:
+    """``sql`` split at the semicolons outside quoted text."""
+    parts, current, quoted = [], [], False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        if char == ";" and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
+
+
+def _drop_checks(statement: str) -> str:
+    """``statement`` without its ``CHECK (...)`` clauses (balanced parentheses)."""
+    while match := _CHECK.search(statement):
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"(": 1, ")": -1}.get(statement[end], 0)
+            end += 1
+        statement = statement[:match.start()] + statement[end:]
+    return statement
