@@ -269,6 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB file (as the --db before the command)")
     audit.set_defaults(run=_audit)
 
+    backup = commands.add_parser("backup", help="write every table of the store (either backend) to a new folder")
+    backup.add_argument("directory", metavar="DIR")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", help="load a backup folder into an empty store (either backend)")
+    restore.add_argument("directory", metavar="DIR")
+    restore.add_argument("--force", action="store_true", help="replace the contents of a store that has data")
+    restore.set_defaults(run=_restore)
+
     rollback = commands.add_parser("rollback", help="withdraw an upload batch (its rows stay in history)")
     rollback.add_argument("batch", type=int, metavar="BATCH")
     rollback.set_defaults(run=_rollback)
@@ -351,6 +360,20 @@ def _audit(args: argparse.Namespace) -> int:
         return 1
     print(f"audit log intact: {check.entries} entries")
     print(f"last hash: {check.last_hash}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    print(f"backup written: {backup(args.directory, _actor(args), args.db).message}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup import restore
+
+    print(f"restored from {restore(args.directory, _actor(args), args.db, force=args.force).message}")
     return 0
 
 

@@ -381,9 +381,11 @@ _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 @contextmanager
 def connect(path: Path | str | None = None, *, write: bool = True, wait: float = LOCK_WAIT_SECONDS,
-            on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+            on_wait: Callable[[str], None] | None = None,
+            schema: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the store, migrated to the latest schema, with any orphaned rows quarantined; closed when
-    the block ends.
+    the block ends. ``schema`` stops the migrations at that version, orphans left alone (for
+    restoring a backup made at that version, kzlogframe.backup).
 
     Writers in this process queue on one lock; across processes a writer first takes the
     turnstile, so readers opening after it wait for it instead of starving it. A file held by another
@@ -395,7 +397,7 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
     deadline = time.monotonic() + wait
     notify = _Notifier(on_wait)
     if isinstance(target, str):
-        with guard, _lake_connection(target, write, deadline, notify) as con:
+        with guard, _lake_connection(target, write, deadline, notify, schema) as con:
             yield con
         return
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -403,10 +405,10 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
         with _handle_lock:
             con = _open_with_retry(target, deadline, notify)
         try:
-            if schema_version(con) < len(MIGRATIONS):
+            if schema_version(con) < (schema or len(MIGRATIONS)):
                 with _process_write_lock:  # two sessions creating the same table conflict in DuckDB's catalog
-                    migrate(con)
-            if write or _first_open(target):
+                    migrate(con, schema)
+            if schema is None and (write or _first_open(target)):
                 with _process_write_lock:
                     quarantine_orphans(con)
             yield con
@@ -416,17 +418,18 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
 
 
 @contextmanager
-def _lake_connection(url: str, write: bool, deadline: float,
-                     notify: _Notifier) -> Iterator[duckdb.DuckDBPyConnection]:
+def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
+                     schema: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans,
     holds the store's lock (after this process's, as every writer takes them)."""
     with lake.connect(url) as con:
-        stale = schema_version(con) < len(MIGRATIONS)
+        stale = schema_version(con) < (schema or len(MIGRATIONS))
         if write or stale or _first_open(url):
             with _process_write_lock, lake.write_lock(url, deadline, notify, busy=StoreLocked):
                 if stale:
-                    migrate(con)
-                quarantine_orphans(con)
+                    migrate(con, schema)
+                if schema is None:
+                    quarantine_orphans(con)
                 if write:
                     yield con
                     return
@@ -624,13 +627,14 @@ def writing(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnectio
         yield con
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations, each in its own transaction; returns the resulting version."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Apply pending migrations (up to version ``upto``, all by default), each in its own
+    transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     if store_sql.is_lake(con):
         con.execute(store_sql.SEQUENCE_TABLE)
     version = schema_version(con)
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, step in enumerate(MIGRATIONS[version:upto], start=version + 1):
         with transaction(con):
             if callable(step):
                 step(con)

@@ -52,6 +52,26 @@ def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
     return con.execute("SELECT value FROM sequence_value WHERE name = ?", [sequence]).fetchone()[0]
 
 
+def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each sequence's last value given out, or one past it: DuckDB lists no reliable current value
+    of a sequence (after a reopen it shows the next), so on a DuckDB file this draws one (a gap in
+    the ids, which only need to be distinct)."""
+    if is_lake(con):
+        return dict(con.execute("SELECT name, value FROM sequence_value ORDER BY name").fetchall())
+    names = con.execute("""SELECT sequence_name FROM duckdb_sequences()
+                           WHERE database_name = current_database() ORDER BY sequence_name""").fetchall()
+    return {name: con.execute(f"SELECT nextval('{name}')").fetchone()[0] for (name,) in names}
+
+
+def set_sequence(con: duckdb.DuckDBPyConnection, name: str, last: int) -> None:
+    """Make ``last`` the sequence's last value given out (restoring a backup)."""
+    if is_lake(con):
+        con.execute("UPDATE sequence_value SET value = ? WHERE name = ?", [last, name])
+        return
+    con.execute(f"DROP SEQUENCE {name}")  # DuckDB has no setval; nothing depends on the sequences
+    con.execute(f"CREATE SEQUENCE {name} START {int(last) + 1}")
+
+
 def _statements(sql: str) -> list[str]:
     """``sql`` split at the semicolons outside quoted text."""
     parts, current, quoted = [], [], False
