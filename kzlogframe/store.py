@@ -420,8 +420,9 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
 @contextmanager
 def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
                      schema: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans,
-    holds the store's lock (after this process's, as every writer takes them)."""
+    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans
+    (as on a file: at each write and a process's first read), holds the store's lock (after this
+    process's, as every writer takes them)."""
     with lake.connect(url) as con:
         stale = schema_version(con) < (schema or len(MIGRATIONS))
         if write or stale or _first_open(url):
@@ -603,9 +604,9 @@ def _open_with_retry(target: Path, deadline: float, notify: _Notifier | None = N
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Migrations applied so far (0 for a new file); only reads, so readers never wait for a writer."""
-    exists = con.execute("""SELECT count(*) FROM information_schema.tables
-                            WHERE table_schema = current_schema() AND table_name = 'schema_version'""").fetchone()[0]
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0] if exists else 0
+    if not store_sql.has_table(con, "schema_version"):
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
 @contextmanager

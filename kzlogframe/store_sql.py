@@ -28,6 +28,18 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT current_database()").fetchone()[0] == LAKE
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store has table ``name`` (DuckLake's information_schema lists every table, slowly:
+    its catalog in PostgreSQL answers at once)."""
+    if is_lake(con):
+        sql = (f"SELECT count(*) FROM __ducklake_metadata_{LAKE}.ducklake_table "
+               "WHERE table_name = ? AND end_snapshot IS NULL")
+    else:
+        sql = ("SELECT count(*) FROM information_schema.tables "
+               "WHERE table_schema = current_schema() AND table_name = ?")
+    return con.execute(sql, [name]).fetchone()[0] > 0
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Run DuckDB SQL (one or more statements) on either backend."""
     if not is_lake(con):

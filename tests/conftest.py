@@ -53,18 +53,19 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def new_store(backend, tmp_path, request) -> Callable[[], Path | str]:
-    """Makes an empty store on the test's backend: a DuckDB file, or a DuckLake catalog database."""
+def new_store(backend, tmp_path, request) -> Callable[..., Path | str]:
+    """Makes a store without data on the test's backend: a new DuckDB file, or a DuckLake catalog
+    database, empty or (``migrated=True``, quicker) with the schema in place."""
     files = iter(tmp_path / f"store-{n}.duckdb" for n in range(1, 1000))
     if backend == "duckdb":
-        return lambda: next(files)
+        return lambda migrated=False: next(files)
     return request.getfixturevalue("postgres").new_database
 
 
 @pytest.fixture
 def store_db(new_store) -> Path | str:
-    """An empty store on the test's backend (``--db``/``KZLOGFRAME_DB``'s value)."""
-    return new_store()
+    """A store without data on the test's backend (``--db``/``KZLOGFRAME_DB``'s value)."""
+    return new_store(migrated=True)
 
 
 @pytest.fixture

@@ -8,9 +8,12 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kzlogframe.lake import data_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "pg_local.sh"
@@ -27,6 +30,7 @@ class Cluster:
     directory: Path
     port: int
     _names: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _template: str | None = None
 
     @classmethod
     def start(cls) -> Cluster:
@@ -41,10 +45,27 @@ class Cluster:
         subprocess.run(["bash", str(SCRIPT), "stop", str(self.directory)], check=True)
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def new_database(self) -> str:
-        """A fresh, empty catalog database; its URL (``KZLOGFRAME_DB``'s form)."""
+    def new_database(self, *, migrated: bool = False) -> str:
+        """A fresh catalog database; its URL (``KZLOGFRAME_DB``'s form). Empty, or ``migrated``: a
+        copy of one store migrated once for the run (migrating a DuckLake catalog takes seconds)."""
         name = f"store_{next(self._names)}"
-        bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "kzlogframe", name],
-                       check=True)
-        return f"postgresql://kzlogframe@127.0.0.1:{self.port}/{name}"
+        if migrated and self._template is None:
+            self._template = self.new_database()
+            subprocess.run([sys.executable, "-c", "import sys\nfrom kzlogframe.store import connect\n"
+                            "with connect(sys.argv[1]): pass", self._template], cwd=ROOT, check=True)
+        template = ["-T", self._template.rsplit("/", 1)[1]] if migrated else []
+        subprocess.run([self._bin("createdb"), *self._client, *template, name], check=True)
+        url = f"postgresql://kzlogframe@127.0.0.1:{self.port}/{name}"
+        if migrated:  # the copy's data files go to its own folder, as a new store's would
+            subprocess.run([self._bin("psql"), *self._client, "-q", "-d", name, "-c",
+                            f"UPDATE ducklake_metadata SET value = '{data_path(url)}' WHERE key = 'data_path'"],
+                           check=True)
+        return url
+
+    @property
+    def _client(self) -> list[str]:
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "kzlogframe"]
+
+    @staticmethod
+    def _bin(name: str) -> str:
+        return str(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1] / name)

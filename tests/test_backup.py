@@ -64,7 +64,7 @@ def assert_same_but_the_restore_entry(tables_before, tables_after):
 
 
 def test_a_round_trip_gives_back_every_table_on_both_backends(tmp_path, new_store, capsys):
-    source, target = new_store(), new_store()
+    source, target = new_store(migrated=True), new_store()
     fill(source, tmp_path)
     folder = tmp_path / "backup"
     assert main(["--db", str(source), "--user", "test-admin", "backup", str(folder)]) == 0
@@ -91,7 +91,7 @@ def test_a_round_trip_gives_back_every_table_on_both_backends(tmp_path, new_stor
 
 
 def test_a_backup_restores_into_the_other_backend(tmp_path, backend, new_store, postgres):
-    source = new_store()
+    source = new_store(migrated=True)
     fill(source, tmp_path)
     main(["--db", str(source), "--user", "test-admin", "backup", str(tmp_path / "backup")])
     other = postgres.new_database() if backend == "duckdb" else tmp_path / "laptop.duckdb"
@@ -101,7 +101,7 @@ def test_a_backup_restores_into_the_other_backend(tmp_path, backend, new_store, 
 
 
 def test_a_store_with_data_is_replaced_only_with_force(tmp_path, new_store, capsys):
-    source, target = new_store(), new_store()
+    source, target = new_store(migrated=True), new_store(migrated=True)
     fill(source, tmp_path)
     main(["--db", str(source), "--user", "test-admin", "backup", str(tmp_path / "backup")])
     path = tmp_path / "other.csv"
