@@ -233,7 +233,8 @@ def _chart(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kzlogframe", description=__doc__)
     parser.add_argument("--db", default=os.environ.get("KZLOGFRAME_DB"),
-                        help="DuckDB file (default: $KZLOGFRAME_DB or data/kzlogframe.duckdb)")
+                        help="DuckDB file or postgresql:// URL of a DuckLake store (default: $KZLOGFRAME_DB or "
+                             "data/kzlogframe.duckdb)")
     parser.add_argument("--user", default=getpass.getuser(), help="name recorded in the upload history")
     commands = parser.add_subparsers(dest="command", required=True)
 
