@@ -8,7 +8,7 @@
 #   bash scripts/pg_local.sh stop [DIR]             stop it
 #
 # The cluster trusts every connection from this machine (no password): for trying, not for a team.
-# PG_FAST=1 trades durability for speed (no fsync): the tests' throw-away clusters.
+# PG_FAST=1 trades durability for speed (no fsync) and allows more connections: the tests' clusters.
 # PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` account.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,9 @@ fi
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u postgres --); fi
 options="-p $port -k $dir -c listen_addresses=127.0.0.1"
-if [ "${PG_FAST:-}" = 1 ]; then options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+if [ "${PG_FAST:-}" = 1 ]; then  # the tests: many short-lived stores, one process
+  options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
+fi
 
 case "$action" in
   start)
@@ -33,8 +35,9 @@ case "$action" in
       "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -A trust -U kzlogframe -E UTF8 --no-locale \
         --no-instructions >"$dir/initdb.log"
     fi
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s \
-      -o "$options" start
+    if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s -o "$options" start
+    fi
     if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U kzlogframe -d postgres -tAc \
          "SELECT 1 FROM pg_database WHERE datname = 'kzlogframe'" | grep -q 1; then
       "$bin/createdb" -h 127.0.0.1 -p "$port" -U kzlogframe kzlogframe
