@@ -64,8 +64,8 @@ def backup(directory: Path | str, actor: User, db: Path | str | None = None) -> 
             audit(con, actor.name, "backup", str(folder.resolve()), {"tables": len(names)}, os_user=actor.os_user)
             rows = {}
             for name in names:
-                rows[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                con.execute(f"COPY (SELECT * FROM {name}) TO '{_quoted(folder / f'{name}.parquet')}' (FORMAT parquet)")
+                rows[name] = _count(con, name)
+                con.table(name).write_parquet(str(folder / f"{name}.parquet"))
         # after the commit (DuckDB lists a sequence's value as committed), still holding the store
         manifest = {"format": FORMAT, "schema_version": schema_version(con), "made_at": dt.datetime.now().isoformat(),
                     "tables": rows, "sequences": store_sql.sequences(con)}
@@ -84,22 +84,25 @@ def restore(directory: Path | str, actor: User, db: Path | str | None = None, *,
         if current != version:
             raise ValueError(f"the store is at schema version {current} and the backup at {version}: "
                              "restore it into a new store")
-        filled = [name for name in tables(con) if name not in _SET_UP
-                  and con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]]
+        filled = [name for name in tables(con) if name not in _SET_UP and _count(con, name)]
         if filled and not force:
             raise ValueError(f"the store is not empty (rows in {', '.join(filled)}): "
                              "restore into a new store, or replace its contents with --force")
         unknown = sorted(set(manifest["tables"]) - set(tables(con)))
         if unknown:
             raise ValueError(f"{folder / MANIFEST}: no table {', '.join(unknown)} at schema version {version}")
+        unknown = sorted(set(manifest["sequences"]) - set(store_sql.sequences_named(con)))
+        if unknown:
+            raise ValueError(f"{folder / MANIFEST}: no sequence {', '.join(unknown)} at schema version {version}")
         with transaction(con):
-            for name in tables(con):
-                con.execute(f"DELETE FROM {name}")
-            for name, count in manifest["tables"].items():
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet('{_quoted(folder / f'{name}.parquet')}')")
-                loaded = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            for table_sql in tables(con):  # names of the store's own tables (the manifest's are among them)
+                con.execute(f"DELETE FROM {table_sql}")
+            for table_sql, count in manifest["tables"].items():
+                con.execute(f"INSERT INTO {table_sql} BY NAME SELECT * FROM read_parquet(?)",
+                            [str(folder / f"{table_sql}.parquet")])
+                loaded = _count(con, table_sql)
                 if loaded != count:
-                    raise ValueError(f"{folder / f'{name}.parquet'}: {loaded} rows, the manifest says {count}")
+                    raise ValueError(f"{folder / f'{table_sql}.parquet'}: {loaded} rows, the manifest says {count}")
             for name, last in manifest["sequences"].items():
                 store_sql.set_sequence(con, name, last)
             audit(con, actor.name, "restore", str(folder.resolve()),
@@ -129,5 +132,5 @@ def _manifest(folder: Path) -> dict:
     return manifest
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.table(table).aggregate("count(*)").fetchone()[0]

@@ -28,13 +28,14 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 
-from .store_sql import LAKE
+from .store_sql import LAKE, literal_sql
 
 SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "ducklake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 ATTACH_TRIES = 5  # a new catalog attached by two processes at once: one creates it, the other tries again
 _instances: dict[str, duckdb.DuckDBPyConnection] = {}
+_held: dict[str, int] = {}  # store -> how deeply this process's writer holds its lock
 _instances_lock = threading.Lock()
 
 
@@ -64,7 +65,7 @@ def _instance(url: str) -> duckdb.DuckDBPyConnection:
         if url not in _instances:
             con = duckdb.connect(config={"autoinstall_known_extensions": False})
             for package, name in EXTENSIONS:
-                con.execute(f"LOAD '{extension_file(package, name)}'")
+                con.load_extension(extension_file(package, name))
             path = data_path(url)
             if "://" not in path:
                 Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -76,16 +77,12 @@ def _instance(url: str) -> duckdb.DuckDBPyConnection:
 def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str) -> None:
     for attempt in range(ATTACH_TRIES):
         try:
-            con.execute(f"ATTACH 'ducklake:postgres:{_quoted(url)}' AS {LAKE} (DATA_PATH '{_quoted(path)}')")
+            con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} (DATA_PATH {literal_sql(path)})")
             return
         except duckdb.Error as exc:
             if attempt + 1 == ATTACH_TRIES or "duplicate" not in str(exc).lower():
                 raise
             time.sleep(0.1 * (attempt + 1))
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
 
 
 @contextmanager
@@ -104,19 +101,31 @@ def write_lock(url: str, deadline: float, notify: Callable[[str], None],
                busy: Callable[[str], Exception]) -> Iterator[None]:
     """Hold the store's PostgreSQL advisory lock for the block: one kzlogframe writer at a time, on
     any machine. The lock belongs to a transaction of its own, so PostgreSQL drops it if the process
-    dies. Waits until ``deadline``, telling ``notify`` that another writer holds it, then raises ``busy``."""
+    dies. Waits until ``deadline``, telling ``notify`` that another writer holds it, then raises ``busy``.
+    The caller holds its process's write lock, so a lock held already is this thread's: it nests."""
+    if _held.get(url):
+        _held[url] += 1
+        try:
+            yield
+        finally:
+            _held[url] -= 1
+        return
     key = int.from_bytes(hashlib.sha256(f"kzlogframe:{url}".encode()).digest()[:8], "big", signed=True)
     con = _instance(url).cursor()
     try:
         con.execute("BEGIN TRANSACTION")
-        while not con.execute(f"SELECT * FROM postgres_query('__ducklake_metadata_{LAKE}', "
-                              f"'SELECT pg_try_advisory_xact_lock({key})')").fetchone()[0]:
+        while not con.execute("SELECT * FROM postgres_query(?, ?)", [
+                f"__ducklake_metadata_{LAKE}", f"SELECT pg_try_advisory_xact_lock({key})"]).fetchone()[0]:
             if time.monotonic() >= deadline:
                 raise busy(f"the store {redacted(url)} is busy: another writer holds it; "
                                "try again when it has finished")
             notify("another writer")
             time.sleep(0.05)
-        yield
+        _held[url] = 1
+        try:
+            yield
+        finally:
+            _held[url] = 0
     finally:
         con.close()  # ends the lock's transaction
 

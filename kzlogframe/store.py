@@ -1,4 +1,5 @@
-"""The measurement store: one DuckDB file, opened per operation and closed straight after.
+"""The measurement store: one DuckDB file, opened per operation and closed straight after (or, for a
+team, a DuckLake store on PostgreSQL: :mod:`kzlogframe.lake`; the same API, :func:`connect` chooses).
 
 DuckDB lets one process open a file at a time, and the app and the CLI share it, so nothing holds
 the file open between operations: :func:`connect` opens it, retries while another process holds the
@@ -632,8 +633,7 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
     """Apply pending migrations (up to version ``upto``, all by default), each in its own
     transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    if store_sql.is_lake(con):
-        con.execute(store_sql.SEQUENCE_TABLE)
+    store_sql.prepare(con)
     version = schema_version(con)
     for number, step in enumerate(MIGRATIONS[version:upto], start=version + 1):
         with transaction(con):

@@ -23,9 +23,20 @@ _PRIMARY_KEY = re.compile(r"\s+PRIMARY KEY\b", re.IGNORECASE)
 _CHECK = re.compile(r"\s+CHECK\s*\(", re.IGNORECASE)
 
 
+def literal_sql(text: str) -> str:
+    """``text`` as an SQL string literal (for the statements that take no parameters: ATTACH, LOAD)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     """True on a connection to a DuckLake store (its catalog is the one in use)."""
     return con.execute("SELECT current_database()").fetchone()[0] == LAKE
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Before the first migration: the table a DuckLake store keeps its sequences in."""
+    if is_lake(con):
+        con.execute(SEQUENCE_TABLE)
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -50,7 +61,8 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         statement = _CREATE_SEQUENCE.sub(r"INSERT INTO sequence_value VALUES ('\1', \2 - 1)", statement)
         statement = _NEXTVAL.sub(r"((SELECT value FROM sequence_value WHERE name = '\1') + row_number() OVER ())",
                                  statement)
-        rows = con.execute(_drop_checks(_PRIMARY_KEY.sub("", statement))).fetchone()
+        ddl = _drop_checks(_PRIMARY_KEY.sub("", statement))  # a migration's own SQL, rewritten
+        rows = con.execute(ddl).fetchone()
         for name in sequences:  # the rows just numbered used that many values
             con.execute("UPDATE sequence_value SET value = value + ? WHERE name = ?", [rows[0] if rows else 0, name])
 
@@ -58,7 +70,7 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
     """The next value of a sequence made by a migration (``CREATE SEQUENCE``)."""
     if not is_lake(con):
-        return con.execute(f"SELECT nextval('{sequence}')").fetchone()[0]
+        return con.execute("SELECT nextval(?)", [sequence]).fetchone()[0]
     # Writers to a DuckLake store hold its write lock (kzlogframe.lake.write_lock): no two take the same value.
     con.execute("UPDATE sequence_value SET value = value + 1 WHERE name = ?", [sequence])
     return con.execute("SELECT value FROM sequence_value WHERE name = ?", [sequence]).fetchone()[0]
@@ -70,9 +82,15 @@ def sequences(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     the ids, which only need to be distinct)."""
     if is_lake(con):
         return dict(con.execute("SELECT name, value FROM sequence_value ORDER BY name").fetchall())
-    names = con.execute("""SELECT sequence_name FROM duckdb_sequences()
-                           WHERE database_name = current_database() ORDER BY sequence_name""").fetchall()
-    return {name: con.execute(f"SELECT nextval('{name}')").fetchone()[0] for (name,) in names}
+    return {name: con.execute("SELECT nextval(?)", [name]).fetchone()[0] for name in sequences_named(con)}
+
+
+def sequences_named(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The sequences of a store on either backend, by name."""
+    if is_lake(con):
+        return [name for (name,) in con.execute("SELECT name FROM sequence_value ORDER BY name").fetchall()]
+    return [name for (name,) in con.execute("""SELECT sequence_name FROM duckdb_sequences()
+                                               WHERE database_name = current_database() ORDER BY 1""").fetchall()]
 
 
 def set_sequence(con: duckdb.DuckDBPyConnection, name: str, last: int) -> None:
@@ -80,8 +98,11 @@ def set_sequence(con: duckdb.DuckDBPyConnection, name: str, last: int) -> None:
     if is_lake(con):
         con.execute("UPDATE sequence_value SET value = ? WHERE name = ?", [last, name])
         return
-    con.execute(f"DROP SEQUENCE {name}")  # DuckDB has no setval; nothing depends on the sequences
-    con.execute(f"CREATE SEQUENCE {name} START {int(last) + 1}")
+    if name not in sequences_named(con):
+        raise ValueError(f"no sequence {name!r} in the store")
+    sequence_sql, start_sql = name, str(int(last) + 1)  # a sequence of the store's own, a number
+    con.execute(f"DROP SEQUENCE {sequence_sql}")  # DuckDB has no setval; nothing depends on the sequences
+    con.execute(f"CREATE SEQUENCE {sequence_sql} START {start_sql}")
 
 
 def _statements(sql: str) -> list[str]:

@@ -172,6 +172,17 @@ def test_connect_waits_for_a_brief_holder_then_succeeds(db):
             assert schema_version(con) == len(MIGRATIONS)
 
 
+def test_a_connection_opened_inside_a_write_shares_it_instead_of_waiting_for_it(db):
+    """A library call that opens the store while its caller writes it (in the same thread) goes
+    through: on a file it shares the writer's instance, on DuckLake the writer's lock."""
+    with connect(db) as outer:
+        with connect(db, write=False, wait=1) as inner:  # this process's first read of the store
+            assert inner.execute("SELECT count(*) FROM upload_batch").fetchone() == (0,)
+        with connect(db, wait=1) as inner:
+            assert inner.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
+        assert outer.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
+
+
 # ---------------------------------------------------------------- all or nothing
 
 
