@@ -242,7 +242,8 @@ def _chart(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kzlogframe", description=__doc__)
     parser.add_argument("--db", default=os.environ.get("KZLOGFRAME_DB"),
-                        help="DuckDB file (default: $KZLOGFRAME_DB or data/kzlogframe.duckdb)")
+                        help="DuckDB file or postgresql:// URL of a DuckLake store (default: $KZLOGFRAME_DB or "
+                             "data/kzlogframe.duckdb)")
     parser.add_argument("--user", default=getpass.getuser(), help="name recorded in the upload history")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -277,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB file (as the --db before the command)")
     audit.set_defaults(run=_audit)
+
+    backup = commands.add_parser("backup", help="write every table of the store (either backend) to a new folder")
+    backup.add_argument("directory", metavar="DIR")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", help="load a backup folder into an empty store (either backend)")
+    restore.add_argument("directory", metavar="DIR")
+    restore.add_argument("--force", action="store_true", help="replace the contents of a store that has data")
+    restore.set_defaults(run=_restore)
 
     rollback = commands.add_parser("rollback", help="withdraw an upload batch (its rows stay in history)")
     rollback.add_argument("batch", type=int, metavar="BATCH")
@@ -365,6 +375,20 @@ def _audit(args: argparse.Namespace) -> int:
         return 1
     print(f"audit log intact: {check.entries} entries")
     print(f"last hash: {check.last_hash}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    print(f"backup written: {backup(args.directory, _actor(args), args.db).message}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup import restore
+
+    print(f"restored from {restore(args.directory, _actor(args), args.db, force=args.force).message}")
     return 0
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from .access import User, authorize
 from .models import Logframe
 from .periods import ReportingPeriod
-from .store import audit, connect, writing
+from .store import audit, connect, next_id, writing
 
 DOCUMENT_STATUSES = ("draft", "submitted", "approved")
 DEVIATION_STATUSES = ("open", "closed")
@@ -136,7 +136,7 @@ def _append(sql: str, params: list, actor: User, action: str, target: str, db: P
     is None and gets the next id, which is returned."""
     with writing(db) as con:
         if new_id and params[0] is None:
-            params = [con.execute("SELECT nextval('committee_seq')").fetchone()[0], *params[1:]]
+            params = [next_id(con, "committee_seq"), *params[1:]]
         con.execute(sql, params)
         audit(con, actor.name, action, f"{target}/{params[0]}" if new_id else target, os_user=actor.os_user)
     return params[0] if new_id else None

@@ -25,7 +25,7 @@ from .access import User, allowed, allowed_somewhere, authorize_somewhere
 from .finance import ENTRY_COLUMNS, KINDS, Checked, RawRow, check_rows, contracting_deadline, indicative
 from .i18n import LANGUAGES, t
 from .models import Logframe
-from .store import LOCK_WAIT_SECONDS, audit, connect, transaction
+from .store import LOCK_WAIT_SECONDS, audit, connect, next_id, transaction
 from .review import outside_review
 
 REQUIRED = ("programme", "budget_line", "date", "kind", "amount")
@@ -254,7 +254,7 @@ def _commit(store, report: FinanceReport, actor: User) -> int:
     store.register("incoming_finance", incoming)
     try:
         with transaction(store):
-            batch_id = store.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            batch_id = next_id(store, "batch_seq")
             first_id = store.execute("SELECT coalesce(max(id), 0) FROM finance_entry").fetchone()[0]
             now = dt.datetime.now()
             store.execute("""INSERT INTO upload_batch (id, file_name, sha256, user_name, uploaded_at, rows_total,

@@ -49,7 +49,7 @@ from .models import IndicatorType, Logframe
 from .periods import (
     PERIOD_EXAMPLES, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql,
     period_start_sql, reporting_join_sql, reporting_rows)
-from .store import LOCK_WAIT_SECONDS, audit, connect, transaction, writing
+from .store import LOCK_WAIT_SECONDS, audit, connect, next_id, transaction, writing
 from .xlsx_input import WorkbookError, kind_of, sheet_to_csv
 
 REQUIRED = ("programme", "indicator", "period", "value")
@@ -1234,7 +1234,7 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     store.register("incoming", rows)
     try:
         with transaction(store):
-            batch_id = store.execute("SELECT nextval('batch_seq')").fetchone()[0]
+            batch_id = next_id(store, "batch_seq")
             first_id = store.execute("SELECT coalesce(max(id), 0) FROM measurement").fetchone()[0]
             now = dt.datetime.now()
             store.execute(

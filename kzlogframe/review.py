@@ -30,7 +30,7 @@ import pandas as pd
 
 from .access import User, authorize_all, authorize_somewhere, users_path
 from .i18n import t
-from .store import audit, connect, writing
+from .store import audit, connect, next_id, writing
 
 SETTING = "KZLOGFRAME_REVIEW"
 STATES = ("submitted", "approved", "returned", "rolled_back")
@@ -75,8 +75,8 @@ def outside_review(con: duckdb.DuckDBPyConnection, batch_id: int, actor: User) -
 
 
 def _step(con: duckdb.DuckDBPyConnection, batch_id: int, state: str, comment: str | None, actor: User) -> None:
-    con.execute("INSERT INTO batch_review VALUES (nextval('review_seq'), ?, ?, ?, ?, ?)",
-                [batch_id, state, comment, actor.name, dt.datetime.now()])
+    con.execute("INSERT INTO batch_review VALUES (?, ?, ?, ?, ?, ?)",
+                [next_id(con, "review_seq"), batch_id, state, comment, actor.name, dt.datetime.now()])
 
 
 def batch_programmes(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[str]:

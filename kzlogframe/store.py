@@ -1,4 +1,5 @@
-"""The measurement store: one DuckDB file, opened per operation and closed straight after.
+"""The measurement store: one DuckDB file, opened per operation and closed straight after (or, for a
+team, a DuckLake store on PostgreSQL: :mod:`kzlogframe.lake`; the same API, :func:`connect` chooses).
 
 DuckDB lets one process open a file at a time, and the app and the CLI share it, so nothing holds
 the file open between operations: :func:`connect` opens it, retries while another process holds the
@@ -36,6 +37,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from . import lake, store_sql
+from .store_sql import next_id
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
 LOCK_WAIT_SECONDS = 10.0
 _process_write_lock = threading.RLock()
@@ -53,8 +57,10 @@ class StoreLocked(RuntimeError):
     """Another process holds the database file."""
 
 
-def db_path(path: Path | str | None = None) -> Path:
-    return Path(path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB)
+def db_path(path: Path | str | None = None) -> Path | str:
+    """The store in use: a DuckDB file's path, or a DuckLake store's ``postgresql://`` URL (kzlogframe.lake)."""
+    location = path or os.environ.get("KZLOGFRAME_DB") or DEFAULT_DB
+    return str(location) if lake.is_lake_url(location) else Path(location)
 
 
 # The audit log is a hash chain: each entry's hash covers its content and the previous entry's hash,
@@ -101,7 +107,7 @@ def _review_batches(con: duckdb.DuckDBPyConnection) -> None:
     ``submitted``: nothing counts by accident. The batches already stored counted before, so each
     gets an 'approved' step (audited once, when there are any); the measurement views then count
     approved batches only."""
-    con.execute("""
+    store_sql.execute(con, """
         CREATE SEQUENCE review_seq START 1;
         CREATE TABLE batch_review (
             id BIGINT PRIMARY KEY,
@@ -376,9 +382,11 @@ _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 @contextmanager
 def connect(path: Path | str | None = None, *, write: bool = True, wait: float = LOCK_WAIT_SECONDS,
-            on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+            on_wait: Callable[[str], None] | None = None,
+            schema: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the store, migrated to the latest schema, with any orphaned rows quarantined; closed when
-    the block ends.
+    the block ends. ``schema`` stops the migrations at that version, orphans left alone (for
+    restoring a backup made at that version, kzlogframe.backup).
 
     Writers in this process queue on one lock; across processes a writer first takes the
     turnstile, so readers opening after it wait for it instead of starving it. A file held by another
@@ -386,18 +394,22 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
     who holds the store when the wait begins and every few seconds after (the CLI prints it).
     """
     target = db_path(path)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     guard = _process_write_lock if write else _NoLock()
     deadline = time.monotonic() + wait
     notify = _Notifier(on_wait)
+    if isinstance(target, str):
+        with guard, _lake_connection(target, write, deadline, notify, schema) as con:
+            yield con
+        return
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with guard, _owner_only_files, _turnstile(target, write, deadline, notify):
         with _handle_lock:
             con = _open_with_retry(target, deadline, notify)
         try:
-            if schema_version(con) < len(MIGRATIONS):
+            if schema_version(con) < (schema or len(MIGRATIONS)):
                 with _process_write_lock:  # two sessions creating the same table conflict in DuckDB's catalog
-                    migrate(con)
-            if write or _first_open(target):
+                    migrate(con, schema)
+            if schema is None and (write or _first_open(target)):
                 with _process_write_lock:
                     quarantine_orphans(con)
             yield con
@@ -406,12 +418,32 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
                 con.close()
 
 
+@contextmanager
+def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
+                     schema: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans
+    (as on a file: at each write and a process's first read), holds the store's lock (after this
+    process's, as every writer takes them)."""
+    with lake.connect(url) as con:
+        stale = schema_version(con) < (schema or len(MIGRATIONS))
+        if write or stale or _first_open(url):
+            with _process_write_lock, lake.write_lock(url, deadline, notify, busy=StoreLocked):
+                if stale:
+                    migrate(con, schema)
+                if schema is None:
+                    quarantine_orphans(con)
+                if write:
+                    yield con
+                    return
+        yield con
+
+
 _opened: set[str] = set()
 
 
-def _first_open(target: Path) -> bool:
+def _first_open(target: Path | str) -> bool:
     """True the first time this process opens ``target`` (readers check for orphans once per process)."""
-    key = os.path.realpath(target)
+    key = target if isinstance(target, str) else os.path.realpath(target)
     with _handle_lock:
         if key in _opened:
             return False
@@ -573,9 +605,9 @@ def _open_with_retry(target: Path, deadline: float, notify: _Notifier | None = N
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Migrations applied so far (0 for a new file); only reads, so readers never wait for a writer."""
-    exists = con.execute("""SELECT count(*) FROM information_schema.tables
-                            WHERE table_schema = current_schema() AND table_name = 'schema_version'""").fetchone()[0]
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0] if exists else 0
+    if not store_sql.has_table(con, "schema_version"):
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
 @contextmanager
@@ -597,16 +629,18 @@ def writing(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnectio
         yield con
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations, each in its own transaction; returns the resulting version."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Apply pending migrations (up to version ``upto``, all by default), each in its own
+    transaction; returns the resulting version."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    store_sql.prepare(con)
     version = schema_version(con)
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    for number, step in enumerate(MIGRATIONS[version:upto], start=version + 1):
         with transaction(con):
             if callable(step):
                 step(con)
             else:
-                con.execute(step)
+                store_sql.execute(con, step)
             con.execute("INSERT INTO schema_version VALUES (?, now())", [number])
         version = number
     return version
@@ -622,7 +656,7 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str | 
         detail = {**(detail or {}), "os_user": os_user}
     text = json.dumps(detail, ensure_ascii=False) if detail else None
     prev = con.execute("SELECT hash FROM audit_head").fetchone()[0]
-    entry_id = con.execute("SELECT nextval('audit_seq')").fetchone()[0]
+    entry_id = store_sql.next_id(con, "audit_seq")
     logged_at = dt.datetime.now()
     digest = entry_hash(entry_id, logged_at, user, action, target, text, prev)
     con.execute("""INSERT INTO audit_log (id, logged_at, user_name, action, target, detail, prev_hash, hash)

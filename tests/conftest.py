@@ -1,6 +1,7 @@
+import shutil
 from pathlib import Path
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from kzlogframe.access import User
 from kzlogframe.models import Logframe
 from kzlogframe.validation import check_file
+from tests.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -31,6 +33,42 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
+BACKENDS = ("duckdb", "ducklake")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory) -> Iterator[Cluster]:
+    """A real PostgreSQL server for the DuckLake backend, for the whole run; its data files (Parquet)
+    go under a temporary folder."""
+    cluster = Cluster.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KZLOGFRAME_DATA_PATH", str(tmp_path_factory.mktemp("ducklake-data")))
+        yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The store backend a test of the store contract runs on: each such test runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def new_store(backend, tmp_path, request) -> Callable[..., Path | str]:
+    """Makes a store without data on the test's backend: a new DuckDB file, or a DuckLake catalog
+    database, empty or (``migrated=True``, quicker) with the schema in place."""
+    files = iter(tmp_path / f"store-{n}.duckdb" for n in range(1, 1000))
+    if backend == "duckdb":
+        return lambda migrated=False: next(files)
+    return request.getfixturevalue("postgres").new_database
+
+
+@pytest.fixture
+def store_db(new_store) -> Path | str:
+    """A store without data on the test's backend (``--db``/``KZLOGFRAME_DB``'s value)."""
+    return new_store(migrated=True)
+
+
 @pytest.fixture
 def minimal_text() -> str:
     return (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
@@ -45,6 +83,21 @@ def demo_store(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("demo-store") / "demo.duckdb"
     assert main(["--db", str(db), "demo"]) == 0
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_lake_store(demo_store, postgres, tmp_path_factory) -> str:
+    """The demo store on DuckLake: a copy of :func:`demo_store` backed up and restored there (quicker
+    than the demo's hundreds of small writes), for the tests that compare the two backends."""
+    from kzlogframe.backup import backup, restore
+
+    folder = tmp_path_factory.mktemp("demo-lake")
+    copy = folder / "demo.duckdb"
+    shutil.copyfile(demo_store, copy)  # the backup's audit entry goes into the copy, not the shared store
+    backup(folder / "backup", ADMIN, copy)
+    url = postgres.new_database()
+    restore(folder / "backup", ADMIN, url)
+    return url
 
 
 @pytest.fixture

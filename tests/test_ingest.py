@@ -67,7 +67,8 @@ def rejected(report):
 KAZAKH = "Қазақша түсініктеме: ә ғ қ ң ө ұ ү һ і — Әкімдік, «Ұлттық» №5"
 
 
-def test_utf8_kazakh_text_survives_into_duckdb_exactly(tmp_path, catalog, db):
+def test_utf8_kazakh_text_survives_into_duckdb_exactly(tmp_path, catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     path = csv_file(tmp_path, "programme,indicator,period,value,oblast,sex,source,comment\n"
                               f'demo,DEMO.R1.I1,2012-H1,5,Mangystau,female,Облыс әкімдігі,"{KAZAKH}"\n')
     report = import_csv(path, catalog, ADMIN, db=db)
@@ -86,7 +87,8 @@ def test_utf8_with_bom_reads_the_first_header_name(tmp_path, catalog, db):
     assert (row.programme, row.indicator, row.value, row.comment) == ("demo", "DEMO.G.I1", 1.0, KAZAKH)
 
 
-def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path, catalog, db):
+def test_cp1251_russian_headers_and_comment_survive_into_duckdb_exactly(tmp_path, catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     comment = "Обучено сотрудников акимата; данные «предварительные» №3"
     text = ("программа;показатель;период;значение;область;пол;источник;комментарий\n"
             f'demo;DEMO.R1.I1;2012-H1;12;Атырау;жен;Отчёт акимата;"{comment}"\n'
@@ -381,7 +383,8 @@ def test_tab_delimiter_is_named_in_the_malformed_message(tmp_path, catalog, db):
                                     "(check the delimiter and quotes)")]
 
 
-def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, db):
+def test_only_rejected_rows_means_nothing_to_commit(tmp_path, catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     path = csv_file(tmp_path, "programme,indicator,period,value\nnope,X,2012-H1,1\n")
     report = import_csv(path, catalog, ADMIN, db=db)
     assert report.status == "nothing_to_commit"

@@ -125,7 +125,8 @@ def test_a_quarter_a_month_a_day_and_a_half_inside_one_half_are_stored_with_thei
     assert held == {"2013-H1"}
 
 
-def test_the_same_half_at_two_granularities_is_two_measurements(tmp_path, catalog, db):
+def test_the_same_half_at_two_granularities_is_two_measurements(tmp_path, catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     path = csv_file(tmp_path, f"{HEADER}demo,DEMO.R1.I1,2013-H1,40,female,Mangystau\n"
                               "demo,DEMO.R1.I1,30.06.2013,7,female,Mangystau\n")
     report = import_csv(path, catalog, ADMIN, db=db)

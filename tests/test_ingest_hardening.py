@@ -196,7 +196,8 @@ def test_new_reasons_come_in_the_readers_language(tmp_path, catalog, db):
 # ---------------------------------------------------------------- 21.4 strict
 
 
-def test_strict_commits_nothing_when_a_row_is_rejected(tmp_path, catalog, db):
+def test_strict_commits_nothing_when_a_row_is_rejected(tmp_path, catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     path = write(tmp_path, HEADER + good("2012-H1") + "nope,X,2012-H1,1,,,\n")
     report = import_csv(path, catalog, ADMIN, db=db, strict=True)
     assert (report.status, report.batch_id) == ("refused_strict", None)

@@ -102,7 +102,8 @@ def test_an_old_or_broken_workbook_is_refused_with_a_way_out(catalog, db, data, 
         import_bytes(data, "old.xls", catalog, ADMIN, db=db, dry_run=True)
 
 
-def test_the_same_rows_again_are_a_duplicate_but_another_sheet_is_not(catalog, db):
+def test_the_same_rows_again_are_a_duplicate_but_another_sheet_is_not(catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     data = workbook({"H1": ROWS[:2], "H2": [HEADER, ["demo", "DEMO.R1.I1", "2013-H2", 9, "male", "Kyzylorda", None]]})
     first = import_bytes(data, "a.xlsx", catalog, ADMIN, db=db)
     resaved = workbook({"H1": ROWS[:2]})  # the same rows in other bytes: as Excel saves it again
@@ -199,7 +200,8 @@ def history(db, catalog, values):
     assert import_bytes(workbook({"Data": rows}), "history.xlsx", catalog, ADMIN, db=db).status == "committed"
 
 
-def test_a_jump_from_175_77_to_1250_5_warns_before_commit_and_does_not_block(catalog, db):
+def test_a_jump_from_175_77_to_1250_5_warns_before_commit_and_does_not_block(catalog, store_db):
+    db = store_db  # on both backends (tests/conftest.py: store_db)
     history(db, catalog, [175.77])
     data = ("programme,indicator,period,value,sex,oblast\n"
             "demo,DEMO.R1.I1,2013-H1,1250.5,female,Mangystau\n"

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pandas as pd
+
 from streamlit.testing.v1 import AppTest
 
 from kzlogframe.catalog import load_catalog
@@ -45,6 +47,16 @@ def test_overview_shows_every_programme_in_one_table_and_the_chosen_one_in_detai
     results = app.dataframe[1].value
     assert len(results) == 8  # KAZLOD: goal, 2 purposes, 5 results
     assert any("How statuses are decided" in e.label for e in app.expander)
+
+
+def test_the_overview_on_a_ducklake_store_shows_what_it_shows_on_the_file(app, demo_lake_store, monkeypatch):
+    """The same pages on the team backend: the demo data restored on DuckLake, the same Overview."""
+    monkeypatch.setenv("KZLOGFRAME_DB", demo_lake_store)
+    on_lake = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not on_lake.exception
+    pd.testing.assert_frame_equal(portfolio(on_lake), portfolio(app))
+    assert [d.value.to_json(force_ascii=False) for d in on_lake.dataframe] == [
+        d.value.to_json(force_ascii=False) for d in app.dataframe]
 
 
 def test_the_overview_details_follow_the_programme_picker(app):

@@ -17,10 +17,12 @@ from tests.conftest import ADMIN, FIXTURES
 AS_OF = dt.date(2014, 12, 31)
 
 
-@pytest.fixture(scope="module")
-def demo(demo_store):
+@pytest.fixture(scope="module", params=["duckdb", "ducklake"])
+def demo(request, demo_store):
+    """The demo data on each backend (the same rows, restored from a backup on DuckLake)."""
     catalog = load_catalog()
-    return catalog, demo_store, current_measurements(db=demo_store)
+    db = demo_store if request.param == "duckdb" else request.getfixturevalue("demo_lake_store")
+    return catalog, db, current_measurements(db=demo_store)
 
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -65,9 +67,9 @@ def test_a_source_reads_only_the_programmes_and_indicators_it_names(demo):
         P.reporting_values(StoreSource(("psr' OR true --",), db=str(db)), catalog)
 
 
-def test_the_store_source_reads_current_values_after_a_correction_and_a_rollback(tmp_path):
+def test_the_store_source_reads_current_values_after_a_correction_and_a_rollback(tmp_path, store_db):
     (tmp_path / "demo.yaml").write_bytes((FIXTURES / "minimal.yaml").read_bytes())
-    catalog, db = load_catalog(tmp_path), tmp_path / "x.duckdb"
+    catalog, db = load_catalog(tmp_path), store_db
     source = StoreSource(("demo",), db=str(db))
 
     def actual() -> float:

@@ -95,6 +95,12 @@ def tiny(tmp_path_factory):
     (root / "logframes" / "demo.yaml").write_text(text + MONITORING, encoding="utf-8")
     lf = load_logframe(root / "logframes" / "demo.yaml")
     db = root / "store.duckdb"
+    record_tiny(lf, db, root)
+    return SimpleNamespace(lf=lf, db=db)
+
+
+def record_tiny(lf, db, root):
+    """What :func:`tiny` stores, into the store ``db``."""
     rows = ["programme,indicator,period,value,oblast,sex"]
     rows += [f"demo,DEMO.R1.I1,{period},{value},{oblast},{sex}"
              for period, value in [("2012-Q1", 5), ("2012-Q3", 12), ("2013-Q1", 2)]
@@ -106,7 +112,6 @@ def tiny(tmp_path_factory):
                     actual_end=dt.date(2013, 2, 15), comment=None, db=db, actor=TA)
     commentary.save_narrative("demo", "R1", "S4", "kk", NARRATIVE, db=db, actor=TA)
     commentary.save_assumption_status("demo", "DEMO.G.AS1", "S4", "partly_holds", COMMENT, db=db, actor=TA)
-    return SimpleNamespace(lf=lf, db=db)
 
 
 def make_report(ns, label, lang="en", programme="demo"):
@@ -317,6 +322,13 @@ def test_workplan_in_every_format(s4_kk):
     filled = [row for row in xlsx_of(quiet).worksheets[3].iter_rows(values_only=True) if any(row)]
     assert [row[0] for row in filled] == [T.label("calendar.col.date", "kk"),
                                           f"{T.label('report.workplan', 'kk')}. {T.calendar_window(quiet, 'kk')}"]
+
+
+def test_a_report_from_a_ducklake_store_is_the_one_from_a_duckdb_file(tiny, s4_kk, postgres, tmp_path):
+    """The same records on the team backend give the same report, to the last character."""
+    lake = SimpleNamespace(lf=tiny.lf, db=postgres.new_database(migrated=True))
+    record_tiny(tiny.lf, lake.db, tmp_path)
+    assert render_html(make_report(lake, "S4", "kk")) == render_html(s4_kk)
 
 
 def test_a_period_without_any_data_is_a_sensible_report(empty_s1):

@@ -1,5 +1,8 @@
 """The measurement store: versioned migrations, the cross-process lock, all-or-nothing commits,
-idempotent re-uploads, supersede and rollback with history kept, concurrent imports, and the CLI."""
+idempotent re-uploads, supersede and rollback with history kept, concurrent imports, and the CLI.
+
+Every test that takes ``db`` runs on both backends (a DuckDB file and DuckLake on PostgreSQL);
+those on ``db_file`` test what only a DuckDB file has (its lock and the writers' turnstile)."""
 
 import datetime as dt
 import json
@@ -18,6 +21,7 @@ import kzlogframe.ingest
 from kzlogframe.access import User
 from kzlogframe.cli import main
 from kzlogframe.ingest import import_csv, list_batches, rollback_batch
+from kzlogframe import lake, store_sql
 from kzlogframe.store import MIGRATIONS, StoreLocked, connect, migrate, schema_version
 from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
@@ -30,8 +34,24 @@ def catalog():
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(store_db):
+    return store_db
+
+
+@pytest.fixture
+def db_file(tmp_path):
     return tmp_path / "store.duckdb"
+
+
+@contextmanager
+def around_the_store(db):
+    """The store opened directly, not through kzlogframe.store (as a crash or an older version leaves it)."""
+    if lake.is_lake_url(db):
+        with lake.connect(db) as con:
+            yield con
+    else:
+        with duckdb.connect(str(db)) as con:
+            yield con
 
 
 def csv_file(tmp_path, name, body):
@@ -81,10 +101,11 @@ def test_schema_version_of_a_new_file_is_zero_and_writes_nothing():
         assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
 
 
-def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path):
-    """Readers and a writer racing on a fresh file used to collide creating the same tables."""
-    for attempt in range(5):
-        path = tmp_path / f"fresh-{attempt}.duckdb"
+def test_threads_opening_a_new_file_at_once_migrate_it_once(new_store, backend):
+    """Readers and a writer racing on a fresh file used to collide creating the same tables (a new
+    DuckLake catalog takes seconds to migrate: fewer rounds there)."""
+    for attempt in range(5 if backend == "duckdb" else 2):
+        path = new_store()
         errors, start = [], threading.Barrier(4)
 
         def open_store(write):
@@ -107,14 +128,20 @@ def test_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path):
 # ---------------------------------------------------------------- the cross-process lock
 
 
+HOLD_FILE = ("import duckdb, sys, time\n"
+             "con = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\n"
+             "time.sleep(float(sys.argv[2]))\ncon.close()")
+HOLD_LAKE = ("import sys, time\nfrom kzlogframe.store import connect\n"
+             "with connect(sys.argv[1]):\n    print('holding', flush=True)\n    time.sleep(float(sys.argv[2]))")
+
+
 @contextmanager
 def holding(db, seconds):
-    """A separate process that opens the store file and keeps it for ``seconds`` (or until the block ends)."""
+    """A separate process that holds the store for ``seconds`` (or until the block ends): a DuckDB
+    file opened, a DuckLake store's write lock taken."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time\n"
-                               "con = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\n"
-                               "time.sleep(float(sys.argv[2]))\ncon.close()", str(db), str(seconds)],
-        stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", HOLD_LAKE if lake.is_lake_url(db) else HOLD_FILE, str(db), str(seconds)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "holding"
         yield proc
@@ -124,7 +151,8 @@ def holding(db, seconds):
         proc.stdout.close()
 
 
-def test_store_locked_names_the_process_that_holds_the_file(db):
+def test_store_locked_names_the_process_that_holds_the_file(db_file):
+    db = db_file
     with holding(db, 60) as proc:
         with pytest.raises(StoreLocked) as raised:
             with connect(db, wait=0.2):
@@ -137,9 +165,22 @@ def test_store_locked_names_the_process_that_holds_the_file(db):
 
 
 def test_connect_waits_for_a_brief_holder_then_succeeds(db):
+    with connect(db):  # a new DuckLake catalog is made at the first connection
+        pass
     with holding(db, 1.0):
         with connect(db, wait=30) as con:
             assert schema_version(con) == len(MIGRATIONS)
+
+
+def test_a_connection_opened_inside_a_write_shares_it_instead_of_waiting_for_it(db):
+    """A library call that opens the store while its caller writes it (in the same thread) goes
+    through: on a file it shares the writer's instance, on DuckLake the writer's lock."""
+    with connect(db) as outer:
+        with connect(db, write=False, wait=1) as inner:  # this process's first read of the store
+            assert inner.execute("SELECT count(*) FROM upload_batch").fetchone() == (0,)
+        with connect(db, wait=1) as inner:
+            assert inner.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
+        assert outer.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
 
 
 # ---------------------------------------------------------------- all or nothing
@@ -328,7 +369,9 @@ def cli_env(tmp_path):
 
 
 def test_two_processes_importing_at_once_lose_nothing(tmp_path, db):
-    """Both CLI processes start while a third holds the file, so each must wait for the lock and retry."""
+    """Both CLI processes start while a third holds the store, so each must wait for the lock and retry."""
+    with connect(db):
+        pass
     files = [csv_file(tmp_path, f"{sex}.csv", many_rows(HALVES, sex)) for sex in ("female", "male")]
     env = cli_env(tmp_path)
     with holding(db, 1.5):
@@ -376,7 +419,7 @@ def test_cli_import_batches_rollback(tmp_path, db, monkeypatch, capsys):
     assert capsys.readouterr().err == "error: no upload batch 9\n"
 
 
-def test_cli_reports_file_errors_and_a_locked_store(tmp_path, db, monkeypatch, capsys):
+def test_cli_reports_file_errors(tmp_path, db, monkeypatch, capsys):
     monkeypatch.setenv("KZLOGFRAME_LOGFRAMES", cli_env(tmp_path)["KZLOGFRAME_LOGFRAMES"])
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
@@ -385,6 +428,9 @@ def test_cli_reports_file_errors_and_a_locked_store(tmp_path, db, monkeypatch, c
     assert main(["--db", str(db), "batches"]) == 0
     assert capsys.readouterr().out == "no upload batches yet\n"
 
+
+def test_cli_reports_a_locked_store_file(db_file, monkeypatch, capsys):
+    db = db_file
     monkeypatch.setitem(connect.__wrapped__.__kwdefaults__, "wait", 0.2)  # not the 10 s a person would wait
     with holding(db, 60) as proc:
         assert main(["--db", str(db), "batches"]) == 1
@@ -392,7 +438,10 @@ def test_cli_reports_file_errors_and_a_locked_store(tmp_path, db, monkeypatch, c
                                        "try again when it has finished\n")
 
 
-def test_cli_demo_twice_is_a_no_op_the_second_time(tmp_path, db, monkeypatch, capsys):
+def test_cli_demo_twice_is_a_no_op_the_second_time(tmp_path, db_file, monkeypatch, capsys):
+    """On the DuckDB file only: on DuckLake its hundreds of small writes take a minute of CI time,
+    and what it checks of the store (a file imported again is a no-op) is tested on both above."""
+    db = db_file
     monkeypatch.delenv("KZLOGFRAME_LOGFRAMES", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the demo's CSVs have fixed names in the temp dir
     programmes = len(list((ROOT / "logframes").glob("*.yaml")))
@@ -424,7 +473,7 @@ def test_rows_without_their_batch_are_quarantined_on_open_never_deleted(tmp_path
     from kzlogframe.audit import verify_audit_chain
 
     import_csv(csv_file(tmp_path, "a.csv", many_rows(HALVES[:2], "female")), catalog, ADMIN, db=db)
-    with duckdb.connect(str(db)) as raw:  # around the store: as a crash would leave it
+    with around_the_store(db) as raw:  # as a crash would leave it
         raw.execute("""INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
                            period_end, value, sex, oblast, ministry, recorded_at)
                        SELECT 100 + i, 2, i, 'demo', 'DEMO.R1.I1', '2015-H1', DATE '2015-01-01', DATE '2015-06-30', i,
@@ -447,10 +496,12 @@ def test_rows_without_their_batch_are_quarantined_on_open_never_deleted(tmp_path
     assert query(db, "SELECT count(*) FROM measurement_quarantine") == [(1,)]  # found once
 
 
-def test_a_store_made_before_migration_3_migrates_with_its_data(tmp_path, catalog, db):
-    with duckdb.connect(str(db)) as raw:
+def test_a_store_made_before_migration_3_migrates_with_its_data(tmp_path, catalog, new_store):
+    db = new_store()
+    with around_the_store(db) as raw:
         raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-        raw.execute(MIGRATIONS[0])
+        raw.execute(store_sql.SEQUENCE_TABLE)  # used by a DuckLake store only, harmless in a file
+        store_sql.execute(raw, MIGRATIONS[0])
         MIGRATIONS[1](raw)
         raw.execute("INSERT INTO schema_version VALUES (1, now()), (2, now())")
         raw.execute("""INSERT INTO upload_batch VALUES (1, 'old.csv', 'x', 'aigerim', now(), 1, 1, 0, NULL,
@@ -480,12 +531,13 @@ while True:
 """
 
 
-def test_a_waiting_writer_goes_before_readers_that_come_after_it(tmp_path, db):
+def test_a_waiting_writer_goes_before_readers_that_come_after_it(tmp_path, db_file):
     """A reader holds the store for 3 s at a time and reopens it at once (as back-to-back page loads
     do): without priority a waiting writer would lose to every reopening. With the writers' turnstile,
     no read asked for after the import began waiting comes before its commit: every such read
     already sees the new batch. (A read asked for just before may still be opening the file when the
     import starts to wait, so each read is timed from when it was asked for, not when it printed.)"""
+    db = db_file
     path = csv_file(tmp_path, "a.csv", many_rows(HALVES, "female"))
     with connect(db):
         pass

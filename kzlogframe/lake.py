@@ -1,0 +1,138 @@
+"""The team backend: a DuckLake store whose catalog is a PostgreSQL database.
+
+``KZLOGFRAME_DB=postgresql://user@host:5432/dbname`` selects it (``kzlogframe.store.connect`` hides
+the difference). Its data files (Parquet) go under ``$KZLOGFRAME_DATA_PATH/<dbname>/`` — a local
+folder, ``data/ducklake/<dbname>/`` beside the default DuckDB file unless set, or an object store
+URL DuckDB can write to. The catalog remembers the path it was created with.
+
+Several processes, on several machines, may read and write at once: DuckLake commits optimistically
+and PostgreSQL arbitrates. kzlogframe's writes all touch the audit log's head, so two of them at once
+would conflict; instead a writer takes a PostgreSQL advisory lock (:func:`write_lock`) for its
+connection, and writers queue there as they do on the DuckDB file's turnstile. The DuckDB
+extensions come from their Python packages (``duckdb-extension-ducklake``,
+``duckdb-extension-postgres_scanner``), loaded from the installed files: nothing is downloaded at
+run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import duckdb
+
+from .store_sql import LAKE, literal_sql
+
+SCHEMES = ("postgresql://", "postgres://")
+DEFAULT_DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "ducklake"
+EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
+ATTACH_TRIES = 5  # a new catalog attached by two processes at once: one creates it, the other tries again
+_instances: dict[str, duckdb.DuckDBPyConnection] = {}
+_held: dict[str, int] = {}  # store -> how deeply this process's writer holds its lock
+_instances_lock = threading.Lock()
+
+
+def is_lake_url(location: object) -> bool:
+    return str(location).startswith(SCHEMES)
+
+
+def data_path(url: str) -> str:
+    """Where the store at ``url`` keeps its data files: one folder per catalog database."""
+    root = os.environ.get("KZLOGFRAME_DATA_PATH") or str(DEFAULT_DATA_ROOT)
+    name = unquote(urlsplit(url).path.lstrip("/")) or "kzlogframe"
+    return f"{root.rstrip('/')}/{name}/"
+
+
+def extension_file(package: str, name: str) -> str:
+    """The extension's file inside its Python package (the one built for the installed DuckDB)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the Python package {package} is missing: pip install -r requirements.txt")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "extensions" / f"v{duckdb.__version__}"
+    return str(folder / f"{name}.duckdb_extension")
+
+
+def _instance(url: str) -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per process and store with the lake attached; connections are its cursors."""
+    with _instances_lock:
+        if url not in _instances:
+            con = duckdb.connect(config={"autoinstall_known_extensions": False})
+            for package, name in EXTENSIONS:
+                con.load_extension(extension_file(package, name))
+            path = data_path(url)
+            if "://" not in path:
+                Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+            _attach(con, url, path)
+            _instances[url] = con
+        return _instances[url]
+
+
+def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str) -> None:
+    for attempt in range(ATTACH_TRIES):
+        try:
+            con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} (DATA_PATH {literal_sql(path)})")
+            return
+        except duckdb.Error as exc:
+            if attempt + 1 == ATTACH_TRIES or "duplicate" not in str(exc).lower():
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+@contextmanager
+def connect(url: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the store at ``url`` with the lake in use; closed when the block ends."""
+    con = _instance(url).cursor()
+    try:
+        con.execute(f"USE {LAKE}")
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def write_lock(url: str, deadline: float, notify: Callable[[str], None],
+               busy: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold the store's PostgreSQL advisory lock for the block: one kzlogframe writer at a time, on
+    any machine. The lock belongs to a transaction of its own, so PostgreSQL drops it if the process
+    dies. Waits until ``deadline``, telling ``notify`` that another writer holds it, then raises ``busy``.
+    The caller holds its process's write lock, so a lock held already is this thread's: it nests."""
+    if _held.get(url):
+        _held[url] += 1
+        try:
+            yield
+        finally:
+            _held[url] -= 1
+        return
+    key = int.from_bytes(hashlib.sha256(f"kzlogframe:{url}".encode()).digest()[:8], "big", signed=True)
+    con = _instance(url).cursor()
+    try:
+        con.execute("BEGIN TRANSACTION")
+        while not con.execute("SELECT * FROM postgres_query(?, ?)", [
+                f"__ducklake_metadata_{LAKE}", f"SELECT pg_try_advisory_xact_lock({key})"]).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise busy(f"the store {redacted(url)} is busy: another writer holds it; "
+                               "try again when it has finished")
+            notify("another writer")
+            time.sleep(0.05)
+        _held[url] = 1
+        try:
+            yield
+        finally:
+            _held[url] = 0
+    finally:
+        con.close()  # ends the lock's transaction
+
+
+def redacted(url: str) -> str:
+    """``url`` without a password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
