@@ -408,8 +408,8 @@ def test_cli_import_batches_rollback(tmp_path, db, monkeypatch, capsys):
 
     assert main([*base, "batches"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:3] == ["id", "file_name", "user_name"]
-    assert out[1].split()[:3] == ["1", "upload.csv", "aigerim"] and "committed" in out[1].split()
+    assert out[0].split()[:4] == ["id", "kind", "file_name", "user_name"]
+    assert out[1].split()[:4] == ["1", "measurements", "upload.csv", "aigerim"] and "committed" in out[1].split()
 
     assert main(["--db", str(db), "--user", "admin", "rollback", "1"]) == 0
     assert capsys.readouterr().out == "batch 1 rolled back\n"
