@@ -51,8 +51,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rollback": frozenset({"admin"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
+    "store": frozenset({"admin"}),  # back up the whole store, or replace it by a restore
 }
-GLOBAL_PERMISSIONS = frozenset({"users", "audit"})  # not about one programme: the default role decides
+GLOBAL_PERMISSIONS = frozenset({"users", "audit", "store"})  # not about one programme: the default role decides
 NO_ACCESS = "none"  # a programme's role that hides it (a role in no permission's set)
 SCOPE_ROLES = (*ROLES, NO_ACCESS)
 LOCAL_USER = "local"

@@ -53,7 +53,7 @@ def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def backup(directory: Path | str, actor: User, db: Path | str | None = None) -> BackupResult:
     """Write every table of the store to ``directory`` (new or empty), as of one transaction."""
-    authorize(actor.role, "audit")
+    authorize(actor, "store")
     folder = Path(directory)
     if folder.exists() and any(folder.iterdir()):
         raise ValueError(f"{folder} is not empty: a backup goes into a new folder")
@@ -75,7 +75,7 @@ def backup(directory: Path | str, actor: User, db: Path | str | None = None) -> 
 
 def restore(directory: Path | str, actor: User, db: Path | str | None = None, *, force: bool = False) -> BackupResult:
     """Load the backup in ``directory`` into the store: an empty one, or any one with ``force``."""
-    authorize(actor.role, "rollback")
+    authorize(actor, "store")
     folder = Path(directory)
     manifest = _manifest(folder)
     version = manifest["schema_version"]

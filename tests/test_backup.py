@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from kzlogframe.access import User
+from kzlogframe.access import PermissionDenied, User
 from kzlogframe.audit import verify_audit_chain
-from kzlogframe.backup import restore, tables
+from kzlogframe.backup import backup, restore, tables
 from kzlogframe.catalog import load_catalog
 from kzlogframe.cli import main
 from kzlogframe.commentary import save_assumption_status, save_narrative
@@ -135,3 +135,17 @@ def test_a_broken_backup_is_refused_naming_the_file_and_changes_nothing(tmp_path
     assert main(["--db", str(target), "restore", str(folder)]) == 1
     assert capsys.readouterr().err.startswith(f"error: {folder / 'manifest.json'}: line 2: not valid JSON")
     assert not target.exists()
+
+
+def test_only_an_administrator_of_the_whole_store_backs_it_up_or_restores_it(tmp_path):
+    """A programme's administrator is not the store's: a backup holds, and a restore replaces, every
+    programme's data, so the default role decides."""
+    db = tmp_path / "store.duckdb"
+    fill(db, tmp_path)
+    psr_admin = User("psr-admin", "viewer", roles=(("psr", "admin"),))
+    with pytest.raises(PermissionDenied):
+        backup(tmp_path / "copy", psr_admin, db)
+    assert not (tmp_path / "copy").exists()
+    backup(tmp_path / "copy", ADMIN, db)
+    with pytest.raises(PermissionDenied):
+        restore(tmp_path / "copy", psr_admin, db, force=True)
