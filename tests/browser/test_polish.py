@@ -64,6 +64,7 @@ def open_app(page: Page, url: str, lang: str = "en", programme: str | None = Non
     if lang != "en":
         choose(page, t("sidebar.language", "en"), LANGUAGES[lang])
     page.get_by_role("heading", name=t("page.overview", lang)).wait_for()
+    wait_for_app(page)  # the title is drawn first: the tables below may still be the last run's (seen once in CI)
 
 
 def go(page: Page, title_key: str, heading: str | None = None) -> None:
