@@ -122,3 +122,13 @@ def open_page(script: str, timeout: float = 60) -> AppTest:
     at.switch_page(script).run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def own_store_and_users(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A store and a users file of the test's own, chosen through the environment as the app and the
+    command line choose them."""
+    db, users = tmp_path / "store.duckdb", tmp_path / "users.yaml"
+    monkeypatch.setenv("KZLOGFRAME_DB", str(db))
+    monkeypatch.setenv("KZLOGFRAME_USERS", str(users))
+    return db, users

@@ -22,10 +22,8 @@ CSV = "programme,indicator,period,value\npsr,PSR.R1.I6,2012-H2,10\n"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    db, users = tmp_path / "store.duckdb", tmp_path / "users.yaml"
-    monkeypatch.setenv("KZLOGFRAME_DB", str(db))
-    monkeypatch.setenv("KZLOGFRAME_USERS", str(users))
+def env(own_store_and_users, monkeypatch):
+    db, users = own_store_and_users
     monkeypatch.setitem(access._SCRYPT, "n", 2**14)  # the real N=2**17 costs 0.3 s a hash: see test_login_limits
     for name, role in (("viewer1", "viewer"), ("ta-team", "uploader"), ("mande", "exporter"), ("boss", "admin")):
         add_user(name, role, f"{name}-password-123", db=db, actor=ADMIN)

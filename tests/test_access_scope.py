@@ -37,10 +37,8 @@ KAZLOD_ROWS = "programme,indicator,period,value\nkazlod,KAZLOD.R5.I5,2012-H2,4\n
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    db, users = tmp_path / "store.duckdb", tmp_path / "users.yaml"
-    monkeypatch.setenv("KZLOGFRAME_DB", str(db))
-    monkeypatch.setenv("KZLOGFRAME_USERS", str(users))
+def env(own_store_and_users, monkeypatch):
+    db, users = own_store_and_users
     monkeypatch.setitem(access._SCRYPT, "n", 2**14)  # the real N=2**17 costs 0.3 s a hash: see test_login_limits
     for user in (PSR_UPLOADER, PSR_ONLY, PSR_ADMIN, KAZLOD_EXPORTER, PSR_REVIEWER):
         for code, role in user.roles:

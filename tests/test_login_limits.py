@@ -22,11 +22,8 @@ PASSWORD = "boss-password-123"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    db, users = tmp_path / "store.duckdb", tmp_path / "users.yaml"
-    monkeypatch.setenv("KZLOGFRAME_DB", str(db))
-    monkeypatch.setenv("KZLOGFRAME_USERS", str(users))
-    return db, users
+def env(own_store_and_users):
+    return own_store_and_users
 
 
 @pytest.fixture
