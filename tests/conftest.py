@@ -86,17 +86,39 @@ def demo_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_lake_store(demo_store, postgres, tmp_path_factory) -> str:
-    """The demo store on DuckLake: a copy of :func:`demo_store` backed up and restored there (quicker
-    than the demo's hundreds of small writes), for the tests that compare the two backends."""
-    from kzlogframe.backup import backup, restore
+def demo_backup(demo_store, tmp_path_factory) -> Path:
+    """A backup of :func:`demo_store`: restoring it puts the demo on DuckLake far quicker than the
+    demo's hundreds of small writes."""
+    from kzlogframe.backup import backup
 
-    folder = tmp_path_factory.mktemp("demo-lake")
+    folder = tmp_path_factory.mktemp("demo-backup")
     copy = folder / "demo.duckdb"
     shutil.copyfile(demo_store, copy)  # the backup's audit entry goes into the copy, not the shared store
     backup(folder / "backup", ADMIN, copy)
+    return folder / "backup"
+
+
+@pytest.fixture(scope="session")
+def demo_lake_store(demo_backup, postgres) -> str:
+    """The demo store on DuckLake, shared by the tests that compare the two backends and change nothing."""
+    from kzlogframe.backup import restore
+
     url = postgres.new_database()
-    restore(folder / "backup", ADMIN, url)
+    restore(demo_backup, ADMIN, url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def own_demo_store(request, demo_store, demo_backup, tmp_path) -> Path | str:
+    """The demo data in a store of the test's own, on each backend in turn: for tests that write."""
+    if request.param == "duckdb":
+        target = tmp_path / "store.duckdb"
+        shutil.copyfile(demo_store, target)
+        return target
+    from kzlogframe.backup import restore
+
+    url = request.getfixturevalue("postgres").new_database()
+    restore(demo_backup, ADMIN, url)
     return url
 
 
