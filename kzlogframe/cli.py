@@ -396,6 +396,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UploadError, LogframeError, StoreLocked, ValueError, RuntimeError) as exc:
+    except (UploadError, LogframeError, StoreLocked, ValueError, RuntimeError, ConnectionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

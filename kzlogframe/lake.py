@@ -74,15 +74,31 @@ def _instance(url: str) -> duckdb.DuckDBPyConnection:
         return _instances[url]
 
 
+class StoreUnreachable(ConnectionError):
+    """The PostgreSQL server of a DuckLake store cannot be reached: said in one line, without the password."""
+
+
 def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str) -> None:
     for attempt in range(ATTACH_TRIES):
         try:
             con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} (DATA_PATH {literal_sql(path)})")
             return
         except duckdb.Error as exc:
+            if "unable to connect to postgres" in str(exc).lower():
+                raise StoreUnreachable(f"the store's PostgreSQL server at {_shown(url)} cannot be reached: is it "
+                                       "running and accepting connections? (bash scripts/pg_local.sh starts a "
+                                       "local one)") from exc
             if attempt + 1 == ATTACH_TRIES or "duplicate" not in str(exc).lower():
                 raise
             time.sleep(0.1 * (attempt + 1))
+
+
+def _shown(url: str) -> str:
+    """``url`` with its password, if any, hidden."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 @contextmanager

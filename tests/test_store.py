@@ -7,6 +7,7 @@ those on ``db_file`` test what only a DuckDB file has (its lock and the writers'
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import kzlogframe.ingest
 from kzlogframe.access import User
@@ -23,6 +25,7 @@ from kzlogframe.cli import main
 from kzlogframe.ingest import import_csv, list_batches, rollback_batch
 from kzlogframe import lake, store_sql
 from kzlogframe.store import MIGRATIONS, StoreLocked, connect, migrate, schema_version
+from kzlogframe.i18n import t
 from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
 HEADER = "programme,indicator,period,value,sex,oblast,comment\n"
@@ -565,3 +568,23 @@ def test_a_waiting_writer_goes_before_readers_that_come_after_it(tmp_path, db_fi
     reads = [line.split() for line in "".join(seen).splitlines() + reader.stdout.read().splitlines()]
     reader.stdout.close()
     assert reads and all(int(count) == 1 for asked, count in reads if float(asked) > first_wait)
+
+
+def test_an_unreachable_ducklake_server_is_said_in_one_line_without_its_password(capsys, monkeypatch):
+    port = _closed_port()
+    url = f"postgresql://kz:s3cret@127.0.0.1:{port}/kzlogframe"
+    assert main(["--db", url, "batches"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"error: the store's PostgreSQL server at postgresql://kz:***@127.0.0.1:{port}/"
+                                "kzlogframe cannot be reached: is it running and accepting connections? "
+                                "(bash scripts/pg_local.sh starts a local one)"]
+    monkeypatch.setenv("KZLOGFRAME_DB", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [e.value for e in at.error] == [t("error.store_unavailable", "en")] and not at.exception
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
