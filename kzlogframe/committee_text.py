@@ -47,7 +47,7 @@ def control_lines(c: Control, lang: str, as_submitted: bool = False) -> list[tup
     """Document control as (label, value) lines: version, status, submitted, approved, author,
     distribution; and, for a report rebuilt as submitted, the store state it shows."""
     lines = [] if not (as_submitted and c.submitted) else \
-        [(t("committee.status", lang), t("committee.as_submitted", lang, version=c.version, when=date(c.submitted[1].date())))]
+        [(t("committee.data_shown", lang), t("committee.as_submitted", lang, version=c.version, when=date(c.submitted[1].date())))]
     lines += [(t("committee.version", lang), str(c.version)),
              (t("committee.status", lang), t(f"committee.status.{c.status}", lang))]
     if c.submitted:

@@ -11,7 +11,7 @@ import docx
 import openpyxl
 import pytest
 
-from kzlogframe import committee, report_state
+from kzlogframe import committee, committee_text, report_state
 from kzlogframe.access import PermissionDenied, User
 from kzlogframe.catalog import load_catalog
 from kzlogframe.cli import main
@@ -219,6 +219,10 @@ def test_a_submitted_report_regenerates_with_the_same_numbers_after_a_correction
     assert report_state.numbers(then) == report_state.numbers(before)
     assert [d.cause for d in then.committee.deviations_open] == ["Тендер кешікті"]  # not the later one
     assert then.committee.as_submitted and then.committee.control.status == "approved"
+    lines = committee_text.control_lines(then.committee.control, "en", as_submitted=True)
+    labels = [label for label, _ in lines]
+    assert labels[0] == "Data shown" and lines[0][1].startswith("As submitted: version 1")
+    assert len(labels) == len(set(labels))  # one "Status" line: the committee's decision
     changes = report_state.changed_since(then, now)
     corrected = next(r.actual for r in now.annex if r.code == measured.code)
     assert corrected != measured.actual
