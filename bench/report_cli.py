@@ -21,22 +21,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak MB of the largest process) of one run, as /usr/bin/time -v reports them."""
-    with tempfile.NamedTemporaryFile("r") as figures:
-        started = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", figures.name, *command], cwd=cwd, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        seconds = time.perf_counter() - started
-        if done.returncode:
-            raise RuntimeError(f"{' '.join(command)} in {cwd} failed: {done.stderr}")
-        return seconds, int(figures.read().split()[-1]) / 1024
+from pages import whole_process  # noqa: E402  (bench/pages.py: wall seconds and peak MB of one process)
 
 
 def spread(values: list[float], unit: str, digits: int = 2) -> str:
@@ -66,8 +56,8 @@ def main() -> None:
             for run in range(args.runs + 1):  # the first round warms up and is not counted
                 for name, tree in trees.items():
                     out = work / f"{name[0]}.{fmt}"
-                    result = timed([sys.executable, "-m", "kzlogframe", "report", "psr", "2014-H2", "--format", fmt,
-                                    "--lang", args.lang, "-o", str(out)], tree, envs[name])
+                    result = whole_process([sys.executable, "-m", "kzlogframe", "report", "psr", "2014-H2", "--format",
+                                            fmt, "--lang", args.lang, "-o", str(out)], envs[name], tree)
                     if run:
                         figures[name].append(result)
             for name, runs in figures.items():
