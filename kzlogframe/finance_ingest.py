@@ -25,7 +25,7 @@ from .access import User, allowed, allowed_somewhere, authorize_somewhere
 from .finance import ENTRY_COLUMNS, KINDS, Checked, RawRow, check_rows, contracting_deadline, indicative
 from .i18n import LANGUAGES, t
 from .models import Logframe
-from .store import LOCK_WAIT_SECONDS, audit, connect, next_id, transaction
+from .store import LOCK_WAIT_SECONDS, audit, connect, transaction
 from .review import outside_review
 
 REQUIRED = ("programme", "budget_line", "date", "kind", "amount")
@@ -249,19 +249,14 @@ def _scoped(checked: Checked, actor: User, lang: str) -> Checked:
 
 def _commit(store, report: FinanceReport, actor: User) -> int:
     """The batch, its entries and its audit entry in one transaction."""
-    warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
     incoming = report.accepted.assign(entry_date=pd.to_datetime(report.accepted["entry_date"]))
     store.register("incoming_finance", incoming)
     try:
         with transaction(store):
-            batch_id = next_id(store, "batch_seq")
-            first_id = store.execute("SELECT coalesce(max(id), 0) FROM finance_entry").fetchone()[0]
             now = dt.datetime.now()
-            store.execute("""INSERT INTO upload_batch (id, file_name, sha256, user_name, uploaded_at, rows_total,
-                                 rows_accepted, rows_rejected, warnings, status)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')""",
-                          [batch_id, report.file_name, report.sha256, actor.name, now, report.rows_total,
-                           len(report.accepted), len(report.rejected), warnings])
+            batch_id = ingest.new_batch(store, report.file_name, report.sha256, actor, now, report.rows_total,
+                                        len(report.accepted), len(report.rejected), report.warnings)
+            first_id = store.execute("SELECT coalesce(max(id), 0) FROM finance_entry").fetchone()[0]
             store.execute("""
                 INSERT INTO finance_entry (id, batch_id, line, programme, budget_line, entry_date, kind, contract_id,
                     contract_type, contractor, amount, currency, comment, recorded_at)

@@ -1226,7 +1226,6 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     """The batch, its rows and its audit entry in one transaction: all of them or, on any failure,
     none; returns the batch id and its review state. The rows stream from the private connection in file order by indicator, so the store's
     row groups each cover few indicators and a later read of one indicator's history skips the rest."""
-    warnings = report.warnings.to_json(orient="records", force_ascii=False) if len(report.warnings) else None
     rows = stage.execute("""
         SELECT line_ord, line, programme, indicator, period_label, period_start, period_end, value, value_text,
                numerator, denominator, sex, oblast, ministry, source, comment, evidence_url
@@ -1234,13 +1233,10 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     store.register("incoming", rows)
     try:
         with transaction(store):
-            batch_id = next_id(store, "batch_seq")
-            first_id = store.execute("SELECT coalesce(max(id), 0) FROM measurement").fetchone()[0]
             now = dt.datetime.now()
-            store.execute(
-                "INSERT INTO upload_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', NULL, NULL)",
-                [batch_id, report.file_name, report.sha256, actor.name, now, report.rows_total, accepted,
-                 len(report.rejected), warnings])
+            batch_id = new_batch(store, report.file_name, report.sha256, actor, now, report.rows_total, accepted,
+                                 len(report.rejected), report.warnings)
+            first_id = store.execute("SELECT coalesce(max(id), 0) FROM measurement").fetchone()[0]
             store.execute("""
                 INSERT INTO measurement (id, batch_id, line, programme, indicator, period_label, period_start,
                     period_end, value, value_text, numerator, denominator, sex, oblast, ministry, source, comment,
@@ -1255,6 +1251,19 @@ def _commit(stage: duckdb.DuckDBPyConnection, store: duckdb.DuckDBPyConnection, 
     finally:
         store.unregister("incoming")
     return batch_id, state
+
+
+def new_batch(store: duckdb.DuckDBPyConnection, file_name: str, sha256: str, actor: User, now: dt.datetime,
+              rows_total: int, accepted: int, rejected: int, warnings: pd.DataFrame) -> int:
+    """A committed batch's row, written in the caller's transaction with its rows: indicator values and
+    financial entries share the numbering, the review states and the rollback. Returns its id."""
+    batch_id = next_id(store, "batch_seq")
+    store.execute("""INSERT INTO upload_batch (id, file_name, sha256, user_name, uploaded_at, rows_total,
+                         rows_accepted, rows_rejected, warnings, status)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')""",
+                  [batch_id, file_name, sha256, actor.name, now, rows_total, accepted, rejected,
+                   warnings.to_json(orient="records", force_ascii=False) if len(warnings) else None])
+    return batch_id
 
 
 def list_batches(db: Path | str | None = None, *, within: Collection[str] | None = None) -> pd.DataFrame:
