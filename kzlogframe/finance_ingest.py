@@ -11,8 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -276,13 +274,8 @@ def _commit(store, report: FinanceReport, actor: User) -> int:
 def import_finance_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], actor: User,
                          **options: object) -> FinanceReport:
     """:func:`import_finance` for an upload held in memory (the browser's file)."""
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="kzlf-finance-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return import_finance(Path(name), catalog, actor, file_name=file_name, **options)
-    finally:
-        Path(name).unlink(missing_ok=True)
+    with ingest.held_as_file(data, ".csv", "kzlf-finance-") as path:
+        return import_finance(path, catalog, actor, file_name=file_name, **options)
 
 
 def template_csv(lf: Logframe, lang: str = "en") -> bytes:

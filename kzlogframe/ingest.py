@@ -31,7 +31,8 @@ import mmap
 import os
 import re
 import tempfile
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -1304,10 +1305,18 @@ def rollback_batch(batch_id: int, actor: User, *, db: Path | str | None = None) 
 def import_bytes(data: bytes, file_name: str, catalog: Mapping[str, Logframe], actor: User,
                  **options: object) -> ImportReport:
     """:func:`import_csv` for an upload held in memory (the browser's file); same checks, same result."""
-    fd, name = tempfile.mkstemp(suffix=Path(file_name).suffix or ".csv", prefix="kzlf-upload-")
+    with held_as_file(data, Path(file_name).suffix or ".csv", "kzlf-upload-") as path:
+        return import_csv(path, catalog, actor, file_name=file_name, **options)
+
+
+@contextmanager
+def held_as_file(data: bytes, suffix: str, prefix: str) -> Iterator[Path]:
+    """An upload held in memory as a temporary file for the importers, which read files (DuckDB's
+    reader, openpyxl); removed when the block ends."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix=prefix)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        return import_csv(Path(name), catalog, actor, file_name=file_name, **options)
+        yield Path(name)
     finally:
         Path(name).unlink(missing_ok=True)
