@@ -21,7 +21,10 @@ def squash(text: str) -> str:
 
 
 def pick_row(page, grid, row: int) -> None:
-    """Select a row of a selectable st.dataframe by clicking its row marker (the grid is a canvas)."""
+    """Select a row of a selectable st.dataframe by clicking its row marker (the grid is a canvas),
+    measured once the grid is in view and drawn (a click measured before could miss; seen once under load)."""
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+    grid.locator("th").first.wait_for(state="attached")
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + HEADER_HEIGHT + ROW_HEIGHT * row + ROW_HEIGHT / 2)
     wait_for_app(page)
