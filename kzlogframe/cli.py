@@ -173,9 +173,11 @@ def _report(args: argparse.Namespace) -> int:
             report = current_report(lf, period, args.lang, args.db)
         data = export_report(report, args.format)
     Path(args.output).write_bytes(data)
-    control = report.committee.control
+    control, pinned_at = report.committee.control, report.committee.store_snapshot
+    shown = "" if args.status != "submitted" else \
+        ", as submitted" + ("" if pinned_at is None else f" (DuckLake snapshot {pinned_at})")
     print(f"{args.output}: {args.format} report for {args.programme} {period} in {args.lang}, version {control.version} "
-          f"({control.status}{', as submitted' if args.status == 'submitted' else ''}), {len(data):,} bytes")
+          f"({control.status}{shown}), {len(data):,} bytes")
     return 0
 
 

@@ -43,11 +43,17 @@ def acronyms(report: Report, lang: str) -> list[tuple[str, str]]:
     return sorted(pairs + [(report.programme.upper(), report.title)], key=lambda p: p[0].casefold())
 
 
-def control_lines(c: Control, lang: str, as_submitted: bool = False) -> list[tuple[str, str]]:
+def control_lines(c: Control, lang: str, as_submitted: bool = False,
+                  snapshot: int | None = None) -> list[tuple[str, str]]:
     """Document control as (label, value) lines: version, status, submitted, approved, author,
-    distribution; and, for a report rebuilt as submitted, the store state it shows."""
-    lines = [] if not (as_submitted and c.submitted) else \
-        [(t("committee.data_shown", lang), t("committee.as_submitted", lang, version=c.version, when=date(c.submitted[1].date())))]
+    distribution; and, for a report rebuilt as submitted, the store state it shows (with the
+    DuckLake ``snapshot`` it was read at, when it was)."""
+    lines = []
+    if as_submitted and c.submitted:
+        shown = t("committee.as_submitted", lang, version=c.version, when=date(c.submitted[1].date()))
+        if snapshot is not None:
+            shown += " " + t("committee.at_snapshot", lang, snapshot=snapshot)
+        lines.append((t("committee.data_shown", lang), shown))
     lines += [(t("committee.version", lang), str(c.version)),
              (t("committee.status", lang), t(f"committee.status.{c.status}", lang))]
     if c.submitted:

@@ -12,6 +12,9 @@ connection, and writers queue there as they do on the DuckDB file's turnstile. T
 extensions come from their Python packages (``duckdb-extension-ducklake``,
 ``duckdb-extension-postgres_scanner``), loaded from the installed files: nothing is downloaded at
 run time.
+
+Every commit is a DuckLake snapshot, kept until someone expires it. :func:`as_of` names the store as
+it was at one of them (time travel, read-only): a submitted report reads its numbers there again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import duckdb
 from .store_sql import LAKE, literal_sql
 
 SCHEMES = ("postgresql://", "postgres://")
+PINNED = "#snapshot="  # how a location names the store as of a snapshot (see as_of)
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "ducklake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 ATTACH_TRIES = 5  # a new catalog attached by two processes at once: one creates it, the other tries again
@@ -59,17 +63,41 @@ def extension_file(package: str, name: str) -> str:
     return str(folder / f"{name}.duckdb_extension")
 
 
+def as_of(url: str, snapshot: int) -> str:
+    """The location of the store at ``url`` as it was at ``snapshot``: read-only, for ``store.connect``."""
+    return f"{pinned(url)[0]}{PINNED}{int(snapshot)}"
+
+
+def pinned(url: str) -> tuple[str, int | None]:
+    """The store's own URL, and the snapshot a location is pinned to (None: the store as it is now)."""
+    base, mark, version = url.partition(PINNED)
+    return base, int(version) if mark else None
+
+
+def current_snapshot(url: str) -> int:
+    """The id of the store's latest snapshot (its last commit)."""
+    with connect(url) as con:
+        return con.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()[0]
+
+
+class SnapshotMissing(LookupError):
+    """The snapshot a location is pinned to is not in the catalog (never was, or has been expired)."""
+
+
 def _instance(url: str) -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per process and store with the lake attached; connections are its cursors."""
+    """One in-memory DuckDB per process and location with the lake attached; connections are its
+    cursors. A pinned location attaches the lake read-only at its snapshot; there are as many of
+    those as submitted reports looked at, a handful per store."""
     with _instances_lock:
         if url not in _instances:
             con = duckdb.connect(config={"autoinstall_known_extensions": False})
             for package, name in EXTENSIONS:
                 con.load_extension(extension_file(package, name))
-            path = data_path(url)
+            base, snapshot = pinned(url)
+            path = data_path(base)
             if "://" not in path:
                 Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
-            _attach(con, url, path)
+            _attach(con, base, path, snapshot)
             _instances[url] = con
         return _instances[url]
 
@@ -78,14 +106,19 @@ class StoreUnreachable(ConnectionError):
     """The PostgreSQL server of a DuckLake store cannot be reached: said in one line, without the password."""
 
 
-def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str) -> None:
+def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str, snapshot: int | None) -> None:
+    at = "" if snapshot is None else f", SNAPSHOT_VERSION {int(snapshot)}"
     for attempt in range(ATTACH_TRIES):
         try:
-            con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} (DATA_PATH {literal_sql(path)})")
+            con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} "
+                        f"(DATA_PATH {literal_sql(path)}{at})")
+            con.execute(f"USE {LAKE}")  # the catalog is read here: a missing snapshot shows now
             return
         except duckdb.Error as exc:
+            if _missing_snapshot(exc):
+                raise SnapshotMissing(f"the store {redacted(url)} has no snapshot {snapshot} (expired?)") from exc
             if "unable to connect to postgres" in str(exc).lower():
-                raise StoreUnreachable(f"the store's PostgreSQL server at {_shown(url)} cannot be reached: is it "
+                raise StoreUnreachable(f"the store's PostgreSQL server at {redacted(url)} cannot be reached: is it "
                                        "running and accepting connections? (bash scripts/pg_local.sh starts a "
                                        "local one)") from exc
             if attempt + 1 == ATTACH_TRIES or "duplicate" not in str(exc).lower():
@@ -93,23 +126,27 @@ def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str) -> None:
             time.sleep(0.1 * (attempt + 1))
 
 
-def _shown(url: str) -> str:
-    """``url`` with its password, if any, hidden."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
-
-
 @contextmanager
 def connect(url: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the store at ``url`` with the lake in use; closed when the block ends."""
     con = _instance(url).cursor()
     try:
-        con.execute(f"USE {LAKE}")
+        try:
+            con.execute(f"USE {LAKE}")
+        except duckdb.Error as exc:
+            if not _missing_snapshot(exc):
+                raise
+            with _instances_lock:  # expired since this process attached it
+                _instances.pop(url, None)
+            base, snapshot = pinned(url)
+            raise SnapshotMissing(f"the store {redacted(base)} has no snapshot {snapshot} (expired?)") from exc
         yield con
     finally:
         con.close()
+
+
+def _missing_snapshot(exc: duckdb.Error) -> bool:
+    return "no snapshot found" in str(exc).lower()
 
 
 @contextmanager
@@ -151,4 +188,4 @@ def redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

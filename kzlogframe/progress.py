@@ -292,6 +292,14 @@ def _grouped_table_sql(cells: bool) -> str:
     return "g_cells" if cells else "g_total"
 
 
+def _sum_sql(x: str) -> str:
+    """SQL: the sum of ``x`` whatever the order its rows come in (threads, or a report rebuilt from
+    its rows' ids), so the same rows always give the same number: added exactly as decimals (to 10
+    places) when below 1e17, compensated (``fsum``) beyond; one value is itself."""
+    return (f"CASE WHEN count({x}) = 1 THEN any_value({x}) WHEN max(abs({x})) < 1e17 "
+            f"THEN CAST(sum(TRY_CAST({x} AS DECIMAL(38, 10))) AS DOUBLE) ELSE fsum({x}) END")
+
+
 def _grouped_sql(cells: bool) -> str:
     """SQL: each measured period's candidate values (sum, mean, max, median, pooled) per indicator,
     with its rules, and per cell when ``cells``; :func:`_duck` keeps it as ``g_total`` / ``g_cells``,
@@ -304,9 +312,10 @@ def _grouped_sql(cells: bool) -> str:
     return f"""
         SELECT programme, indicator, {cell_cols}CAST(period_start AS DATE) AS period_start,
                CAST(period_end AS DATE) AS period_end, {total} AS is_total, i.type, i.cumulative, i.cells,
-               sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max,
+               {_sum_sql('value')} AS v_sum, {_sum_sql('value')} / count(value) AS v_mean, max(value) AS v_max,
                quantile_disc(value, 0.5) FILTER (WHERE i.cells = 'median') AS v_median,
-               sum(value * denominator) / sum(denominator) AS v_pooled, count(denominator) = count(*) AS pooled
+               {_sum_sql('value * denominator')} / {_sum_sql('denominator')} AS v_pooled,
+               count(denominator) = count(*) AS pooled
         FROM m JOIN ind i USING (programme, indicator)
         WHERE {' AND '.join(where)}
         GROUP BY ALL"""
@@ -337,7 +346,7 @@ def _values_sql(cells: bool, until: bool) -> str:
         SELECT {keys}, reporting_period, rp_index, rp_start, rp_end, any_value(type) AS type,
                any_value(cumulative) AS cumulative, count(*) AS measurements,
                CASE WHEN any_value(type) = 'milestone' THEN max(period_value)
-                    WHEN any_value(cumulative) IN ('none', 'summing') THEN sum(period_value)
+                    WHEN any_value(cumulative) IN ('none', 'summing') THEN {_sum_sql('period_value')}
                     ELSE arg_max(period_value, epoch(period_end) * 1e6 + epoch(period_start)) END AS reported
         FROM r GROUP BY {keys}, reporting_period, rp_index, rp_start, rp_end
     )

@@ -71,6 +71,7 @@ class CommitteePart:
     decisions_earlier: list[Decision]
     criteria: list[Criterion]
     as_submitted: bool = False  # rebuilt from the store state recorded when it was submitted
+    store_snapshot: int | None = None  # the DuckLake snapshot an as-submitted report was read at
 
     def matrix(self) -> dict[tuple[int, int], list[int]]:
         """Open risks by (likelihood, impact): the ids in each cell of the 5 × 5 matrix."""

@@ -307,8 +307,9 @@ def _front(doc: DocxDocument, r: Report, lang: str) -> None:
     """Document control on the title page; then the contents and the acronyms on a page of their own."""
     if r.committee is None:
         return
-    _table(doc, [T.label("committee.control", lang), ""], C.control_lines(r.committee.control, lang, r.committee.as_submitted),
-           widths=(4.5, 13.3))
+    part = r.committee
+    _table(doc, [T.label("committee.control", lang), ""],
+           C.control_lines(part.control, lang, part.as_submitted, part.store_snapshot), widths=(4.5, 13.3))
     doc.add_page_break()
     contents = doc.add_paragraph()
     contents.add_run(T.label("committee.toc", lang)).bold = True

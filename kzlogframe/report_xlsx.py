@@ -175,7 +175,7 @@ def _committee(book: xlsxwriter.Workbook, r: Report, names: dict[str, str]) -> N
     """The committee's sections, one table a sheet; the summary as written (Markdown)."""
     p, lang = r.committee, r.lang
     control = _Sheet(book, names["committee.control"], (30, 90))
-    for label, value in C.control_lines(p.control, lang, p.as_submitted):
+    for label, value in C.control_lines(p.control, lang, p.as_submitted, p.store_snapshot):
         control.line([label, value])
     control.row += 1
     control.line([T.label("committee.written_summary", lang), C.summary_text(p) or T.label("committee.no_summary", lang)])

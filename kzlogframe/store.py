@@ -423,7 +423,13 @@ def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
                      schema: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans
     (as on a file: at each write and a process's first read), holds the store's lock (after this
-    process's, as every writer takes them)."""
+    process's, as every writer takes them). The store as of a snapshot is read as it is."""
+    if lake.pinned(url)[1] is not None:
+        if write:
+            raise ValueError(f"{lake.redacted(url)} is the store as of a snapshot: it cannot be written")
+        with lake.connect(url) as con:
+            yield con
+        return
     with lake.connect(url) as con:
         stale = schema_version(con) < (schema or len(MIGRATIONS))
         if write or stale or _first_open(url):

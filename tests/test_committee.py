@@ -4,6 +4,7 @@ correction."""
 
 import datetime as dt
 import io
+import json
 import shutil
 import zipfile
 
@@ -11,7 +12,7 @@ import docx
 import openpyxl
 import pytest
 
-from kzlogframe import committee, committee_text, report_state
+from kzlogframe import committee, committee_text, lake, report_state
 from kzlogframe.access import PermissionDenied, User
 from kzlogframe.catalog import load_catalog
 from kzlogframe.cli import main
@@ -219,9 +220,12 @@ def test_a_submitted_report_regenerates_with_the_same_numbers_after_a_correction
     assert report_state.numbers(then) == report_state.numbers(before)
     assert [d.cause for d in then.committee.deviations_open] == ["Тендер кешікті"]  # not the later one
     assert then.committee.as_submitted and then.committee.control.status == "approved"
-    lines = committee_text.control_lines(then.committee.control, "en", as_submitted=True)
+    on_lake = isinstance(db, str)
+    assert (then.committee.store_snapshot is not None) == on_lake  # DuckLake: read at its snapshot
+    lines = committee_text.control_lines(then.committee.control, "en", True, then.committee.store_snapshot)
     labels = [label for label, _ in lines]
     assert labels[0] == "Data shown" and lines[0][1].startswith("As submitted: version 1")
+    assert ("(DuckLake snapshot " in lines[0][1]) == on_lake
     assert len(labels) == len(set(labels))  # one "Status" line: the committee's decision
     changes = report_state.changed_since(then, now)
     corrected = next(r.actual for r in now.annex if r.code == measured.code)
@@ -271,3 +275,78 @@ def test_a_submitted_report_keeps_the_money_it_counted_after_a_financial_rollbac
     rollback_batch(int(finance_batches("psr", db)["id"].iloc[0]), ADMIN, db=db)  # the demo's PSR entries withdrawn
     assert report_state.current_report(lf, period, "en", db).finance.total.disbursed == 0
     assert report_state.as_submitted(lf, period, "en", db).finance == before
+
+
+@pytest.fixture
+def lake_demo(demo_backup, postgres):
+    """The demo data in a DuckLake store of the test's own."""
+    from kzlogframe.backup import restore
+
+    url = postgres.new_database()
+    restore(demo_backup, ADMIN, url)
+    return url
+
+
+def correct_one_value(lf, period, db, tmp_path):
+    """Import a corrected value of an indicator the report shows for ``period``; its code."""
+    shown = report_state.current_report(lf, period, "en", db)
+    measured = next(r for r in shown.annex if r.actual is not None and r.period == period.label
+                    and r.kind == "quantitative")
+    csv = tmp_path / "correction.csv"
+    csv.write_text(f"programme,indicator,period,value\npsr,{measured.code},{period.label},{measured.actual + 7}\n",
+                   encoding="utf-8")
+    import_csv(csv, load_catalog(), TA, db=db)
+    return measured.code
+
+
+def test_on_ducklake_the_submitted_report_is_read_at_its_snapshot(lake_demo, psr, tmp_path, capsys):
+    """Time travel gives what the recorded state gives, and the store as of a snapshot is read-only."""
+    lf, period, _ = psr
+    db = lake_demo
+    record_everything(lf, period, db)
+    before = report_state.current_report(lf, period, "kk", db, generated=dt.date(2015, 2, 1))
+    report_state.submit(lf, period, actor=TA, db=db)
+    state = json.loads(committee.stored_snapshot("psr", period.label, db))
+    pinned_at = state["store_snapshot"]
+    assert pinned_at is not None and pinned_at < lake.current_snapshot(db)  # the submission is a later commit
+    correct_one_value(lf, period, db, tmp_path)
+    committee.save_risk(lf, period, "PSR.G.AS1", "Кейінгі тәуекел", 2, 2, "—", "—", actor=TA, db=db)
+
+    then = report_state.as_submitted(lf, period, "kk", db, generated=dt.date(2015, 2, 1))
+    rebuilt, records = report_state._from_state(lf, period, "kk", db, state, dt.date(2015, 2, 1))
+    assert then.committee.store_snapshot == pinned_at
+    assert report_state.numbers(then) == report_state.numbers(rebuilt) == report_state.numbers(before)
+    assert then.finance == rebuilt.finance == before.finance
+    assert then.activities == rebuilt.activities and then.assumptions == rebuilt.assumptions
+    assert [r.description for r in then.committee.risks] == [r.description for r in records.risks] \
+        == ["Стратегия кешігеді"]
+    now = report_state.current_report(lf, period, "kk", db)
+    assert "Кейінгі тәуекел" in [r.description for r in now.committee.risks]
+    assert f"(DuckLake күйі № {pinned_at})" in render_html(then)
+
+    then_location = lake.as_of(db, pinned_at)
+    with pytest.raises(ValueError, match="cannot be written"):
+        committee.save_summary("psr", period.label, "en", "rewritten history", actor=TA, db=then_location)
+    assert committee.records(lf, period, db).summaries.get("en") is None
+
+    out = tmp_path / "report.html"
+    assert main(["--db", db, "report", "psr", period.label, "--format", "html", "--lang", "en",
+                 "--status", "submitted", "-o", str(out)]) == 0
+    assert f"as submitted (DuckLake snapshot {pinned_at})" in capsys.readouterr().out
+
+
+def test_an_expired_snapshot_falls_back_to_the_recorded_state(lake_demo, psr, tmp_path):
+    lf, period, _ = psr
+    db = lake_demo
+    before = report_state.current_report(lf, period, "en", db)
+    report_state.submit(lf, period, actor=TA, db=db)
+    pinned_at = json.loads(committee.stored_snapshot("psr", period.label, db))["store_snapshot"]
+    correct_one_value(lf, period, db, tmp_path)
+    with connect(db) as con:  # what a maintainer's clean-up does to old snapshots
+        con.execute(f"CALL ducklake_expire_snapshots('lake', versions => [{pinned_at}])")
+    with pytest.raises(lake.SnapshotMissing, match=f"no snapshot {pinned_at}"):
+        with connect(lake.as_of(db, pinned_at), write=False):
+            pass
+    then = report_state.as_submitted(lf, period, "en", db)
+    assert then.committee.store_snapshot is None and then.committee.as_submitted
+    assert report_state.numbers(then) == report_state.numbers(before)

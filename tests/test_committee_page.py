@@ -6,8 +6,11 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kzlogframe import committee
+from kzlogframe import committee, review
 from kzlogframe.access import User, add_user
+from kzlogframe.catalog import load_catalog
+from kzlogframe.ingest import import_csv
+from kzlogframe.report_state import current_report
 from tests.conftest import ADMIN, ROOT
 
 TA = User("ta-team", "uploader")
@@ -103,3 +106,43 @@ def test_a_viewer_sees_no_committee_form(store):
     assert not labels & {"Save the executive summary", "Save the deviation", "Save the risk", "Save the decision",
                          "Submit to the Steering Committee"}
     assert any("Only an administrator" in c.value for c in at.caption)
+
+
+@pytest.fixture
+def either_store(own_demo_store, tmp_path, monkeypatch):
+    """The demo data on each backend in turn, with the committee's administrator as a user."""
+    monkeypatch.setenv("KZLOGFRAME_DB", str(own_demo_store))
+    monkeypatch.setenv("KZLOGFRAME_USERS", str(tmp_path / "users.yaml"))
+    add_user(BOSS.name, BOSS.role, "boss-password-123", db=own_demo_store, actor=ADMIN)
+    return own_demo_store
+
+
+def test_the_committee_sees_the_report_as_submitted_and_as_corrected_since(either_store, tmp_path):
+    """On both backends (DuckLake reads the submitted report at its snapshot): a value corrected
+    after the submission shows in the report now, not in the report as submitted, and the page
+    lists it under what changed since."""
+    db = either_store
+    lf = load_catalog()["kazlod"]
+    period = lf.reporting_period("2014-H2")
+    at = report_page_as(BOSS)
+    button(at, "Submit to the Steering Committee").click().run()
+    at.run()
+    submitted = preview(at)
+    row = next(r for r in current_report(lf, period, "en", db).annex
+               if r.actual is not None and r.period == period.label and r.kind == "quantitative")
+    csv = tmp_path / "correction.csv"
+    csv.write_text(f"programme,indicator,period,value\nkazlod,{row.code},{period.label},{row.actual + 7}\n",
+                   encoding="utf-8")
+    review.approve(import_csv(csv, load_catalog(), TA, db=db).batch_id, BOSS, db=db)  # the correction counts
+
+    at.run()
+    assert preview(at) != submitted  # the report as the store stands now
+    at.toggle(key="report_as_submitted").set_value(True).run()
+    assert not at.exception
+    html = preview(at)
+    assert "As submitted: version 1" in html
+    assert ("(DuckLake snapshot " in html) == isinstance(db, str)
+    changed = next(e for e in at.expander if e.label == "Changed since the report was submitted")
+    table = changed.dataframe[0].value
+    assert list(table.iloc[:, 0]) == [row.code]
+    assert list(table.iloc[:, 1]) == [row.actual]
