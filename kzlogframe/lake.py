@@ -2,8 +2,9 @@
 
 ``KZLOGFRAME_DB=postgresql://user@host:5432/dbname`` selects it (``kzlogframe.store.connect`` hides
 the difference). Its data files (Parquet) go under ``$KZLOGFRAME_DATA_PATH/<dbname>/`` — a local
-folder, ``data/ducklake/<dbname>/`` beside the default DuckDB file unless set, or an object store
-URL DuckDB can write to. The catalog remembers the path it was created with.
+folder, ``data/ducklake/<dbname>/`` beside the default DuckDB file unless set, or an S3-compatible
+object store (``s3://bucket/folder``, see :func:`_object_store`). The catalog remembers the path it
+was created with.
 
 Several processes, on several machines, may read and write at once: DuckLake commits optimistically
 and PostgreSQL arbitrates. kzlogframe's writes all touch the audit log's head, so two of them at once
@@ -37,6 +38,7 @@ SCHEMES = ("postgresql://", "postgres://")
 PINNED = "#snapshot="  # how a location names the store as of a snapshot (see as_of)
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parent.parent / "data" / "ducklake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
+OBJECT_STORE_EXTENSION = ("duckdb_extension_httpfs", "httpfs")
 ATTACH_TRIES = 5  # a new catalog attached by two processes at once: one creates it, the other tries again
 _instances: dict[str, duckdb.DuckDBPyConnection] = {}
 _held: dict[str, int] = {}  # store -> how deeply this process's writer holds its lock
@@ -95,11 +97,29 @@ def _instance(url: str) -> duckdb.DuckDBPyConnection:
                 con.load_extension(extension_file(package, name))
             base, snapshot = pinned(url)
             path = data_path(base)
-            if "://" not in path:
+            if "://" in path:
+                _object_store(con)
+            else:
                 Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
             _attach(con, base, path, snapshot)
             _instances[url] = con
         return _instances[url]
+
+
+def _object_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Data files in an S3-compatible object store (``s3://bucket/folder``): the httpfs extension,
+    with the credentials of the usual AWS variables (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AWS_REGION``, and ``AWS_ENDPOINT_URL`` for a server other than AWS, such as MinIO)."""
+    con.load_extension(extension_file(*OBJECT_STORE_EXTENSION))
+    settings = {"KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"), "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+                "REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        settings |= {"ENDPOINT": parts.netloc, "URL_STYLE": "path", "USE_SSL": parts.scheme == "https"}
+    given = [f"{key} {value if isinstance(value, bool) else literal_sql(value)}"
+             for key, value in settings.items() if value not in (None, "")]
+    con.execute(f"CREATE SECRET kzlogframe_data (TYPE s3{''.join(', ' + g for g in given)})")
 
 
 class StoreUnreachable(ConnectionError):
