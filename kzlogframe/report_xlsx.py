@@ -179,6 +179,10 @@ def _committee(book: xlsxwriter.Workbook, r: Report, names: dict[str, str]) -> N
         control.line([label, value])
     control.row += 1
     control.line([T.label("committee.written_summary", lang), C.summary_text(p) or T.label("committee.no_summary", lang)])
+    control.row += 1
+    control.line([T.label("committee.acronyms", lang)], bold=True)
+    for short, meaning in C.acronyms(r, lang):
+        control.line([short, meaning])
 
     deviations = _Sheet(book, names["committee.deviations"], (30, 50, 24, 40, 40, 20, 12, 14))
     groups = [("committee.deviations.open", p.deviations_open), ("committee.deviations.closed", p.deviations_closed),

@@ -188,6 +188,10 @@ def test_every_format_shows_the_records_in_the_chosen_language(db, psr):
     cells = [str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert all(any(text in c for c in cells) for text in RECORDED[:6])
     assert any(c == 20 for ws in book for row in ws.iter_rows(values_only=True) for c in row)  # a score, as a number
+    pairs = committee_text.acronyms(report, "kk")
+    in_sheets = {row[:2] for ws in book for row in ws.iter_rows(values_only=True) if len(row) > 1}
+    in_document = {(row.cells[0].text, row.cells[1].text) for t in document.tables for row in t.rows if len(row.cells) > 1}
+    assert len(pairs) > 5 and set(pairs) <= in_sheets and set(pairs) <= in_document  # the same list in each
 
 
 def test_a_summary_missing_in_the_language_is_marked(db, psr):
