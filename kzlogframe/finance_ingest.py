@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import ingest
 from .access import User, allowed, allowed_somewhere, authorize_somewhere
+from .file_encoding import prepare
 from .finance import ENTRY_COLUMNS, KINDS, Checked, RawRow, check_rows, contracting_deadline, indicative
 from .i18n import LANGUAGES, t
 from .models import Logframe
@@ -131,7 +132,7 @@ def read_rows(path: Path, file_name: str, lang: str = "en") -> tuple[list[RawRow
     if size > MAX_FILE_BYTES:
         raise FinanceUploadError(f"{file_name}: " + t("finance.error.too_large", lang, limit=MAX_FILE_BYTES >> 20))
     ingest.header_line(path, file_name, "latin-1", lang)  # the header's size limit, before reading the rest
-    facts = ingest._prepare(path, file_name, lang)
+    facts = prepare(path, file_name, lang)
     try:
         text = facts.readable.read_text(encoding="utf-8").removeprefix(codecs.BOM_UTF8.decode())
     finally:

@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from kzlogframe.cli import main
+from kzlogframe.file_encoding import prepare
 from kzlogframe.ingest import (
-    MAX_CELL_CHARS, MAX_HEADER_BYTES, SHOWN_PROBLEMS, UploadError, _prepare, import_bytes, import_csv, list_batches)
+    MAX_CELL_CHARS, MAX_HEADER_BYTES, SHOWN_PROBLEMS, UploadError, import_bytes, import_csv, list_batches)
 from kzlogframe.store import connect
 from tests.conftest import ADMIN, FIXTURES, ROOT, load_logframe
 
@@ -92,7 +93,7 @@ def test_cp1251_with_an_ascii_header_is_detected_before_duckdb_reads_it(tmp_path
     """Excel's save of the English template: the encoding comes from the bytes, DuckDB reads a UTF-8
     copy once (no first UTF-8 read storing every row as rejected), and the text survives exactly."""
     path = write(tmp_path, (CP_HEADER + CP_ROW.format("2012-H1") + CP_ROW.format("2012-H2")).encode("cp1251"))
-    facts = _prepare(path, "upload.csv")
+    facts = prepare(path, "upload.csv")
     try:
         assert facts.encoding == "cp1251" and facts.readable != path
         assert facts.readable.read_bytes().decode("utf-8") == path.read_bytes().decode("cp1251")
