@@ -16,8 +16,9 @@ it), then:
   rows per second over the four files (each file: every plain quantitative indicator of KAZLOD and PSR
   for each month of its own year, ``--months`` of them);
 * ``next rerun``: every session reruns once more; how many then show all four imports (the upload
-  history lists the four files; the Overview opens on the newest period imported), and how many
-  sessions showed an exception or a busy or locked store at any point.
+  history lists the four files; the Overview opens on the newest period imported); how many
+  sessions were shown an error (an exception, a busy or locked store) and how many the notice that
+  another process is writing (the page keeps the data it had) at any point.
 
 Page latency: from the click (or the page's request) until the page's script has run and its
 content is in the page, timed in the browser (``performance.now()``), median and max over sessions.
