@@ -421,9 +421,12 @@ def connect(path: Path | str | None = None, *, write: bool = True, wait: float =
 @contextmanager
 def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
                      schema: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or looks for orphans
-    (as on a file: at each write and a process's first read), holds the store's lock (after this
-    process's, as every writer takes them). The store as of a snapshot is read as it is."""
+    """:func:`connect` on a DuckLake store: a writer, and a reader that migrates or quarantines
+    orphans (as on a file: at each write and a process's first read), holds the store's lock (after
+    this process's, as every writer takes them). A process's first reader looks for orphans without
+    the lock and takes it only when there are some: several app processes starting while others
+    import would otherwise queue their first page behind every import. The store as of a snapshot
+    is read as it is."""
     if lake.pinned(url)[1] is not None:
         if write:
             raise ValueError(f"{lake.redacted(url)} is the store as of a snapshot: it cannot be written")
@@ -432,7 +435,7 @@ def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
         return
     with lake.connect(url) as con:
         stale = schema_version(con) < (schema or len(MIGRATIONS))
-        if write or stale or _first_open(url):
+        if write or stale or (_first_open(url) and schema is None and _orphans(con)):
             with _process_write_lock, lake.write_lock(url, deadline, notify, busy=StoreLocked):
                 if stale:
                     migrate(con, schema)
@@ -682,10 +685,7 @@ def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     ``[(batch id, rows)]``; one transaction per table."""
     found = []
     for table_sql, quarantine_sql in BATCH_ROWS:
-        orphans = con.execute(f"""
-            SELECT m.batch_id, count(*), min(m.id), max(m.id)
-            FROM {table_sql} m ANTI JOIN upload_batch b ON b.id = m.batch_id
-            WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
+        orphans = _orphans(con, table_sql)
         if not orphans:
             continue
         reason = f"{table_sql} rows without their upload batch: an import was interrupted"
@@ -699,6 +699,15 @@ def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
                        "marked": f"batch_id = -{batch_id}"}, os_user=_os_user())
         found += [(b, n) for b, n, _, _ in orphans]
     return found
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, table: str | None = None) -> list[tuple[int, int, int, int]]:
+    """``(batch id, rows, first id, last id)`` of the rows of ``table`` (every table of
+    :data:`BATCH_ROWS` by default) whose batch does not exist; only reads."""
+    return [row for table_sql, _ in BATCH_ROWS if table in (None, table_sql) for row in con.execute(f"""
+        SELECT m.batch_id, count(*), min(m.id), max(m.id)
+        FROM {table_sql} m ANTI JOIN upload_batch b ON b.id = m.batch_id
+        WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()]
 
 
 def _os_user() -> str | None:

@@ -186,6 +186,25 @@ def test_a_connection_opened_inside_a_write_shares_it_instead_of_waiting_for_it(
         assert outer.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
 
 
+
+READ_ONCE = ("import sys\nfrom kzlogframe.store import connect\n"
+             "with connect(sys.argv[1], write=False, wait=0.5) as con:\n"
+             "    print(con.execute('SELECT count(*) FROM upload_batch').fetchone()[0])")
+
+
+def test_a_process_first_read_of_a_ducklake_store_does_not_wait_for_a_writer(postgres):
+    """An app process started while another imports: its first page reads at once. Its first read
+    looked for orphaned rows under the write lock, so four app processes starting beside four
+    imports showed "busy" (tests/browser/test_team_scale.py); now it takes the lock only to
+    quarantine orphans it found (test_rows_without_their_batch_are_quarantined_on_open_never_deleted)."""
+    db = postgres.new_database(migrated=True)
+    with holding(db, 60):
+        first = subprocess.run([sys.executable, "-c", READ_ONCE, db], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["0"]
+
+
 # ---------------------------------------------------------------- all or nothing
 
 

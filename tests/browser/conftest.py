@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
 
 
-def _serve(workdir: Path, extra_env: dict[str, str]) -> Iterator[dict]:
-    """The app on the bundled logframes with the demo data in a fresh database."""
-    db = workdir / "kzlogframe.duckdb"
-    env = {**os.environ, "KZLOGFRAME_DB": str(db), **extra_env}
-    subprocess.run([sys.executable, "-m", "kzlogframe", "demo"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+@contextmanager
+def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` with ``env`` on a free port: its URL once healthy; stopped when the block ends."""
     port = _free_port()
-    log = workdir / "streamlit.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -53,10 +50,21 @@ def _serve(workdir: Path, extra_env: dict[str, str]) -> Iterator[dict]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield {"url": url, "db": db, "log": log}
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _serve(workdir: Path, extra_env: dict[str, str]) -> Iterator[dict]:
+    """The app on the bundled logframes with the demo data in a fresh database."""
+    db = workdir / "kzlogframe.duckdb"
+    env = {**os.environ, "KZLOGFRAME_DB": str(db), **extra_env}
+    subprocess.run([sys.executable, "-m", "kzlogframe", "demo"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log = workdir / "streamlit.log"
+    with streamlit_server(env, log) as url:
+        yield {"url": url, "db": db, "log": log}
 
 
 @pytest.fixture(scope="module")
