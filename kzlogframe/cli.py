@@ -12,7 +12,7 @@ from pathlib import Path
 from .access import SCOPE_ROLES, User
 from .catalog import load_catalog
 from .ingest import UploadError, import_csv, list_batches, rollback_batch
-from .store import StoreLocked
+from .store import IMPORT_WAIT_SECONDS, StoreLocked
 from .validation import LogframeError, check_file
 
 
@@ -37,7 +37,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 SHOWN_REJECTIONS = 200
-IMPORT_WAIT_SECONDS = 300.0  # how long an import waits for another process to let go of the store
 
 
 def _import(args: argparse.Namespace) -> int:

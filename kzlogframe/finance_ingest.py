@@ -24,7 +24,7 @@ from .file_encoding import prepare
 from .finance import ENTRY_COLUMNS, KINDS, Checked, RawRow, check_rows, contracting_deadline, indicative
 from .i18n import LANGUAGES, t
 from .models import Logframe
-from .store import LOCK_WAIT_SECONDS, audit, connect, transaction
+from .store import IMPORT_WAIT_SECONDS, audit, connect, transaction
 from .review import outside_review
 
 REQUIRED = ("programme", "budget_line", "date", "kind", "amount")
@@ -189,7 +189,7 @@ def finance_batches(programme: str | None = None, db: Path | str | None = None) 
 
 def import_finance(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *, file_name: str | None = None,
                    db: Path | str | None = None, dry_run: bool = False, today: dt.date | None = None,
-                   lang: str = "en", lock_wait: float = LOCK_WAIT_SECONDS) -> FinanceReport:
+                   lang: str = "en", lock_wait: float = IMPORT_WAIT_SECONDS) -> FinanceReport:
     """Check every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s
     name (the upload permission), all or nothing. The checks that compare with what is stored
     (ceilings, commitments) read the store in the same window as the write. Re-importing bytes

@@ -50,7 +50,7 @@ from .models import IndicatorType, Logframe
 from .periods import (
     PERIOD_EXAMPLES, REPORTING_COLUMNS, period_end_sql, period_form_sql, period_label_sql,
     period_start_sql, reporting_join_sql, reporting_rows)
-from .store import LOCK_WAIT_SECONDS, audit, connect, next_id, transaction, writing
+from .store import IMPORT_WAIT_SECONDS, audit, connect, next_id, transaction, writing
 from .xlsx_input import WorkbookError, kind_of, sheet_to_csv
 
 REQUIRED = ("programme", "indicator", "period", "value")
@@ -930,7 +930,7 @@ def _table_file(path: Path, file_name: str, sheet: str | None, lang: str) -> tup
 
 def import_csv(path: Path | str, catalog: Mapping[str, Logframe], actor: User, *, file_name: str | None = None,
                db: Path | str | None = None, dry_run: bool = False, strict: bool = False,
-               today: dt.date | None = None, lang: str = "en", lock_wait: float = LOCK_WAIT_SECONDS,
+               today: dt.date | None = None, lang: str = "en", lock_wait: float = IMPORT_WAIT_SECONDS,
                on_wait: Callable[[str], None] | None = None, sheet: str | None = None) -> ImportReport:
     """Validate every row, then (unless ``dry_run``) commit the accepted ones as one batch in ``actor``'s name.
 

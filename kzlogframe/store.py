@@ -42,6 +42,9 @@ from .store_sql import next_id
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "kzlogframe.duckdb"
 LOCK_WAIT_SECONDS = 10.0
+# An import, from the command line or a page, waits its turn behind other writers: an import of a large
+# file holds the store for seconds, and several may queue (a team's uploads at the deadline).
+IMPORT_WAIT_SECONDS = 300.0
 _process_write_lock = threading.RLock()
 # DuckDB shares one database instance per file inside a process; two threads opening (or the last
 # one closing while another opens) at the same moment race on it ("Unique file handle conflict").

@@ -74,7 +74,8 @@ if uploaded is not None:
         if not accepted:
             st.warning(t("upload.nothing_accepted", lang))
         elif st.button(t("upload.commit", lang, count=accepted), type="primary"):
-            result = import_bytes(data, uploaded.name, catalog(), user, lang=lang, sheet=sheet)
+            with st.spinner(t("upload.committing", lang)):
+                result = import_bytes(data, uploaded.name, catalog(), user, lang=lang, sheet=sheet)
             if result.status == "committed":
                 st.success(t("upload.committed", lang, batch=result.batch_id, count=accepted))
                 if result.review == "submitted":
