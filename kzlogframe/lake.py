@@ -117,9 +117,9 @@ def _object_store(con: duckdb.DuckDBPyConnection) -> None:
     if endpoint:
         parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         settings |= {"ENDPOINT": parts.netloc, "URL_STYLE": "path", "USE_SSL": parts.scheme == "https"}
-    given = [f"{key} {value if isinstance(value, bool) else literal_sql(value)}"
-             for key, value in settings.items() if value not in (None, "")]
-    con.execute(f"CREATE SECRET kzlogframe_data (TYPE s3{''.join(', ' + g for g in given)})")
+    options_sql = "".join(f", {key} {value if isinstance(value, bool) else literal_sql(value)}"
+                          for key, value in settings.items() if value not in (None, ""))
+    con.execute(f"CREATE SECRET kzlogframe_data (TYPE s3{options_sql})")
 
 
 class StoreUnreachable(ConnectionError):
@@ -127,11 +127,11 @@ class StoreUnreachable(ConnectionError):
 
 
 def _attach(con: duckdb.DuckDBPyConnection, url: str, path: str, snapshot: int | None) -> None:
-    at = "" if snapshot is None else f", SNAPSHOT_VERSION {int(snapshot)}"
+    snapshot_sql = "" if snapshot is None else f", SNAPSHOT_VERSION {int(snapshot)}"
     for attempt in range(ATTACH_TRIES):
         try:
             con.execute(f"ATTACH {literal_sql('ducklake:postgres:' + url)} AS {LAKE} "
-                        f"(DATA_PATH {literal_sql(path)}{at})")
+                        f"(DATA_PATH {literal_sql(path)}{snapshot_sql})")
             con.execute(f"USE {LAKE}")  # the catalog is read here: a missing snapshot shows now
             return
         except duckdb.Error as exc:
