@@ -438,7 +438,8 @@ def _lake_connection(url: str, write: bool, deadline: float, notify: _Notifier,
         return
     with lake.connect(url) as con:
         stale = schema_version(con) < (schema or len(MIGRATIONS))
-        if write or stale or (_first_open(url) and schema is None and _orphans(con)):
+        if write or stale or (_first_open(url) and schema is None
+                              and any(_orphans(con, table_sql) for table_sql, _ in BATCH_ROWS)):
             with _process_write_lock, lake.write_lock(url, deadline, notify, busy=StoreLocked):
                 if stale:
                     migrate(con, schema)
@@ -704,13 +705,13 @@ def quarantine_orphans(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     return found
 
 
-def _orphans(con: duckdb.DuckDBPyConnection, table: str | None = None) -> list[tuple[int, int, int, int]]:
-    """``(batch id, rows, first id, last id)`` of the rows of ``table`` (every table of
-    :data:`BATCH_ROWS` by default) whose batch does not exist; only reads."""
-    return [row for table_sql, _ in BATCH_ROWS if table in (None, table_sql) for row in con.execute(f"""
+def _orphans(con: duckdb.DuckDBPyConnection, table_sql: str) -> list[tuple[int, int, int, int]]:
+    """``(batch id, rows, first id, last id)`` of the rows of ``table_sql`` whose batch does not
+    exist; only reads."""
+    return con.execute(f"""
         SELECT m.batch_id, count(*), min(m.id), max(m.id)
         FROM {table_sql} m ANTI JOIN upload_batch b ON b.id = m.batch_id
-        WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()]
+        WHERE m.batch_id > 0 GROUP BY m.batch_id ORDER BY m.batch_id""").fetchall()
 
 
 def _os_user() -> str | None:
