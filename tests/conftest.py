@@ -98,9 +98,8 @@ def demo_backup(demo_store, tmp_path_factory) -> Path:
     return folder / "backup"
 
 
-@pytest.fixture(scope="session")
-def demo_lake_store(demo_backup, postgres) -> str:
-    """The demo store on DuckLake, shared by the tests that compare the two backends and change nothing."""
+def demo_on_ducklake(postgres: Cluster, demo_backup: Path) -> str:
+    """A new DuckLake store on ``postgres`` holding the demo data (its backup restored); its URL."""
     from kzlogframe.backup import restore
 
     url = postgres.new_database()
@@ -108,18 +107,26 @@ def demo_lake_store(demo_backup, postgres) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def demo_lake_store(demo_backup, postgres) -> str:
+    """The demo store on DuckLake, shared by the tests that compare the two backends and change nothing."""
+    return demo_on_ducklake(postgres, demo_backup)
+
+
+@pytest.fixture
+def own_lake_demo_store(demo_backup, postgres) -> str:
+    """The demo data in a DuckLake store of the test's own: for tests that write."""
+    return demo_on_ducklake(postgres, demo_backup)
+
+
 @pytest.fixture(params=BACKENDS)
-def own_demo_store(request, demo_store, demo_backup, tmp_path) -> Path | str:
+def own_demo_store(request, demo_store, tmp_path) -> Path | str:
     """The demo data in a store of the test's own, on each backend in turn: for tests that write."""
     if request.param == "duckdb":
         target = tmp_path / "store.duckdb"
         shutil.copyfile(demo_store, target)
         return target
-    from kzlogframe.backup import restore
-
-    url = request.getfixturevalue("postgres").new_database()
-    restore(demo_backup, ADMIN, url)
-    return url
+    return request.getfixturevalue("own_lake_demo_store")
 
 
 @pytest.fixture

@@ -281,16 +281,6 @@ def test_a_submitted_report_keeps_the_money_it_counted_after_a_financial_rollbac
     assert report_state.as_submitted(lf, period, "en", db).finance == before
 
 
-@pytest.fixture
-def lake_demo(demo_backup, postgres):
-    """The demo data in a DuckLake store of the test's own."""
-    from kzlogframe.backup import restore
-
-    url = postgres.new_database()
-    restore(demo_backup, ADMIN, url)
-    return url
-
-
 def correct_one_value(lf, period, db, tmp_path):
     """Import a corrected value of an indicator the report shows for ``period``; its code."""
     shown = report_state.current_report(lf, period, "en", db)
@@ -303,10 +293,10 @@ def correct_one_value(lf, period, db, tmp_path):
     return measured.code
 
 
-def test_on_ducklake_the_submitted_report_is_read_at_its_snapshot(lake_demo, psr, tmp_path, capsys):
+def test_on_ducklake_the_submitted_report_is_read_at_its_snapshot(own_lake_demo_store, psr, tmp_path, capsys):
     """Time travel gives what the recorded state gives, and the store as of a snapshot is read-only."""
     lf, period, _ = psr
-    db = lake_demo
+    db = own_lake_demo_store
     record_everything(lf, period, db)
     before = report_state.current_report(lf, period, "kk", db, generated=dt.date(2015, 2, 1))
     report_state.submit(lf, period, actor=TA, db=db)
@@ -339,9 +329,9 @@ def test_on_ducklake_the_submitted_report_is_read_at_its_snapshot(lake_demo, psr
     assert f"as submitted (DuckLake snapshot {pinned_at})" in capsys.readouterr().out
 
 
-def test_an_expired_snapshot_falls_back_to_the_recorded_state(lake_demo, psr, tmp_path):
+def test_an_expired_snapshot_falls_back_to_the_recorded_state(own_lake_demo_store, psr, tmp_path):
     lf, period, _ = psr
-    db = lake_demo
+    db = own_lake_demo_store
     before = report_state.current_report(lf, period, "en", db)
     report_state.submit(lf, period, actor=TA, db=db)
     pinned_at = json.loads(committee.stored_snapshot("psr", period.label, db))["store_snapshot"]

@@ -10,11 +10,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from kzlogframe import progress as P
-from kzlogframe.backup import restore
 from kzlogframe.catalog import load_catalog
 from kzlogframe.ingest import import_csv
 from kzlogframe.measurements import current_measurements
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, demo_on_ducklake
 
 BUCKET = "kzlogframe-lake"
 KEYS = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_REGION": "eu-central-1"}
@@ -47,9 +46,8 @@ def test_a_store_with_its_data_in_an_object_store_reads_and_writes_as_a_file_doe
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", object_store)
     monkeypatch.setenv("KZLOGFRAME_DATA_PATH", f"s3://{BUCKET}/stores")
-    url = postgres.new_database()
+    url = demo_on_ducklake(postgres, demo_backup)
     name = url.rsplit("/", 1)[1]
-    restore(demo_backup, ADMIN, url)
     files = objects(object_store)
     assert files and all(key.startswith(f"stores/{name}/") and key.endswith(".parquet") for key in files)
 

@@ -10,15 +10,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 
-import pytest
-
-from kzlogframe.backup import restore
 from kzlogframe.catalog import load_catalog
 from kzlogframe.i18n import t
 from kzlogframe.models import IndicatorType
 from kzlogframe.store import connect
 from tests.browser.conftest import streamlit_server, wait_for_app
-from tests.conftest import ADMIN, ROOT
+from tests.conftest import ROOT
 
 SERVERS, SESSIONS = 4, 20
 # one file per import: its own reporting period of KAZLOD (the demo's data end in 2014-H2), its own indicators
@@ -36,14 +33,6 @@ def import_file(tmp_path, name: str, period: str, indicators: list[str]) -> str:
     path = tmp_path / f"{name}.csv"
     path.write_text("programme;indicator;period;value\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return str(path)
-
-
-@pytest.fixture
-def team_store(postgres, demo_backup) -> str:
-    """The demo data on a DuckLake store of the test's own."""
-    url = postgres.new_database()
-    restore(demo_backup, ADMIN, url)
-    return url
 
 
 def shown_without_refusal(page, name: str, tmp_path) -> None:
@@ -72,7 +61,8 @@ def rerun(page, link: str) -> None:
     page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=t(link, "en"), exact=True).click()
 
 
-def test_four_servers_twenty_sessions_and_four_simultaneous_imports(team_store, browser, tmp_path):
+def test_four_servers_twenty_sessions_and_four_simultaneous_imports(own_lake_demo_store, browser, tmp_path):
+    team_store = own_lake_demo_store
     kazlod = load_catalog()["kazlod"]
     plain = [ind.code for _, ind in kazlod.indicators()
              if ind.type is IndicatorType.quantitative and not ind.disaggregation]
