@@ -53,7 +53,11 @@ def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+            process.kill()
+            process.wait()
 
 
 def _serve(workdir: Path, extra_env: dict[str, str]) -> Iterator[dict]:
